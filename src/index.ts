@@ -1,0 +1,2 @@
+// Public API of rlhf-ts.
+export type { Kernels, AttentionGeometry } from './engine/kernels.js';
