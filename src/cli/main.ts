@@ -1,2 +1,39 @@
 #!/usr/bin/env node
-console.log('rlhf: usage: rlhf <command> [--help]');
+// `rlhf <command> ...`: dispatches to one module per command (src/cli/<command>.ts), each exporting
+// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast.
+import { UsageError } from './args.js';
+
+interface CommandModule { run(argv: string[]): Promise<void> }
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  info: { summary: 'show the backend, instruction set and thread count in use', load: () => import('./info.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    'rlhf: train, align and serve ChatGPT-style language models',
+    '',
+    'usage: rlhf <command> [flags]     (rlhf <command> --help for its flags)',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage());
+    return;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) throw new UsageError(`rlhf: unknown command "${command}"\n\n${usage()}`);
+  await (await entry.load()).run(rest);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError) console.error(e.message);
+  else console.error(e instanceof Error ? (process.env.RLHF_DEBUG ? e.stack : `error: ${e.message}`) : e);
+  process.exit(e instanceof UsageError ? 2 : 1);
+});
