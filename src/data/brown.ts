@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 export interface BrownDocument {
   /** The file name, e.g. `ca01` (genre letter a–r, then a number). */
   id: string;
+  /** The genre from the corpus' cats.txt, e.g. `news`, `fiction`, `learned`. */
+  category: string;
   text: string;
 }
 
@@ -19,13 +21,42 @@ export function brownDir(): string {
 
 /** Every Brown document in file-name order, tags stripped. */
 export function* brownDocuments(dir = brownDir()): Iterable<BrownDocument> {
-  const ids = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
-  for (const id of ids) yield { id, text: brownDetokenize(readFileSync(join(dir, id), 'utf8')) };
+  const categories = brownCategories(dir);
+  for (const id of brownIds(dir)) {
+    yield { id, category: categories.get(id) ?? 'unknown', text: brownDetokenize(readFileSync(join(dir, id), 'utf8')) };
+  }
 }
 
-// Tokens that attach to the word before them / the word after them.
-const CLOSE = new Set(['.', ',', ';', ':', '?', '!', ')', ']', "''", "'"]);
+/** Every sentence of every document (one line of the tagged file each), detokenized. */
+export function* brownSentences(dir = brownDir()): Iterable<{ docId: string; text: string }> {
+  for (const id of brownIds(dir)) {
+    for (const line of readFileSync(join(dir, id), 'utf8').split('\n')) {
+      const pairs = line.split(/\s+/).filter((p) => p.length > 0);
+      if (pairs.length > 0 && !pairs.every(isHeadline)) yield { docId: id, text: joinWords(pairs) };
+    }
+  }
+}
+
+function brownIds(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
+}
+
+function brownCategories(dir: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of readFileSync(join(dir, 'cats.txt'), 'utf8').split('\n')) {
+    const [id, cat] = line.trim().split(/\s+/);
+    if (id && cat) map.set(id, cat);
+  }
+  return map;
+}
+
+// Tokens that attach to the word before them / the word after them. A lone ' is a single quote that
+// opens or closes by turns (possessives like `Texas'` are one token in the corpus, so they never
+// reach here alone).
+const CLOSE = new Set(['.', ',', ';', ':', '?', '!', ')', ']', "''"]);
 const OPEN = new Set(['``', '(', '[']);
+
+const isHeadline = (pair: string): boolean => pair.endsWith('-hl');
 
 /** Turns one tagged Brown file into plain paragraphs; a headline line (every tag ends in `-hl`)
  * becomes a paragraph of its own. */
@@ -36,7 +67,7 @@ export function brownDetokenize(tagged: string): string {
     for (const line of block.split('\n')) {
       const pairs = line.split(/\s+/).filter((p) => p.length > 0);
       if (pairs.length === 0) continue;
-      if (pairs.every((p) => p.endsWith('-hl'))) {
+      if (pairs.every(isHeadline)) {
         if (body.length) paragraphs.push(joinWords(body));
         paragraphs.push(joinWords(pairs));
         body = [];
@@ -51,14 +82,24 @@ function joinWords(pairs: string[]): string {
   let out = '';
   let prev = '';
   let glueNext = true; // no space before the first word, nor after an opening bracket or quote
+  let singleOpen = false;
   for (const pair of pairs) {
     const slash = pair.lastIndexOf('/');
     const word = slash > 0 ? pair.slice(0, slash) : pair; // `//in` is the word "/"
     // "Jr." ending a sentence is tagged `Jr./np ./.`: print one period, not two.
     if (word === '.' && prev.length > 1 && prev.endsWith('.')) continue;
-    if (!glueNext && !CLOSE.has(word)) out += ' ';
+    // The corpus has a few doubled marks (`?/. ?/.`, `;/. ;/.`): annotation slips, printed once.
+    if (word === prev && CLOSE.has(word) && word !== ')' && word !== ']') continue;
+    let closes = CLOSE.has(word);
+    let opens = OPEN.has(word);
+    if (word === "'") {
+      closes = singleOpen;
+      opens = !singleOpen;
+      singleOpen = !singleOpen;
+    }
+    if (!glueNext && !closes) out += ' ';
     out += word === '``' || word === "''" ? '"' : word;
-    glueNext = OPEN.has(word);
+    glueNext = opens;
     prev = word;
   }
   return out;
