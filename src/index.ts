@@ -1,2 +1,4 @@
 // Public API of rlhf-ts.
+export * from './engine/index.js';
+export * from './nn/index.js';
 export type { Kernels, AttentionGeometry } from './engine/kernels.js';
