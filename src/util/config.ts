@@ -1,0 +1,94 @@
+// Typed configuration: defaults in one object, then a YAML/JSON file, then `--key value` flags
+// (dotted keys reach nested groups). Unknown keys and wrongly typed values throw with the key's
+// path, so a typo never silently trains with a default.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
+type Plain = { [key: string]: ConfigValue };
+
+export class ConfigError extends Error {}
+
+function isObject(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads a .yaml/.yml/.json config file into a plain object. */
+export function readConfigFile(path: string): Plain {
+  const text = readFileSync(path, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  if (parsed == null) return {};
+  if (!isObject(parsed)) throw new ConfigError(`${path}: expected a mapping of keys to values at the top level`);
+  return parsed;
+}
+
+/** Merges `override` into a copy of `base`, checking every key exists in base with the same type
+ * (numbers may be given as numeric strings, as flags are). `where` names the source in errors. */
+export function mergeConfig<T extends object>(base: T, override: Plain, where: string, path = ''): T {
+  const out: Plain = { ...(base as Plain) };
+  for (const [key, value] of Object.entries(override)) {
+    const name = path ? `${path}.${key}` : key;
+    if (!(key in out)) {
+      throw new ConfigError(`${where}: unknown key "${name}" (known: ${Object.keys(out).join(', ')})`);
+    }
+    out[key] = coerce(out[key], value, name, where);
+  }
+  return out as T;
+}
+
+function coerce(current: ConfigValue, value: ConfigValue, name: string, where: string): ConfigValue {
+  if (isObject(current)) {
+    if (!isObject(value)) throw new ConfigError(`${where}: "${name}" must be a mapping`);
+    return mergeConfig(current, value, where, name);
+  }
+  if (current === null || value === null) return value;
+  if (typeof current === 'number') {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw new ConfigError(`${where}: "${name}" must be a number, got ${JSON.stringify(value)}`);
+    return n;
+  }
+  if (typeof current === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new ConfigError(`${where}: "${name}" must be true or false, got ${JSON.stringify(value)}`);
+  }
+  if (Array.isArray(current)) {
+    if (Array.isArray(value)) return value;
+    if (typeof value === 'string') return value === '' ? [] : value.split(',').map((s) => (typeof current[0] === 'number' ? Number(s) : s));
+    throw new ConfigError(`${where}: "${name}" must be a list`);
+  }
+  if (typeof value !== 'string') throw new ConfigError(`${where}: "${name}" must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Turns `--a.b value` flags into a nested object. */
+export function flagsToObject(flags: Record<string, string | number | boolean | undefined>): Plain {
+  const out: Plain = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const parts = key.split('.');
+    let node = out;
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Plain;
+    node[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
+/** defaults ← file ← flags, then `validate` (which throws ConfigError on bad combinations). */
+export function resolveConfig<T extends object>(defaults: T, opts: { file?: string; flags?: Plain; validate?: (c: T) => void } = {}): T {
+  let config = defaults;
+  if (opts.file) config = mergeConfig(config, readConfigFile(opts.file), opts.file);
+  if (opts.flags) config = mergeConfig(config, opts.flags, 'command line');
+  opts.validate?.(config);
+  return config;
+}
+
+/** Throws a ConfigError for the first failing rule: [condition, message]. */
+export function check(rules: [boolean, string][]): void {
+  for (const [ok, message] of rules) if (!ok) throw new ConfigError(message);
+}
