@@ -2,6 +2,7 @@
 // table, and writes one flat JSON object of named numbers.
 import { writeFileSync } from 'node:fs';
 import { Bench, type BenchModule } from './harness.js';
+import { kernels } from '../src/engine/backend.js';
 
 // One module per hot path; each records its own keys (see harness.ts).
 const MODULES = ['gemm', 'attention'];
@@ -19,6 +20,9 @@ async function main(): Promise<void> {
     } else throw new Error(`bench: unknown argument ${argv[i]} (try --help)`);
   }
   const bench = new Bench(only);
+  const k = kernels();
+  bench.record('threads', k.threads, `${k.name} backend, ${k.isa}`);
+  bench.record('isa', k.isa);
   for (const name of MODULES) {
     const mod = (await import(`./${name}.js`)) as BenchModule;
     if (mod.prefixes.some((p) => bench.wants(p))) await mod.run(bench);

@@ -1,7 +1,7 @@
 // AdamW against a hand-computed PyTorch step, clipping, schedules, and a small model that learns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tensor, Rng, kernels } from '../../src/engine/index.js';
+import { Tensor, Rng, nativeKernels, refKernels, setKernels } from '../../src/engine/index.js';
 import * as op from '../../src/engine/ops/index.js';
 import { AdamW, Linear, Module, clipGradNorm, decayGroups, learningRate } from '../../src/nn/index.js';
 
@@ -89,8 +89,11 @@ function trainMlp(seed: number, steps: number): number[] {
   return losses;
 }
 
-test(`a two-layer MLP learns a toy regression (${kernels().name} backend), bit-reproducibly`, () => {
-  const losses = trainMlp(3, 300);
-  assert.ok(losses[299] < losses[0] / 20, `loss ${losses[0]} → ${losses[299]}`);
-  assert.deepEqual(trainMlp(3, 50), losses.slice(0, 50), 'same seed, same backend: identical losses');
-});
+for (const backend of [refKernels, nativeKernels()]) {
+  test(`a two-layer MLP learns a toy regression, bit-reproducibly (${backend?.name ?? 'native'} backend)`, { skip: backend ? false : 'native addon not built' }, () => {
+    setKernels(backend!);
+    const losses = trainMlp(3, 300);
+    assert.ok(losses[299] < losses[0] / 20, `loss ${losses[0]} → ${losses[299]}`);
+    assert.deepEqual(trainMlp(3, 300), losses, 'same seed, same backend: identical losses');
+  });
+}
