@@ -23,6 +23,8 @@ function formatRate(r: number): string {
 
 export class Progress {
   private done = 0;
+  /** What the rate counts (tokens, say), when it differs from the steps the bar counts. */
+  private rateCount = 0;
   private readonly start = performance.now();
   private lastDraw = 0;
   private lastDecile = -1;
@@ -42,7 +44,6 @@ export class Progress {
     if (fields) this.fields = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
     this.draw(false);
   }
-  private rateCount = 0;
 
   /** Finishes the line. */
   finish(): void {
