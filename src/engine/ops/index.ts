@@ -11,3 +11,4 @@ export * from './attention.js';
 export * from './embedding.js';
 export * from './dropout.js';
 export { broadcastShapes } from './broadcast.js';
+export * from './scatter.js';
