@@ -30,7 +30,7 @@
     },
     {
       "target_name": "rlhf_native",
-      "sources": ["native/addon.c", "native/threadpool.c", "native/dispatch.c", "native/gemm.c", "native/glue_gemm.c", "native/glue_kernels.c"],
+      "sources": ["native/addon.c", "native/threadpool.c", "native/dispatch.c", "native/gemm.c", "native/glue_gemm.c", "native/glue_kernels.c", "native/openblas.c"],
       "dependencies": ["rlhf_isa_generic", "rlhf_isa_avx2", "rlhf_isa_avx512"],
       "cflags": ["<@(common_cflags)", "-pthread"],
       "libraries": ["-lpthread", "-ldl", "-lm"]

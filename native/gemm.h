@@ -1,0 +1,38 @@
+/* Float32 GEMM: the driver in native/gemm.c (blocking, packing order, threads) and the per-ISA
+ * pieces in native/isa/gemm_micro.c (register-blocked micro-kernel, packing, matrix-vector). */
+#ifndef RLHF_GEMM_H
+#define RLHF_GEMM_H
+
+/* C[p] = op(A[p]) · op(B[p]) + beta · C[p] for p < batch; see Kernels.gemm in src/engine/kernels.ts.
+ * Row-major; op(A) is M×K (stored K×M when transA), op(B) is K×N (stored N×K when transB); batch
+ * strides in elements, 0 repeats an operand. beta == 0 never reads C. */
+void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N, int K, int transA,
+               int transB, float beta, long strideA, long strideB, long strideC);
+
+/* One instruction set's building blocks. A matrix is addressed as x[i*rs + j*cs], so one packing
+ * routine serves both storage orders. */
+typedef struct {
+  int mr, nr;     /* register tile: mr rows of C by nr columns (nr = a whole number of vectors) */
+  int kc, mc, nc; /* cache blocks: a kc×nr panel of B stays in L1, an mc×kc block of A in L2 */
+  /* c[m×n] = pa·pb + beta·c (beta 0: c not read) for a packed mr×kc panel pa (kc columns of mr)
+   * and kc×nr panel pb (kc rows of nr); m ≤ mr and n ≤ nr select the part of the tile stored. */
+  void (*kernel)(int kc, const float *pa, const float *pb, float *c, long ldc, int m, int n, float beta);
+  /* Packs the m×k block a into ceil(m/mr) panels of k columns of mr, zero-padded to mr rows. */
+  void (*pack_a)(float *pa, const float *a, long rs, long cs, int m, int k);
+  /* Packs the k×n block b into ceil(n/nr) panels of k rows of nr, zero-padded to nr columns. */
+  void (*pack_b)(float *pb, const float *b, long rs, long cs, int k, int n);
+  /* y[r] = Σ_k w[r*ldw + k] · x[k] + beta·y[r] for r < rows: matrix-vector with contiguous rows. */
+  void (*gemv_rows)(float *y, const float *w, long ldw, const float *x, int rows, int k, float beta);
+  /* y[j] = Σ_k x[k] · w[k*ldw + j] + beta·y[j] for j < n: vector-matrix with contiguous columns. */
+  void (*gemv_cols)(float *y, const float *w, long ldw, const float *x, int k, int n, float beta);
+} rlhf_gemm_isa;
+
+extern const rlhf_gemm_isa rlhf_gemm_generic, rlhf_gemm_avx2, rlhf_gemm_avx512;
+
+/* The OpenBLAS baseline (native/openblas.c), loaded with dlopen on first use and never linked:
+ * cblas_sgemm on one row-major product; returns 0 when no OpenBLAS is installed. */
+int rlhf_openblas_sgemm(float *c, const float *a, const float *b, int M, int N, int K, int transA, int transB);
+/* The kernel family OpenBLAS runs (e.g. "SkylakeX"), or NULL when it is not installed. */
+const char *rlhf_openblas_core(void);
+
+#endif
