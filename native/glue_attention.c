@@ -1,0 +1,179 @@
+/* N-API glue of fused attention: reads the flattened AttentionGeometry, checks every length
+ * against it, and runs the flash-attention tasks of native/isa/attention.c on the thread pool,
+ * each thread with its own scratch tile. Heavy tasks are numbered first (under a causal mask the
+ * last query blocks and the first key blocks see the most keys), so the pool's queue ends on
+ * short tasks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glue.h"
+
+typedef struct {
+  const rlhf_kernel_table *kt;
+  rlhf_attn_geom g;
+  float *out, *lse, *dq, *dk, *dv, *delta;
+  const float *q, *k, *v, *dout, *o;
+  float *scratch;
+  int64_t scratch_floats;
+  int nqb, nkb;
+  int64_t per; /* delta rows per task */
+} attn_ctx;
+
+static int need(rlhf_args *a, size_t len, int64_t n, const char *what) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s has %zu elements, needs %lld", what, len, (long long)n);
+  return rlhf_check(a, (int64_t)len >= n, msg);
+}
+
+/* Reads B, Tq, Tk, kvCapacity, Hq, Hkv, D, scale, qOffset, causal, window, prefixLen, keyMask,
+ * alibiSlopes from argument i0 on. */
+static int read_geometry(rlhf_args *a, size_t i0, rlhf_attn_geom *g) {
+  int64_t d[7];
+  for (int k = 0; k < 7; k++) d[k] = rlhf_arg_int(a, i0 + (size_t)k);
+  g->scale = (float)rlhf_arg_num(a, i0 + 7);
+  g->qOffset = (int)rlhf_arg_int(a, i0 + 8);
+  g->causal = rlhf_arg_bool(a, i0 + 9);
+  g->window = (int)rlhf_arg_int(a, i0 + 10);
+  size_t lp = 0, lm = 0, ls = 0;
+  g->prefixLen = rlhf_arg_i32(a, i0 + 11, &lp, 1);
+  g->keyMask = rlhf_arg_i32(a, i0 + 12, &lm, 1);
+  g->alibi = rlhf_arg_f32(a, i0 + 13, &ls, 1);
+  if (a->failed) return 0;
+  for (int k = 0; k < 7; k++)
+    if (!rlhf_check(a, d[k] >= 0 && d[k] < (1 << 30), "geometry sizes must be in [0, 2^30)")) return 0;
+  g->B = (int)d[0], g->Tq = (int)d[1], g->Tk = (int)d[2], g->kvCapacity = (int)d[3];
+  g->Hq = (int)d[4], g->Hkv = (int)d[5], g->D = (int)d[6];
+  if (!rlhf_check(a, g->Hq > 0 && g->Hkv > 0 && g->D > 0, "Hq, Hkv and D must be > 0") ||
+      !rlhf_check(a, g->Hq % g->Hkv == 0, "Hq must be a multiple of Hkv") ||
+      !rlhf_check(a, g->Tk <= g->kvCapacity, "Tk must be <= kvCapacity") ||
+      (g->prefixLen && !need(a, lp, g->B, "prefixLen")) || (g->alibi && !need(a, ls, g->Hq, "alibiSlopes")))
+    return 0;
+  if (g->keyMask) { /* [B, Tk], or [B, kvCapacity] for a mask kept over the whole KV cache */
+    g->maskStride = (int64_t)lm == (int64_t)g->B * g->kvCapacity ? g->kvCapacity : g->Tk;
+    if (!need(a, lm, (int64_t)g->B * g->maskStride, "keyMask")) return 0;
+  }
+  return 1;
+}
+
+/* one aligned slice of scratch per pool thread */
+static int alloc_scratch(rlhf_args *a, attn_ctx *c) {
+  c->scratch_floats = (rlhf_attn_scratch_floats(c->g.D) + 15) & ~(int64_t)15;
+  c->scratch = aligned_alloc(64, (size_t)(c->scratch_floats * rlhf_threads()) * sizeof(float));
+  return rlhf_check(a, c->scratch != NULL, "out of memory for attention scratch");
+}
+
+static void forward_task(void *p, int t, int thread) {
+  attn_ctx *c = p;
+  const int bh = c->g.B * c->g.Hq, qb = c->nqb - 1 - t / bh, b = (t % bh) / c->g.Hq, h = t % c->g.Hq;
+  c->kt->attn_forward_block(&c->g, c->out, c->lse, c->q, c->k, c->v, b, h, qb * RLHF_ATTN_BQ,
+                            c->scratch + thread * c->scratch_floats);
+}
+
+/* attentionForward(out, lse, q, k, v, ...geometry) */
+static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
+  rlhf_args a;
+  size_t l[5];
+  if (!rlhf_args_init(&a, env, info, "attentionForward", 19)) return NULL;
+  attn_ctx c = {.kt = rlhf_kernels()};
+  c.out = rlhf_arg_f32(&a, 0, &l[0], 0);
+  c.lse = rlhf_arg_f32(&a, 1, &l[1], 0);
+  c.q = rlhf_arg_f32(&a, 2, &l[2], 0);
+  c.k = rlhf_arg_f32(&a, 3, &l[3], 0);
+  c.v = rlhf_arg_f32(&a, 4, &l[4], 0);
+  if (!read_geometry(&a, 5, &c.g)) return NULL;
+  const rlhf_attn_geom *g = &c.g;
+  const int64_t nq = (int64_t)g->B * g->Tq * g->Hq * g->D, nkv = (int64_t)g->B * g->kvCapacity * g->Hkv * g->D;
+  if (!need(&a, l[0], nq, "out") || !need(&a, l[1], (int64_t)g->B * g->Hq * g->Tq, "lse") || !need(&a, l[2], nq, "q") ||
+      !need(&a, l[3], nkv, "k") || !need(&a, l[4], nkv, "v"))
+    return NULL;
+  if (nq == 0) return rlhf_undefined(env);
+  if (!alloc_scratch(&a, &c)) return NULL;
+  c.nqb = (g->Tq + RLHF_ATTN_BQ - 1) / RLHF_ATTN_BQ;
+  rlhf_parallel_for(c.nqb * g->B * g->Hq, forward_task, &c);
+  free(c.scratch);
+  return rlhf_undefined(env);
+}
+
+/* delta = rowsum(dout ⊙ out), one [Tq, Hq] slab of rows per batch, split into row chunks */
+static void delta_task(void *p, int t, int thread) {
+  attn_ctx *c = p;
+  const rlhf_attn_geom *g = &c->g;
+  const int64_t rows = (int64_t)g->B * g->Tq * g->Hq, end = (t + 1) * c->per < rows ? (t + 1) * c->per : rows;
+  for (int64_t r = t * c->per; r < end; r++) { /* r indexes [B, Tq, Hq] */
+    const int64_t b = r / ((int64_t)g->Tq * g->Hq), i = (r / g->Hq) % g->Tq, h = r % g->Hq;
+    c->delta[(b * g->Hq + h) * g->Tq + i] = c->kt->attn_delta_row(c->dout + r * g->D, c->o + r * g->D, g->D);
+  }
+}
+
+static void dkdv_task(void *p, int t, int thread) {
+  attn_ctx *c = p;
+  const int bh = c->g.B * c->g.Hkv, kb = t / bh, b = (t % bh) / c->g.Hkv, hk = t % c->g.Hkv;
+  c->kt->attn_backward_dkdv_block(&c->g, c->dk, c->dv, c->dout, c->q, c->k, c->v, c->lse, c->delta, b, hk,
+                                  kb * RLHF_ATTN_BK, c->scratch + thread * c->scratch_floats);
+}
+
+static void dq_task(void *p, int t, int thread) {
+  attn_ctx *c = p;
+  const int bh = c->g.B * c->g.Hq, qb = c->nqb - 1 - t / bh, b = (t % bh) / c->g.Hq, h = t % c->g.Hq;
+  c->kt->attn_backward_dq_block(&c->g, c->dq, c->dout, c->q, c->k, c->v, c->lse, c->delta, b, h, qb * RLHF_ATTN_BQ,
+                                c->scratch + thread * c->scratch_floats);
+}
+
+/* attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, ...geometry) */
+static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
+  rlhf_args a;
+  size_t l[9];
+  if (!rlhf_args_init(&a, env, info, "attentionBackward", 23)) return NULL;
+  attn_ctx c = {.kt = rlhf_kernels()};
+  c.dq = rlhf_arg_f32(&a, 0, &l[0], 0);
+  c.dk = rlhf_arg_f32(&a, 1, &l[1], 0);
+  c.dv = rlhf_arg_f32(&a, 2, &l[2], 0);
+  c.dout = rlhf_arg_f32(&a, 3, &l[3], 0);
+  c.q = rlhf_arg_f32(&a, 4, &l[4], 0);
+  c.k = rlhf_arg_f32(&a, 5, &l[5], 0);
+  c.v = rlhf_arg_f32(&a, 6, &l[6], 0);
+  c.o = rlhf_arg_f32(&a, 7, &l[7], 0);
+  c.lse = rlhf_arg_f32(&a, 8, &l[8], 0);
+  if (!read_geometry(&a, 9, &c.g)) return NULL;
+  const rlhf_attn_geom *g = &c.g;
+  const int64_t nq = (int64_t)g->B * g->Tq * g->Hq * g->D, nkv = (int64_t)g->B * g->kvCapacity * g->Hkv * g->D;
+  const int64_t nl = (int64_t)g->B * g->Hq * g->Tq;
+  static const char *const names[9] = {"dq", "dk", "dv", "dout", "q", "k", "v", "out", "lse"};
+  const int64_t sizes[9] = {nq, nkv, nkv, nq, nq, nkv, nkv, nq, nl};
+  for (int k = 0; k < 9; k++)
+    if (!need(&a, l[k], sizes[k], names[k])) return NULL;
+
+  /* dk, dv rows past Tk belong to no key: zero */
+  const int64_t row = (int64_t)g->Hkv * g->D;
+  for (int b = 0; b < g->B; b++) {
+    const int64_t off = (int64_t)b * g->kvCapacity * row + (int64_t)g->Tk * row, n = (int64_t)(g->kvCapacity - g->Tk) * row;
+    memset(c.dk + off, 0, (size_t)n * sizeof(float));
+    memset(c.dv + off, 0, (size_t)n * sizeof(float));
+  }
+  if (nq == 0) { /* no query: every key's gradient is zero */
+    for (int b = 0; b < g->B; b++) {
+      memset(c.dk + (int64_t)b * g->kvCapacity * row, 0, (size_t)((int64_t)g->Tk * row) * sizeof(float));
+      memset(c.dv + (int64_t)b * g->kvCapacity * row, 0, (size_t)((int64_t)g->Tk * row) * sizeof(float));
+    }
+    return rlhf_undefined(env);
+  }
+  c.delta = malloc((size_t)nl * sizeof(float));
+  if (!rlhf_check(&a, c.delta != NULL, "out of memory") || !alloc_scratch(&a, &c)) {
+    free(c.delta);
+    return NULL;
+  }
+  rlhf_parallel_for(rlhf_split((int64_t)g->B * g->Tq * g->Hq, g->D, &c.per), delta_task, &c);
+  c.nkb = (g->Tk + RLHF_ATTN_BK - 1) / RLHF_ATTN_BK;
+  c.nqb = (g->Tq + RLHF_ATTN_BQ - 1) / RLHF_ATTN_BQ;
+  rlhf_parallel_for(c.nkb * g->B * g->Hkv, dkdv_task, &c);
+  rlhf_parallel_for(c.nqb * g->B * g->Hq, dq_task, &c);
+  free(c.scratch);
+  free(c.delta);
+  return rlhf_undefined(env);
+}
+
+void rlhf_register_attention(napi_env env, napi_value exports) {
+  rlhf_export(env, exports, "attentionForward", js_attention_forward);
+  rlhf_export(env, exports, "attentionBackward", js_attention_backward);
+}

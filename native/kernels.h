@@ -1,0 +1,108 @@
+/* The non-GEMM kernels of the native backend (semantics: src/engine/kernels.ts). The loop bodies
+ * live in native/isa/ and are compiled once per instruction set; each copy fills one table of
+ * function pointers, and the N-API glue (native/glue_*.c) picks the table of the current ISA at
+ * every call, splits the work into tasks and runs them on the thread pool.
+ *
+ * Row functions work on one contiguous run (a row, or a chunk of a flat array); the glue owns
+ * threading, argument checks and strided iteration, so everything here is single-threaded. */
+#ifndef RLHF_KERNELS_H
+#define RLHF_KERNELS_H
+
+#include <stdint.h>
+
+#include "rlhf.h"
+
+/* Numbering of BinaryOp and UnaryOp in src/engine/kernels.ts. */
+enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_GT, BIN_EQ, BIN_COUNT };
+enum { UN_EXP, UN_LOG, UN_SIGMOID, UN_TANH, UN_SILU, UN_GELU, UN_RELU, UN_SQRT, UN_NEG, UN_ABS, UN_COUNT };
+
+/* AttentionGeometry of kernels.ts; keyMask rows are maskStride long (Tk, or kvCapacity when the
+ * caller passes a mask over the whole cache). */
+typedef struct {
+  int B, Tq, Tk, kvCapacity, Hq, Hkv, D;
+  float scale;
+  int qOffset, causal, window;
+  const int32_t *prefixLen; /* [B] or NULL */
+  const int32_t *keyMask;   /* [B, maskStride] or NULL */
+  int maskStride;
+  const float *alibi;       /* [Hq] or NULL */
+} rlhf_attn_geom;
+
+/* Query and key blocks of the flash-attention tiles. */
+#define RLHF_ATTN_BQ 64
+#define RLHF_ATTN_BK 64
+
+/* Per-thread scratch of the attention tasks, in floats (D rounded up to a multiple of 16). */
+static inline int64_t rlhf_attn_dpad(int D) { return (D + 15) & ~15; }
+static inline int64_t rlhf_attn_scratch_floats(int D) {
+  int64_t dp = rlhf_attn_dpad(D);
+  /* the backward's dq task needs the most: Qs, dO, dQ (BQ×dp each); Kᵀ, Vᵀ, K (dp×BK each);
+   * S, dP (BQ×BK); lse, delta (BQ); plus slack to keep each thread's slice 64-byte aligned */
+  return 3 * RLHF_ATTN_BQ * dp + 3 * RLHF_ATTN_BK * dp + 2 * RLHF_ATTN_BQ * RLHF_ATTN_BK + 2 * RLHF_ATTN_BQ + 16;
+}
+
+typedef struct {
+  /* element-wise over contiguous runs; sa/sb/sc are the inputs' element strides (often 0 or 1) */
+  void (*binary_row)(int op, float *out, const float *a, int64_t sa, const float *b, int64_t sb, int64_t n);
+  void (*where_row)(float *out, const float *c, int64_t sc, const float *a, int64_t sa, const float *b, int64_t sb, int64_t n);
+  void (*copy_row)(float *out, const float *x, int64_t sx, int64_t n);
+  /* sumInto's inner loops: out[j·so] += x[j], and the sum of a contiguous run */
+  void (*add_row)(float *out, int64_t so, const float *x, int64_t n);
+  float (*sum_row)(const float *x, int64_t n);
+  void (*unary)(int op, float *out, const float *x, int64_t n);
+  void (*unary_backward)(int op, float *dx, const float *x, const float *y, const float *dy, int64_t n);
+  void (*affine)(float *out, const float *x, int64_t n, float scale, float shift);
+  void (*clamp)(float *out, const float *x, int64_t n, float lo, float hi);
+  void (*clamp_backward)(float *dx, const float *x, const float *dy, int64_t n, float lo, float hi);
+  void (*axpy)(float *y, const float *x, int64_t n, float alpha);
+  double (*sum_squares)(const float *x, int64_t n);
+  int64_t (*count_nonfinite)(const float *x, int64_t n);
+  void (*swiglu_forward)(float *out, const float *gate, const float *up, int64_t n);
+  void (*swiglu_backward)(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int64_t n);
+  void (*adamw)(float *p, const float *g, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
+                float eps, float weight_decay, float bc1, float bc2);
+
+  /* one row of n (softmax family, cross-entropy) or C (norms) */
+  void (*softmax_row)(float *out, const float *x, int64_t n);
+  void (*softmax_backward_row)(float *dx, const float *y, const float *dy, int64_t n);
+  void (*log_softmax_row)(float *out, const float *x, int64_t n);
+  void (*log_softmax_backward_row)(float *dx, const float *y, const float *dy, int64_t n);
+  /* returns lse; the loss is lse − logits[target] */
+  float (*logsumexp_row)(const float *x, int64_t n);
+  /* dl = scale · (exp(x − lse) − onehot(target)) */
+  void (*ce_backward_row)(float *dl, const float *x, float lse, int32_t target, float scale, int64_t n);
+  float (*rmsnorm_forward_row)(float *y, const float *x, const float *w, int64_t C, float eps);
+  /* writes dx; dw_acc[c] += dy·x·rstd */
+  void (*rmsnorm_backward_row)(float *dx, float *dw_acc, const float *dy, const float *x, const float *w, float rstd, int64_t C);
+  void (*layernorm_forward_row)(float *y, float *mean, float *rstd, const float *x, const float *w, const float *b, int64_t C, float eps);
+  void (*layernorm_backward_row)(float *dx, float *dw_acc, float *db_acc, const float *dy, const float *x, const float *w,
+                                 float mean, float rstd, int64_t C);
+  /* one token's H heads of D; out may alias x */
+  void (*rope_row)(float *out, const float *x, const float *cos, const float *sin, int64_t H, int64_t D, int inverse);
+
+  /* attention tasks (native/isa/attention.c); scratch holds rlhf_attn_scratch_floats(D) floats */
+  void (*attn_forward_block)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k, const float *v,
+                             int b, int h, int i0, float *scratch);
+  /* delta[b, h, i] = Σ_d dout · out (the softmax-backward row term) for one query row */
+  float (*attn_delta_row)(const float *dout, const float *out, int D);
+  /* dk, dv of one key block [j0, j0+BK) of kv head hk, summed over its query heads */
+  void (*attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, const float *dout, const float *q,
+                                   const float *k, const float *v, const float *lse, const float *delta, int b, int hk,
+                                   int j0, float *scratch);
+  /* dq of one query block [i0, i0+BQ) of head h */
+  void (*attn_backward_dq_block)(const rlhf_attn_geom *g, float *dq, const float *dout, const float *q, const float *k,
+                                 const float *v, const float *lse, const float *delta, int b, int h, int i0, float *scratch);
+} rlhf_kernel_table;
+
+extern const rlhf_kernel_table rlhf_kernels_generic, rlhf_kernels_avx2, rlhf_kernels_avx512;
+
+/* The table of the ISA in use (rlhf_isa()), looked up at each call so setIsa takes effect. */
+static inline const rlhf_kernel_table *rlhf_kernels(void) {
+  switch (rlhf_isa()) {
+    case RLHF_ISA_AVX512: return &rlhf_kernels_avx512;
+    case RLHF_ISA_AVX2: return &rlhf_kernels_avx2;
+    default: return &rlhf_kernels_generic;
+  }
+}
+
+#endif
