@@ -69,25 +69,22 @@ export function estimateJaccard(a: Uint32Array, b: Uint32Array, bOffset = 0): nu
   return eq / a.length;
 }
 
-/** Bands b and rows r (b·r ≤ numPerm) minimising the weighted areas of false positives below the
- * threshold and false negatives above it under the S-curve 1 − (1 − s^r)^b. False negatives weigh
- * more: every candidate is verified, so a false positive costs only a comparison. */
-export function lshParams(threshold: number, numPerm: number, fpWeight = 0.2, fnWeight = 0.8): { bands: number; rows: number } {
-  const integrate = (f: (s: number) => number, lo: number, hi: number): number => {
-    const steps = 100;
-    const h = (hi - lo) / steps;
-    let area = 0;
-    for (let i = 0; i < steps; i++) area += f(lo + (i + 0.5) * h) * h;
-    return area;
-  };
-  let best = { bands: 1, rows: numPerm, error: Infinity };
+/** Bands b and rows r (b·r ≤ numPerm) for the S-curve P(candidate | s) = 1 − (1 − s^r)^b: the
+ * fewest false candidates (area under the curve below the threshold) among those that still make a
+ * pair at the threshold a candidate with probability ≥ minRecall. False candidates cost only a
+ * signature comparison; a missed pair is a duplicate left in the corpus. */
+export function lshParams(threshold: number, numPerm: number, minRecall = 0.99): { bands: number; rows: number } {
+  const steps = 100;
+  let best = { bands: 1, rows: 1, fp: Infinity, recall: -1 };
   for (let b = 1; b <= numPerm; b++) {
     for (let r = 1; r * b <= numPerm; r++) {
       const p = (s: number): number => 1 - (1 - s ** r) ** b;
-      const fp = integrate(p, 0, threshold);
-      const fn = integrate((s) => 1 - p(s), threshold, 1);
-      const error = fpWeight * fp + fnWeight * fn;
-      if (error < best.error) best = { bands: b, rows: r, error };
+      const recall = p(threshold);
+      let fp = 0; // midpoint rule over [0, threshold]
+      for (let i = 0; i < steps; i++) fp += p(((i + 0.5) * threshold) / steps) * (threshold / steps);
+      const ok = recall >= minRecall;
+      const bestOk = best.recall >= minRecall;
+      if ((ok && (!bestOk || fp < best.fp)) || (!ok && !bestOk && recall > best.recall)) best = { bands: b, rows: r, fp, recall };
     }
   }
   return { bands: best.bands, rows: best.rows };
