@@ -1,6 +1,7 @@
 // Every threshold of the corpus pipeline, with its default, in one place. `resolvePipelineConfig`
-// merges overrides (a JSON file, CLI flags) onto DATA_DEFAULTS, rejects unknown keys and values out
-// of range, and says what it got. Quality thresholds follow Gopher (Rae et al. 2021, appendix A).
+// merges overrides (a config file, CLI flags) onto DATA_DEFAULTS, rejects unknown keys and values
+// out of range, and says what it got. Quality thresholds follow Gopher (Rae et al. 2021, appendix A).
+import { check, mergeConfig } from '../util/config.js';
 
 export interface NormalizeConfig {
   enabled: boolean;
@@ -129,56 +130,34 @@ export const DATA_DEFAULTS: PipelineConfig = {
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** DATA_DEFAULTS with `overrides` applied; throws on an unknown key, a wrong type or a value out of
- * range, naming the key (`quality.minWords`). */
-export function resolvePipelineConfig(overrides: DeepPartial<PipelineConfig> | unknown = {}): PipelineConfig {
-  const cfg = merge(DATA_DEFAULTS, overrides, '') as PipelineConfig;
-  validate(cfg);
+/** DATA_DEFAULTS with `overrides` applied (a parsed config file or flags, dotted keys already
+ * nested); throws a ConfigError on an unknown key, a wrong type or a value out of range, naming the
+ * key (`quality.minWords`). */
+export function resolvePipelineConfig(overrides: DeepPartial<PipelineConfig> = {}, where = 'data config'): PipelineConfig {
+  const cfg = mergeConfig(structuredClone(DATA_DEFAULTS), overrides as Parameters<typeof mergeConfig>[1], where);
+  validatePipelineConfig(cfg);
   return cfg;
 }
 
-function merge(base: unknown, over: unknown, path: string): unknown {
-  if (over === undefined) return structuredClone(base);
-  if (typeof base === 'object' && base !== null) {
-    if (typeof over !== 'object' || over === null || Array.isArray(over)) {
-      throw new Error(`config: ${path || '(root)'} must be an object, got ${JSON.stringify(over)}`);
-    }
-    const out: Record<string, unknown> = {};
-    const b = base as Record<string, unknown>;
-    for (const key of Object.keys(over)) {
-      if (!(key in b)) throw new Error(`config: unknown key ${path ? path + '.' : ''}${key} (known: ${Object.keys(b).join(', ')})`);
-    }
-    for (const [k, v] of Object.entries(b)) out[k] = merge(v, (over as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
-    return out;
-  }
-  if (typeof over !== typeof base) {
-    throw new Error(`config: ${path} must be a ${typeof base}, got ${JSON.stringify(over)}`);
-  }
-  return over;
-}
-
-function validate(c: PipelineConfig): void {
-  const check = (ok: boolean, key: string, value: unknown, want: string): void => {
-    if (!ok) throw new Error(`config: ${key} must be ${want}, got ${JSON.stringify(value)}`);
-  };
-  const fraction = (key: string, v: number): void => check(v >= 0 && v <= 1, key, v, 'in [0, 1]');
-  const posInt = (key: string, v: number): void => check(Number.isInteger(v) && v >= 1, key, v, 'a positive integer');
-  check(c.normalize.form === 'NFC' || c.normalize.form === 'NFKC', 'normalize.form', c.normalize.form, '"NFC" or "NFKC"');
-  check(Number.isInteger(c.clean.maxBlankLines) && c.clean.maxBlankLines >= 0, 'clean.maxBlankLines', c.clean.maxBlankLines, 'an integer ≥ 0');
+export function validatePipelineConfig(c: PipelineConfig): void {
+  const fraction = (key: string, v: number): [boolean, string] => [v >= 0 && v <= 1, `${key} must be in [0, 1], got ${v}`];
+  const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
   const q = c.quality;
-  check(q.minWords >= 0 && q.minWords <= q.maxWords, 'quality.minWords', q.minWords, `in [0, maxWords=${q.maxWords}]`);
-  check(q.minMeanWordLength <= q.maxMeanWordLength, 'quality.minMeanWordLength', q.minMeanWordLength, '≤ maxMeanWordLength');
-  for (const k of ['maxSymbolWordRatio', 'maxDigitRatio', 'maxBulletLineRatio', 'maxEllipsisLineRatio', 'minAlphaWordRatio',
-    'maxDupLineRatio', 'maxDupParagraphRatio', 'maxDupLineCharRatio', 'maxDupParagraphCharRatio'] as const) {
-    fraction(`quality.${k}`, q[k]);
-  }
-  for (const [n, v] of Object.entries(q.maxTopNgramCharRatio)) fraction(`quality.maxTopNgramCharRatio.${n}`, v);
-  for (const [n, v] of Object.entries(q.maxDupNgramCharRatio)) fraction(`quality.maxDupNgramCharRatio.${n}`, v);
-  check(c.nearDup.threshold > 0 && c.nearDup.threshold <= 1, 'nearDup.threshold', c.nearDup.threshold, 'in (0, 1]');
-  posInt('nearDup.numPerm', c.nearDup.numPerm);
-  posInt('nearDup.shingle', c.nearDup.shingle);
-  posInt('decontam.ngram', c.decontam.ngram);
-  posInt('decontam.minEvalWords', c.decontam.minEvalWords);
-  check(c.split.valFraction >= 0 && c.split.valFraction < 1, 'split.valFraction', c.split.valFraction, 'in [0, 1)');
-  check(c.split.crossDedupThreshold > 0 && c.split.crossDedupThreshold <= 1, 'split.crossDedupThreshold', c.split.crossDedupThreshold, 'in (0, 1]');
+  check([
+    [c.normalize.form === 'NFC' || c.normalize.form === 'NFKC', `normalize.form must be "NFC" or "NFKC", got ${JSON.stringify(c.normalize.form)}`],
+    [Number.isInteger(c.clean.maxBlankLines) && c.clean.maxBlankLines >= 0, `clean.maxBlankLines must be an integer ≥ 0, got ${c.clean.maxBlankLines}`],
+    [q.minWords >= 0 && q.minWords <= q.maxWords, `quality.minWords must be in [0, maxWords=${q.maxWords}], got ${q.minWords}`],
+    [q.minMeanWordLength <= q.maxMeanWordLength, `quality.minMeanWordLength (${q.minMeanWordLength}) must be ≤ maxMeanWordLength (${q.maxMeanWordLength})`],
+    ...(['maxSymbolWordRatio', 'maxDigitRatio', 'maxBulletLineRatio', 'maxEllipsisLineRatio', 'minAlphaWordRatio',
+      'maxDupLineRatio', 'maxDupParagraphRatio', 'maxDupLineCharRatio', 'maxDupParagraphCharRatio'] as const).map((k) => fraction(`quality.${k}`, q[k])),
+    ...Object.entries(q.maxTopNgramCharRatio).map(([n, v]) => fraction(`quality.maxTopNgramCharRatio.${n}`, v)),
+    ...Object.entries(q.maxDupNgramCharRatio).map(([n, v]) => fraction(`quality.maxDupNgramCharRatio.${n}`, v)),
+    [c.nearDup.threshold > 0 && c.nearDup.threshold <= 1, `nearDup.threshold must be in (0, 1], got ${c.nearDup.threshold}`],
+    posInt('nearDup.numPerm', c.nearDup.numPerm),
+    posInt('nearDup.shingle', c.nearDup.shingle),
+    posInt('decontam.ngram', c.decontam.ngram),
+    posInt('decontam.minEvalWords', c.decontam.minEvalWords),
+    [c.split.valFraction >= 0 && c.split.valFraction < 1, `split.valFraction must be in [0, 1), got ${c.split.valFraction}`],
+    [c.split.crossDedupThreshold > 0 && c.split.crossDedupThreshold <= 1, `split.crossDedupThreshold must be in (0, 1], got ${c.split.crossDedupThreshold}`],
+  ]);
 }
