@@ -1,0 +1,113 @@
+// Autoregressive generation with a KV cache: prompts are left-padded into one batch, a prefill
+// pass fills the cache, then each step feeds one token per row and attends over the cache. Each
+// sampled token comes back with its log-probability (PPO's "old log-probs").
+import { kernels } from '../engine/backend.js';
+import { noGrad } from '../engine/autograd.js';
+import { Rng } from '../engine/rng.js';
+import type { Tensor } from '../engine/tensor.js';
+import { linear, reshape, sliceAxis } from '../engine/ops/index.js';
+import { eosIds } from './config.js';
+import type { CausalLM } from './causal-lm.js';
+import { KVCache } from './kv-cache.js';
+import { applyRepetitionPenalty, argmax, sampleToken } from './sampling.js';
+
+export interface GenerateOptions {
+  /** New tokens per prompt at most (default: generation_config's max_new_tokens, else 16). */
+  maxNewTokens?: number;
+  /** 0 = greedy (default, unless generation_config samples); > 0 samples from softmax(logits/T). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 = off). */
+  topK?: number;
+  /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
+  topP?: number;
+  /** > 1 discourages tokens already in the prompt or the output (1 = off). */
+  repetitionPenalty?: number;
+  /** A row stops after emitting one of these (default: the model's eos ids); the stop token is
+   * included in its output. */
+  stopTokenIds?: number[];
+  /** Seed of the sampling RNG (default 0): the same seed gives the same tokens. */
+  seed?: number;
+  /** Id used for left padding (default: pad, else eos, else 0); never attended to. */
+  padTokenId?: number;
+  /** Called for every new token as soon as it is chosen; generation yields to the event loop
+   * between steps when given. */
+  onToken?: (row: number, token: number, logprob: number) => void;
+}
+
+export interface GenerateOutput {
+  /** The new tokens of each prompt (stop token included). */
+  tokens: number[][];
+  /** log p(token) under softmax(logits / T) (T = 1 when greedy), before top-k, top-p and the
+   * repetition penalty: what a trainer recomputes from the same model. */
+  logprobs: number[][];
+  finishReasons: ('stop' | 'length')[];
+}
+
+/** Logits of the last position only [B, V]: prefill never pays the LM head for the whole prompt. */
+function lastLogits(model: CausalLM, hidden: Tensor): Tensor {
+  const [B, T, C] = hidden.shape;
+  return linear(reshape(sliceAxis(hidden, 1, T - 1, T), [B, C]), model.headWeight);
+}
+
+export async function generate(model: CausalLM, promptIds: number[][], opts: GenerateOptions = {}): Promise<GenerateOutput> {
+  const cfg = model.config, gen = model.generationConfig;
+  const maxNewTokens = opts.maxNewTokens ?? gen.maxNewTokens ?? 16;
+  const temperature = opts.temperature ?? gen.temperature ?? 0;
+  const topK = opts.topK ?? gen.topK ?? 0, topP = opts.topP ?? gen.topP ?? 1;
+  const penalty = opts.repetitionPenalty ?? gen.repetitionPenalty ?? 1;
+  const eos = gen.eosTokenId !== undefined ? eosIds({ ...cfg, eosTokenId: gen.eosTokenId }) : eosIds(cfg);
+  const stops = new Set(opts.stopTokenIds ?? eos);
+  const pad = opts.padTokenId ?? gen.padTokenId ?? cfg.padTokenId ?? eos[0] ?? 0;
+  if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`generate: topP must be in (0, 1], got ${topP}`);
+  if (!(penalty > 0)) throw new RangeError(`generate: repetitionPenalty must be positive, got ${penalty}`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+
+  const B = promptIds.length;
+  const Tp = Math.max(...promptIds.map((p) => p.length));
+  if (!B || promptIds.some((p) => p.length === 0)) throw new RangeError('generate: every prompt needs at least one token');
+  const out: GenerateOutput = { tokens: promptIds.map(() => []), logprobs: promptIds.map(() => []), finishReasons: promptIds.map(() => 'length') };
+  if (maxNewTokens === 0) return out;
+
+  // Left padding: every prompt ends at column Tp − 1, so one decode step serves all rows.
+  const ids = new Int32Array(B * Tp).fill(pad), mask = new Int32Array(B * Tp);
+  promptIds.forEach((p, b) => {
+    ids.set(p, b * Tp + Tp - p.length);
+    mask.fill(1, b * Tp + Tp - p.length, (b + 1) * Tp);
+  });
+  const seen = promptIds.map((p) => new Set(p));
+  const cache = new KVCache(cfg, B, Tp + maxNewTokens);
+  const prefixLen = cfg.attention === 'prefix-lm' ? new Int32Array(B).fill(Tp) : null;
+  const rng = new Rng(opts.seed ?? 0);
+  const k = kernels();
+  const V = cfg.vocabSize;
+  const row = new Float32Array(V), scaled = new Float32Array(B * V);
+  const next = new Int32Array(B), lse = new Float32Array(B), nll = new Float32Array(B);
+  const done = new Array<boolean>(B).fill(false);
+
+  let logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T: Tp }, { attentionMask: mask, cache, prefixLen }).hidden));
+  for (let step = 0; step < maxNewTokens; step++) {
+    const lf = logits.f;
+    for (let b = 0; b < B; b++) {
+      if (done[b]) { next[b] = pad; continue; }
+      row.set(lf.subarray(b * V, (b + 1) * V));
+      applyRepetitionPenalty(row, seen[b], penalty);
+      next[b] = temperature === 0 ? argmax(row) : sampleToken(row, { temperature, topK, topP }, rng);
+    }
+    // log p under softmax(logits / T): the fused cross-entropy kernel gives lse − logit[token].
+    k.affine(scaled, lf, B * V, temperature > 0 ? 1 / temperature : 1, 0);
+    k.crossEntropyForward(nll, lse, scaled, next, B, V, -100);
+    for (let b = 0; b < B; b++) {
+      if (done[b]) continue;
+      out.tokens[b].push(next[b]);
+      out.logprobs[b].push(-nll[b]);
+      seen[b].add(next[b]);
+      opts.onToken?.(b, next[b], -nll[b]);
+      if (stops.has(next[b])) { done[b] = true; out.finishReasons[b] = 'stop'; }
+    }
+    if (done.every(Boolean) || step === maxNewTokens - 1) break;
+    if (opts.onToken) await new Promise((resolve) => setImmediate(resolve));
+    logits = noGrad(() => lastLogits(model, model.model.forward({ ids: next, B, T: 1 }, { cache, prefixLen }).hidden));
+  }
+  return out;
+}
