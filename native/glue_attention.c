@@ -49,10 +49,7 @@ static int read_geometry(rlhf_args *a, size_t i0, rlhf_attn_geom *g) {
       !rlhf_check(a, g->Tk <= g->kvCapacity, "Tk must be <= kvCapacity") ||
       (g->prefixLen && !need(a, lp, g->B, "prefixLen")) || (g->alibi && !need(a, ls, g->Hq, "alibiSlopes")))
     return 0;
-  if (g->keyMask) { /* [B, Tk], or [B, kvCapacity] for a mask kept over the whole KV cache */
-    g->maskStride = (int64_t)lm == (int64_t)g->B * g->kvCapacity ? g->kvCapacity : g->Tk;
-    if (!need(a, lm, (int64_t)g->B * g->maskStride, "keyMask")) return 0;
-  }
+  if (g->keyMask && !need(a, lm, (int64_t)g->B * g->Tk, "keyMask")) return 0;
   return 1;
 }
 

@@ -16,15 +16,13 @@
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX, BIN_MIN, BIN_GT, BIN_EQ, BIN_COUNT };
 enum { UN_EXP, UN_LOG, UN_SIGMOID, UN_TANH, UN_SILU, UN_GELU, UN_RELU, UN_SQRT, UN_NEG, UN_ABS, UN_COUNT };
 
-/* AttentionGeometry of kernels.ts; keyMask rows are maskStride long (Tk, or kvCapacity when the
- * caller passes a mask over the whole cache). */
+/* AttentionGeometry of kernels.ts. */
 typedef struct {
   int B, Tq, Tk, kvCapacity, Hq, Hkv, D;
   float scale;
   int qOffset, causal, window;
   const int32_t *prefixLen; /* [B] or NULL */
-  const int32_t *keyMask;   /* [B, maskStride] or NULL */
-  int maskStride;
+  const int32_t *keyMask;   /* [B, Tk] or NULL */
   const float *alibi;       /* [Hq] or NULL */
 } rlhf_attn_geom;
 

@@ -101,7 +101,7 @@ typedef struct {
 } view;
 
 static view make_view(const rlhf_attn_geom *g, int b) {
-  view w = {g, rlhf_attn_dpad(g->D), b, 0, g->keyMask ? g->keyMask + (int64_t)b * g->maskStride : NULL};
+  view w = {g, rlhf_attn_dpad(g->D), b, 0, g->keyMask ? g->keyMask + (int64_t)b * g->Tk : NULL};
   if (g->prefixLen) w.prefix = g->prefixLen[b] < g->Tk ? g->prefixLen[b] : g->Tk;
   return w;
 }
