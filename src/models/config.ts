@@ -66,7 +66,7 @@ export const MODEL_DEFAULTS: ModelConfig = {
   ffn: 'swiglu',
   numExperts: 0,
   expertsPerToken: 0,
-  routerAuxLossCoef: 0.02,
+  routerAuxLossCoef: 0.001,
   positions: 'rope',
   ropeTheta: 10000,
   maxPositions: 2048,

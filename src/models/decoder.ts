@@ -109,7 +109,7 @@ export class DecoderModel extends Module {
     super();
     this.embed_tokens = this.child('embed_tokens', new Embedding(cfg.vocabSize, cfg.hiddenSize, { rng }));
     this.embed_positions = cfg.positions === 'learned'
-      ? this.child('embed_positions', new Embedding(cfg.maxPositions, cfg.hiddenSize, { rng, std: 0.01 })) : null;
+      ? this.child('embed_positions', new Embedding(cfg.maxPositions, cfg.hiddenSize, { rng })) : null;
     this.layers = Array.from({ length: cfg.numLayers }, (_, l) => this.child(`layers.${l}`, new DecoderLayer(cfg, rng)));
     this.norm = this.child('norm', makeNorm(cfg));
     this.tables = new PositionTables(cfg);

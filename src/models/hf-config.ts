@@ -68,7 +68,7 @@ function fromFamilyFields(json: Json, family: Family): ModelConfig {
     ffn: family === 'mixtral' ? 'moe' : 'swiglu',
     numExperts: family === 'mixtral' ? num(json, 'num_local_experts', 8) : 0,
     expertsPerToken: family === 'mixtral' ? num(json, 'num_experts_per_tok', 2) : 0,
-    routerAuxLossCoef: num(json, 'router_aux_loss_coef', 0.001),
+    routerAuxLossCoef: num(json, 'router_aux_loss_coef', MODEL_DEFAULTS.routerAuxLossCoef),
     ropeTheta: num(json, 'rope_theta', 10000), maxPositions: num(json, 'max_position_embeddings', 2048),
     slidingWindow: typeof window === 'number' ? window : 0,
     qkvBias: family === 'qwen2' || attentionBias, outBias: attentionBias, mlpBias: json.mlp_bias === true,
