@@ -171,12 +171,12 @@ static void RLHF_FN(affine)(float *out, const float *x, int64_t n, float scale, 
   for (int64_t j = 0; j < n; j++) out[j] = x[j] * scale + shift;
 }
 
-/* NaN passes through, as torch.clamp does. */
+/* min(max(x, lo), hi) as torch.clamp: NaN passes through, and lo > hi gives hi. */
 static void RLHF_FN(clamp)(float *out, const float *x, int64_t n, float lo, float hi) {
 #pragma omp simd
   for (int64_t j = 0; j < n; j++) {
-    float v = x[j];
-    out[j] = v < lo ? lo : (v > hi ? hi : v);
+    float v = x[j] < lo ? lo : x[j];
+    out[j] = v > hi ? hi : v;
   }
 }
 
