@@ -40,11 +40,15 @@ static int ceil_div(int a, int b) { return (a + b - 1) / b; }
 static int round_up(int a, int b) { return ceil_div(a, b) * b; }
 static int min_int(int a, int b) { return a < b ? a : b; }
 
-/* A matrix addressed as x[i*rs + j*cs]. */
+/* An operand op(X): row-major with leading dimension ld, stored transposed when trans. */
 typedef struct {
   const float *p;
-  long rs, cs;
+  long ld;
+  int trans;
 } view;
+
+/* Address of op(X)[i][j]. */
+static const float *at(view v, int i, int j) { return v.p + (v.trans ? (long)j * v.ld + i : (long)i * v.ld + j); }
 
 /* c (m×n, row stride ldc) = a (m×k) · b (k×n) + beta · c, on the calling thread. */
 static void gemm_blocked(const rlhf_gemm_isa *f, float *c, long ldc, view a, view b, int m, int n, int k, float beta) {
@@ -52,17 +56,18 @@ static void gemm_blocked(const rlhf_gemm_isa *f, float *c, long ldc, view a, vie
   int kc = ceil_div(k, ceil_div(k, f->kc));
   int mc = round_up(ceil_div(m, ceil_div(m, f->mc)), f->mr);
   int nc = min_int(round_up(n, f->nr), f->nc);
-  float *pb = scratch((size_t)kc * (nc + mc));
-  float *pa = pb + (size_t)kc * nc;
+  /* 16 floats of slack after each buffer: the packing routines may overrun a panel by 8. */
+  float *pb = scratch((size_t)kc * (nc + mc) + 32);
+  float *pa = pb + (size_t)kc * nc + 16;
   for (int jc = 0; jc < n; jc += nc) {
     int nb = min_int(nc, n - jc);
     for (int pc = 0; pc < k; pc += kc) {
       int kb = min_int(kc, k - pc);
-      f->pack_b(pb, b.p + pc * b.rs + jc * b.cs, b.rs, b.cs, kb, nb);
+      f->pack_b(pb, at(b, pc, jc), b.ld, b.trans, kb, nb);
       float bet = pc == 0 ? beta : 1.0f; /* later K blocks accumulate onto the first */
       for (int ic = 0; ic < m; ic += mc) {
         int mb = min_int(mc, m - ic);
-        f->pack_a(pa, a.p + ic * a.rs + pc * a.cs, a.rs, a.cs, mb, kb);
+        f->pack_a(pa, at(a, ic, pc), a.ld, a.trans, mb, kb);
         for (int jr = 0; jr < nb; jr += f->nr)
           for (int ir = 0; ir < mb; ir += f->mr)
             f->kernel(kb, pa + (long)ir * kb, pb + (long)jr * kb, c + (long)(ic + ir) * ldc + jc + jr, ldc,
@@ -109,13 +114,12 @@ static void run_task(void *ctx, int task, int thread) {
     return gemv_slab(j->f, c, b, j->transB ? K : N, a, j->transB, K, lo, hi, j->beta);
   if (N == 1) /* y[M] = op(A)·x with x = b[K]: plain A stores the dot products as rows */
     return gemv_slab(j->f, c, a, j->transA ? M : K, b, !j->transA, K, lo, hi, j->beta);
-  view va = j->transA ? (view){a, 1, M} : (view){a, K, 1};
-  view vb = j->transB ? (view){b, 1, K} : (view){b, N, 1};
+  view va = {a, j->transA ? M : K, j->transA}, vb = {b, j->transB ? K : N, j->transB};
   if (j->split_m) {
-    va.p += lo * va.rs;
+    va.p = at(va, lo, 0);
     gemm_blocked(j->f, c + (long)lo * N, N, va, vb, hi - lo, N, K, j->beta);
   } else {
-    vb.p += lo * vb.cs;
+    vb.p = at(vb, 0, lo);
     gemm_blocked(j->f, c + lo, N, va, vb, M, hi - lo, K, j->beta);
   }
 }

@@ -9,18 +9,20 @@
 void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N, int K, int transA,
                int transB, float beta, long strideA, long strideB, long strideC);
 
-/* One instruction set's building blocks. A matrix is addressed as x[i*rs + j*cs], so one packing
- * routine serves both storage orders. */
+/* One instruction set's building blocks. Operands are row-major with leading dimension ld; trans
+ * says an operand is stored transposed (A as K×M, B as N×K). */
 typedef struct {
   int mr, nr;     /* register tile: mr rows of C by nr columns (nr = a whole number of vectors) */
   int kc, mc, nc; /* cache blocks: a kc×nr panel of B stays in L1, an mc×kc block of A in L2 */
   /* c[m×n] = pa·pb + beta·c (beta 0: c not read) for a packed mr×kc panel pa (kc columns of mr)
    * and kc×nr panel pb (kc rows of nr); m ≤ mr and n ≤ nr select the part of the tile stored. */
   void (*kernel)(int kc, const float *pa, const float *pb, float *c, long ldc, int m, int n, float beta);
-  /* Packs the m×k block a into ceil(m/mr) panels of k columns of mr, zero-padded to mr rows. */
-  void (*pack_a)(float *pa, const float *a, long rs, long cs, int m, int k);
-  /* Packs the k×n block b into ceil(n/nr) panels of k rows of nr, zero-padded to nr columns. */
-  void (*pack_b)(float *pb, const float *b, long rs, long cs, int k, int n);
+  /* Packs the m×k block of op(A) at a into ceil(m/mr) panels of k columns of mr, zero-padded to
+   * mr rows; may write 8 floats past the last panel. */
+  void (*pack_a)(float *pa, const float *a, long ld, int trans, int m, int k);
+  /* Packs the k×n block of op(B) at b into ceil(n/nr) panels of k rows of nr, zero-padded to nr
+   * columns; may write 8 floats past the last panel. */
+  void (*pack_b)(float *pb, const float *b, long ld, int trans, int k, int n);
   /* y[r] = Σ_k w[r*ldw + k] · x[k] + beta·y[r] for r < rows: matrix-vector with contiguous rows. */
   void (*gemv_rows)(float *y, const float *w, long ldw, const float *x, int rows, int k, float beta);
   /* y[j] = Σ_k x[k] · w[k*ldw + j] + beta·y[j] for j < n: vector-matrix with contiguous columns. */

@@ -38,26 +38,63 @@
 #define NR (NV * VL)
 
 /* ---- micro-kernel ---------------------------------------------------------------------------- */
+#if defined(__AVX512F__) || defined(__AVX2__)
 #if defined(__AVX512F__)
+typedef __m512 vec;
+#define vzero _mm512_setzero_ps
+#define vload _mm512_load_ps
+#define vbroadcast(p) _mm512_set1_ps(*(p))
+#define vfma _mm512_fmadd_ps
+#else
+typedef __m256 vec;
+#define vzero _mm256_setzero_ps
+#define vload _mm256_load_ps
+#define vbroadcast _mm256_broadcast_ss
+#define vfma _mm256_fmadd_ps
+#endif
+
+/* C is read and written only after the k loop: its lines are requested this many iterations
+ * before the end, late enough not to push the B panel out of L1, soon enough to hide L3. */
+#define PREFETCH_C 48
+
+/* acc += the next `steps` rank-1 updates of the packed panels. */
+static inline __attribute__((always_inline)) void ksteps(vec acc[MR][NV], const float **pa, const float **pb, int steps) {
+  const float *a = *pa, *b = *pb;
+  for (int k = 0; k < steps; k++) {
+    vec bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = vload(b + v * VL);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      vec ai = vbroadcast(a + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[i][v] = vfma(ai, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += NR;
+  }
+  *pa = a;
+  *pb = b;
+}
+
 static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc, int m, int n, float beta) {
-  __m512 acc[MR][NV];
+  /* Kept in memory through the loop: with AVX2 every one of the 16 registers is in use there. */
+  volatile float beta_mem = beta;
+  vec acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
-  for (int k = 0; k < kc; k++) {
-    __m512 bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = _mm512_load_ps(pb + v * VL);
+    for (int v = 0; v < NV; v++) acc[i][v] = vzero();
+  int k1 = kc > PREFETCH_C ? kc - PREFETCH_C : 0;
+  ksteps(acc, &pa, &pb, k1);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      __m512 ai = _mm512_set1_ps(pa[i]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
-    }
-    pa += MR;
-    pb += NR;
+  for (int i = 0; i < MR; i++) {
+    _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch((const char *)(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
+  ksteps(acc, &pa, &pb, kc - k1);
+  beta = beta_mem;
+#if defined(__AVX512F__)
   __mmask16 mask[NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; v++) {
@@ -66,8 +103,7 @@ static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc,
   }
   __m512 vbeta = _mm512_set1_ps(beta);
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; i++) {
-    if (i >= m) break;
+  for (int i = 0; i < MR && i < m; i++) {
     float *ci = c + i * ldc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) {
@@ -76,41 +112,19 @@ static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc,
       _mm512_mask_storeu_ps(ci + v * VL, mask[v], r);
     }
   }
-}
-#elif defined(__AVX2__)
-/* The first 8 − lanes entries are all ones: loading at lanes_mask + 8 − lanes masks `lanes`. */
-static const int lanes_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-
-static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc, int m, int n, float beta) {
-  __m256 acc[MR][NV];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) acc[i][v] = _mm256_setzero_ps();
-  for (int k = 0; k < kc; k++) {
-    __m256 bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = _mm256_load_ps(pb + v * VL);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      __m256 ai = _mm256_broadcast_ss(pa + i);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
-    }
-    pa += MR;
-    pb += NR;
-  }
+#else
+  /* The first 8 − lanes entries are all ones: loading at ones + 8 − lanes masks `lanes`. */
+  static const int ones[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
   __m256i mask[NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; v++) {
     int lanes = n - v * VL;
     lanes = lanes < 0 ? 0 : lanes > VL ? VL : lanes;
-    mask[v] = _mm256_loadu_si256((const __m256i *)(lanes_mask + 8 - lanes));
+    mask[v] = _mm256_loadu_si256((const __m256i *)(ones + 8 - lanes));
   }
   __m256 vbeta = _mm256_set1_ps(beta);
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; i++) {
-    if (i >= m) break;
+  for (int i = 0; i < MR && i < m; i++) {
     float *ci = c + i * ldc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) {
@@ -124,6 +138,7 @@ static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc,
       }
     }
   }
+#endif
 }
 #else
 static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc, int m, int n, float beta) {
@@ -140,28 +155,90 @@ static void kernel(int kc, const float *pa, const float *pb, float *c, long ldc,
 #endif
 
 /* ---- packing ----------------------------------------------------------------------------------- */
-static void pack_a(float *pa, const float *a, long rs, long cs, int m, int k) {
-  for (int i0 = 0; i0 < m; i0 += MR, pa += (long)MR * k) {
-    int rows = m - i0 < MR ? m - i0 : MR;
-    const float *src = a + i0 * rs;
-    for (int kk = 0; kk < k; kk++) {
-      float *dst = pa + (long)kk * MR;
-      for (int r = 0; r < rows; r++) dst[r] = src[r * rs + kk * cs];
-      for (int r = rows; r < MR; r++) dst[r] = 0;
+/* Both packed layouts are "w values per k": an A panel holds mr rows, a B panel nr columns. Two
+ * source shapes occur: the w values of one k are contiguous (A stored K×M, B stored K×N), a copy;
+ * or each of the w lines is contiguous along k (A stored M×K, B stored N×K), a transpose. The
+ * transposing packs may write up to 8 floats past a panel's end; the driver leaves that slack. */
+#if defined(__AVX2__)
+static inline void transpose8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+static inline __attribute__((always_inline)) void transpose_group(float *dst, const float *src, long ld, int lines,
+                                                                  int t, int g, const int w) {
+  __m256 r[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) r[i] = g + i < lines ? _mm256_loadu_ps(src + (g + i) * ld + t) : _mm256_setzero_ps();
+  transpose8(r);
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (t + i) * w + g, r[i]);
+}
+
+/* dst[t*w + i] = src[i*ld + t] for t < k, i < w (0 where i ≥ lines), in 8×8 blocks. A last group
+ * of w % 8 lines is stored as 8 and first, so the full groups then overwrite its excess. */
+static inline __attribute__((always_inline)) void pack_lines(float *dst, const float *src, long ld, int lines, int k,
+                                                             const int w) {
+  const int full = w - w % 8;
+  int t = 0;
+  for (; t + 8 <= k; t += 8) {
+    if (full < w) transpose_group(dst, src, ld, lines, t, full, w);
+#pragma GCC unroll 4
+    for (int g = 0; g < full; g += 8) transpose_group(dst, src, ld, lines, t, g, w);
+  }
+  for (; t < k; t++)
+    for (int i = 0; i < w; i++) dst[t * w + i] = i < lines ? src[i * ld + t] : 0;
+}
+#else
+static void pack_lines(float *dst, const float *src, long ld, int lines, int k, const int w) {
+  for (int t = 0; t < k; t++)
+    for (int i = 0; i < w; i++) dst[t * w + i] = i < lines ? src[i * ld + t] : 0;
+}
+#endif
+
+/* dst[p*w*k + t*w + i] = src[t*ld + p*w + i] for every panel p of n values (0 past n): each k's
+ * values are contiguous, so the block is read row by row, in address order. */
+static inline __attribute__((always_inline)) void pack_rows(float *dst, const float *src, long ld, int n, int k,
+                                                            const int w) {
+  int panels = (n + w - 1) / w;
+  for (int t = 0; t < k; t++) {
+    const float *s = src + t * ld;
+    for (int p = 0; p < panels; p++) {
+      float *d = dst + ((long)p * k + t) * w;
+      int cnt = n - p * w < w ? n - p * w : w;
+      if (cnt == w) {
+        memcpy(d, s + p * w, w * sizeof(float));
+      } else {
+        for (int i = 0; i < w; i++) d[i] = i < cnt ? s[p * w + i] : 0;
+      }
     }
   }
 }
 
-static void pack_b(float *pb, const float *b, long rs, long cs, int k, int n) {
-  for (int j0 = 0; j0 < n; j0 += NR, pb += (long)NR * k) {
-    int cols = n - j0 < NR ? n - j0 : NR;
-    const float *src = b + j0 * cs;
-    for (int kk = 0; kk < k; kk++) {
-      float *dst = pb + (long)kk * NR;
-      for (int j = 0; j < cols; j++) dst[j] = src[kk * rs + j * cs];
-      for (int j = cols; j < NR; j++) dst[j] = 0;
-    }
-  }
+/* A is m×k: stored K×M (trans, each k's rows contiguous) or M×K (each row contiguous along k). */
+static void pack_a(float *pa, const float *a, long ld, int trans, int m, int k) {
+  if (trans) return pack_rows(pa, a, ld, m, k, MR);
+  for (int i0 = 0; i0 < m; i0 += MR, pa += (long)MR * k) pack_lines(pa, a + i0 * ld, ld, m - i0 < MR ? m - i0 : MR, k, MR);
+}
+
+/* B is k×n: stored N×K (trans, each column contiguous along k) or K×N (each k's row contiguous). */
+static void pack_b(float *pb, const float *b, long ld, int trans, int k, int n) {
+  if (!trans) return pack_rows(pb, b, ld, n, k, NR);
+  for (int j0 = 0; j0 < n; j0 += NR, pb += (long)NR * k) pack_lines(pb, b + j0 * ld, ld, n - j0 < NR ? n - j0 : NR, k, NR);
 }
 
 /* ---- matrix-vector (decode: M = 1) -------------------------------------------------------------- */
