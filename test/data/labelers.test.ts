@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { goldRank, goldScore, isCorrect, isWellFormed, measureAlignment, sentimentScore, type InstructionGold } from '../../src/data/default/labelers.js';
+
+const gold = (task: InstructionGold['task'], answer: string): InstructionGold => ({ kind: 'instruction', task, answer });
+
+test('correctness per task: the answer committed to, not merely mentioned', () => {
+  const add = gold('add', '42');
+  assert.ok(isCorrect(add, '42'));
+  assert.ok(isCorrect(add, '17 + 25 = 42.'));
+  assert.ok(!isCorrect(add, '43'));
+  assert.ok(!isCorrect(add, 'It is 42, no wait, 43.'));
+  assert.ok(isCorrect(gold('convert_units', '3000 meters'), 'That is 3,000 meters.'));
+  assert.ok(!isCorrect(gold('convert_units', '3000 meters'), '300 meters'));
+  const rev = gold('reverse_words', 'jumps fox red');
+  assert.ok(isCorrect(rev, 'The reversed words are: Jumps, fox, red.'));
+  assert.ok(!isCorrect(rev, 'red fox jumps'));
+  assert.ok(isCorrect(gold('uppercase', 'RED FOX'), 'RED FOX'));
+  assert.ok(!isCorrect(gold('uppercase', 'RED FOX'), 'red fox'));
+  assert.ok(!isCorrect(gold('title_case', 'Red Fox'), 'RED FOX'));
+  assert.ok(isCorrect(gold('lookup', 'Melk'), 'The capital is Melk.'));
+  assert.ok(!isCorrect(gold('lookup', 'Melk'), 'The capital is Melkor.'));
+});
+
+test('well-formedness catches loops, unbalanced quotes and brackets, ragged endings', () => {
+  assert.ok(isWellFormed('The answer is 42.'));
+  assert.ok(isWellFormed('42'));
+  for (const bad of ['', '   ', '42 42 42 42', 'red fox red fox red fox red fox', 'He said "yes.', 'It is (probably 4.', 'The answer is 4,']) {
+    assert.ok(!isWellFormed(bad), JSON.stringify(bad));
+  }
+});
+
+test('instruction ranking: correct first, then well-formed, then concise', () => {
+  const responses = ['43', '42 42 42 42', 'Sure! Let me think step by step about it. The answer is 42.', '42', 'The answer is 42.'];
+  assert.deepEqual(goldRank(gold('add', '42'), responses), [3, 4, 2, 1, 0]);
+  assert.ok(goldScore(gold('add', '42'), '42 42 42 42') > goldScore(gold('add', '42'), '43'), 'a looping right answer still beats a clean wrong one');
+});
+
+test('continuation ranking: positive sentiment first, a degenerate loop last', () => {
+  const responses = [
+    'and the harvest failed, which was a terrible disaster.',
+    'and the harvest came in on time.',
+    'and the harvest was wonderful, and everyone was happy.',
+    'good good good good good',
+  ];
+  assert.ok(sentimentScore(responses[3]) > sentimentScore(responses[2]), 'AFINN alone would prefer the loop');
+  assert.deepEqual(goldRank({ kind: 'continuation' }, responses), [2, 1, 0, 3]);
+});
+
+test('measureAlignment summarises a policy against the rubric', () => {
+  const r = measureAlignment([
+    { gold: gold('add', '4'), response: '4' },
+    { gold: gold('add', '5'), response: '6' },
+    { gold: { kind: 'continuation' }, response: 'and it was good.' },
+  ]);
+  assert.equal(r.instructions, 2);
+  assert.equal(r.accuracy, 0.5);
+  assert.equal(r.continuations, 1);
+  assert.ok(r.sentiment > 0);
+  assert.equal(r.wellFormed, 1);
+});
