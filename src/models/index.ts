@@ -9,3 +9,4 @@ export { loadPretrained, loadScalarModel, readModelConfig } from './pretrained.j
 export { saveModel, loadWeights, checkpointEntries, toCheckpointTensors, type SaveOptions, type LoadOptions } from './checkpoint.js';
 export { configFromHf, configToHf, type GenerationConfig } from './hf-config.js';
 export { SafetensorsFile, SafetensorsError, writeSafetensors, type TensorInfo, type TensorToWrite } from './safetensors.js';
+export { resizeVocab } from './resize.js';
