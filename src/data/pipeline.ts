@@ -130,8 +130,8 @@ export class CorpusPipeline {
 
 export interface ProcessOptions extends SourceOptions {
   evalSets?: EvalSet[];
-  /** Called after each input document with the running count. */
-  onProgress?: (docsIn: number, phase: 'process' | 'cross_split') => void;
+  /** Called after each document with the running count and the document's length. */
+  onProgress?: (docs: number, phase: 'process' | 'cross_split', chars: number) => void;
 }
 
 /** Reads `input`, writes `outDir/train.jsonl`, `outDir/val.jsonl` ({"text": …} per line) and
@@ -148,7 +148,7 @@ export async function processCorpus(input: string, outDir: string, config: DeepP
   for await (const doc of readDocuments(input, { ...opts, errors })) {
     const r = pipe.add(doc);
     if (r) (r.split === 'val' ? val : first).write({ text: r.doc.text });
-    opts.onProgress?.(++n, 'process');
+    opts.onProgress?.(++n, 'process', doc.text.length);
   }
   first.close();
   val.close();
@@ -159,7 +159,7 @@ export async function processCorpus(input: string, outDir: string, config: DeepP
     for await (const { value } of readJsonl(firstPath, asText)) {
       const d = pipe.checkTrain({ id: `train:${++i}`, text: value });
       if (d) train.write({ text: d.text });
-      opts.onProgress?.(i, 'cross_split');
+      opts.onProgress?.(i, 'cross_split', value.length);
     }
     train.close();
     rmSync(firstPath);
