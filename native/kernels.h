@@ -34,8 +34,8 @@ typedef struct {
 static inline int64_t rlhf_attn_dpad(int D) { return (D + 15) & ~15; }
 static inline int64_t rlhf_attn_scratch_floats(int D) {
   int64_t dp = rlhf_attn_dpad(D);
-  /* the backward's dq task needs the most: Qs, dO, dQ (BQ×dp each); Kᵀ, Vᵀ, K (dp×BK each);
-   * S, dP (BQ×BK); lse, delta (BQ); plus slack to keep each thread's slice 64-byte aligned */
+  /* the dk/dv task needs the most: Kᵀ, Vᵀ, dK, dV (dp×BK each); S, dP (BQ×BK); padded Q, dO rows
+   * (BQ×dp each); lse, delta (BQ); plus slack to keep each thread's slice 64-byte aligned */
   return 3 * RLHF_ATTN_BQ * dp + 3 * RLHF_ATTN_BK * dp + 2 * RLHF_ATTN_BQ * RLHF_ATTN_BK + 2 * RLHF_ATTN_BQ + 16;
 }
 

@@ -5,13 +5,18 @@
  * (batch, head, query block). Each output element is written by one task, so results do not
  * depend on the thread count.
  *
- * Layouts: q, out, dq: [B, Tq, Hq, D]; k, v, dk, dv: [B, kvCapacity, Hkv, D]; lse, delta: [B, Hq, Tq].
- * Tiles are packed into scratch with D padded to Dp (a multiple of 16) and zero-filled. */
+ * The block a task keeps is packed transposed once (scaled by `scale`); the blocks it streams are
+ * read in place (K, V, Q, dO rows, when D is a multiple of 16) or copied into D-padded rows. So
+ * forward and dq work on Sᵀ (keys × queries), with the online softmax vectorised across queries,
+ * and dk/dv on S (queries × keys).
+ *
+ * Layouts: q, out, dq: [B, Tq, Hq, D]; k, v, dk, dv: [B, kvCapacity, Hkv, D]; lse, delta: [B, Hq, Tq]. */
 #include "isa.h"
 #include "vmath.h"
 
 #define BQ RLHF_ATTN_BQ
 #define BK RLHF_ATTN_BK
+_Static_assert(BQ == BK, "packed transposes use one row length for query and key blocks");
 
 /* ---- tile product: C (M×N) = or += A (M×K) · Bm (K×N), A(r, k) = A[r·ars + k·acs] ---------------
  * N is a multiple of 16. With AVX a 4-row × NV-vector block of C stays in registers over K. */
@@ -96,7 +101,7 @@ static void mm(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, 
 typedef struct {
   const rlhf_attn_geom *g;
   int64_t dp;
-  int b, prefix;  /* keys below `prefix` are seen by every query (prefix-LM) */
+  int b, prefix;       /* keys below `prefix` are seen by every query (prefix-LM) */
   const int32_t *mask; /* this batch's key mask row, or NULL */
 } view;
 
@@ -104,12 +109,6 @@ static view make_view(const rlhf_attn_geom *g, int b) {
   view w = {g, rlhf_attn_dpad(g->D), b, 0, g->keyMask ? g->keyMask + (int64_t)b * g->Tk : NULL};
   if (g->prefixLen) w.prefix = g->prefixLen[b] < g->Tk ? g->prefixLen[b] : g->Tk;
   return w;
-}
-
-RL_INLINE int visible(const view *w, int pos, int j) {
-  if (w->mask && w->mask[j] == 0) return 0;
-  if (j < w->prefix || !w->g->causal) return 1;
-  return j <= pos && (w->g->window <= 0 || pos - j < w->g->window);
 }
 
 enum { BLOCK_SKIP, BLOCK_FULL, BLOCK_PARTIAL };
@@ -124,38 +123,57 @@ static int classify(const view *w, int pmin, int pmax, int j0, int j1) {
   return BLOCK_PARTIAL;
 }
 
-/* Adds the ALiBi bias to one row of scores s[0..nk) (keys j0..) and sets hidden keys to −∞. */
-static void bias_and_mask(const view *w, float *s, int pos, int j0, int nk, int partial, float slope) {
-  if (slope != 0.0f) {
+/* Adds the ALiBi bias to a tile of scores and sets hidden (query, key) pairs to −∞. Element
+ * S[r·ld + c] pairs query i0 + (qrows ? r : c) with key j0 + (qrows ? c : r). */
+RL_INLINE void bias_and_mask(const view *w, float *S, int ld, int nr, int nc, int i0, int j0, int qrows, int partial,
+                             float slope) {
+  const rlhf_attn_geom *g = w->g;
+  const int p0 = g->qOffset + i0, causal = g->causal, window = g->window, prefix = w->prefix;
+  const int32_t *mask = w->mask;
+  for (int r = 0; r < nr; r++) {
+    float *s = S + (int64_t)r * ld;
+    if (slope != 0.0f) {
 #pragma omp simd
-    for (int c = 0; c < nk; c++) s[c] -= slope * fabsf((float)(pos - j0 - c));
+      for (int c = 0; c < nc; c++) {
+        const int pos = p0 + (qrows ? r : c), j = j0 + (qrows ? c : r);
+        s[c] -= slope * fabsf((float)(pos - j));
+      }
+    }
+    if (!partial) continue;
+#pragma omp simd
+    for (int c = 0; c < nc; c++) {
+      const int pos = p0 + (qrows ? r : c), j = j0 + (qrows ? c : r);
+      const int seen = (!mask || mask[j] != 0) && (j < prefix || !causal || (j <= pos && (window <= 0 || pos - j < window)));
+      s[c] = seen ? s[c] : -INFINITY;
+    }
   }
-  if (partial)
-    for (int c = 0; c < nk; c++)
-      if (!visible(w, pos, j0 + c)) s[c] = -INFINITY;
 }
 
 /* ---- packing ------------------------------------------------------------------------------------- */
 
-/* rows [r0, r0+n) of head h of a [B, T, H, D] tensor, times `scale`, into dst (rows × dp, zero
- * padded to `rows` rows) */
-static void pack_rows(float *dst, const float *src, int64_t dp, const rlhf_attn_geom *g, int T, int H, int b, int h, int r0,
-                      int n, int rows, float scale) {
-  memset(dst, 0, (size_t)(rows * dp) * sizeof *dst);
-  for (int r = 0; r < n; r++) {
-    const float *x = src + (((int64_t)b * T + r0 + r) * H + h) * g->D;
-#pragma omp simd
-    for (int d = 0; d < g->D; d++) dst[r * dp + d] = x[d] * scale;
+/* n rows of D (row stride ld), times scale, transposed into dst[d·BQ + r] (BQ = BK); columns
+ * [n, ncols) zero */
+static void pack_t(float *dst, const float *src, int64_t ld, int n, int ncols, int D, float scale) {
+  for (int d = 0; d < D; d++) {
+    float *o = dst + (int64_t)d * BQ;
+    for (int r = 0; r < n; r++) o[r] = src[r * ld + d] * scale;
+    for (int r = n; r < ncols; r++) o[r] = 0.0f;
   }
 }
 
-/* the same rows transposed: dst[d·BK + r] (D × BK) */
-static void pack_cols(float *dst, const float *src, const rlhf_attn_geom *g, int T, int H, int b, int h, int r0, int n) {
-  if (n < BK) memset(dst, 0, (size_t)g->D * BK * sizeof *dst);
-  for (int r = 0; r < n; r++) {
-    const float *x = src + (((int64_t)b * T + r0 + r) * H + h) * g->D;
-    for (int d = 0; d < g->D; d++) dst[d * BK + r] = x[d];
+/* An operand of n rows of D for a tile product: the rows in place when D is a multiple of 16
+ * (so *ldb = ld), else copied into dst with each row zero-padded to dp. */
+static const float *rows_operand(float *dst, const float *src, int64_t ld, int n, int D, int64_t dp, int64_t *ldb) {
+  if (D % 16 == 0) {
+    *ldb = ld;
+    return src;
   }
+  for (int r = 0; r < n; r++) {
+    memcpy(dst + r * dp, src + r * ld, (size_t)D * sizeof *dst);
+    memset(dst + r * dp + D, 0, (size_t)(dp - D) * sizeof *dst);
+  }
+  *ldb = dp;
+  return dst;
 }
 
 static int pad16(int n) { return (n + 15) & ~15; }
@@ -165,66 +183,73 @@ static int pad16(int n) { return (n + 15) & ~15; }
 void RLHF_FN(attn_forward_block)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
                                  const float *v, int b, int h, int i0, float *scratch) {
   const view w = make_view(g, b);
-  const int64_t dp = w.dp;
-  const int hk = h / (g->Hq / g->Hkv), nq = g->Tq - i0 < BQ ? g->Tq - i0 : BQ;
+  const int64_t dp = w.dp, ldq = (int64_t)g->Hq * g->D, ldk = (int64_t)g->Hkv * g->D;
+  const int hk = h / (g->Hq / g->Hkv), nq = g->Tq - i0 < BQ ? g->Tq - i0 : BQ, nqp = pad16(nq);
   const int pmin = g->qOffset + i0, pmax = pmin + nq - 1;
   const float slope = g->alibi ? g->alibi[h] : 0.0f;
-  float *Qs = scratch, *O = Qs + BQ * dp, *KT = O + BQ * dp, *Vp = KT + dp * BK, *S = Vp + BK * dp;
-  float *m = S + BQ * BK, *l = m + BQ;
+  const float *kb = k + ((int64_t)b * g->kvCapacity * g->Hkv + hk) * g->D, *vb = v + ((int64_t)b * g->kvCapacity * g->Hkv + hk) * g->D;
+  float *QT = scratch, *O = QT + dp * BQ, *S = O + BQ * dp, *Vp = S + BK * BQ;
+  float *m = Vp + BK * dp, *l = m + BQ, *alpha = l + BQ, *mref = alpha + BQ, *colsum = mref + BQ;
 
-  pack_rows(Qs, q, dp, g, g->Tq, g->Hq, b, h, i0, nq, nq, g->scale);
+  pack_t(QT, q + ((int64_t)b * g->Tq + i0) * ldq + (int64_t)h * g->D, ldq, nq, nqp, g->D, g->scale);
   memset(O, 0, (size_t)(nq * dp) * sizeof *O);
-  for (int r = 0; r < nq; r++) m[r] = -INFINITY, l[r] = 0.0f;
+  for (int i = 0; i < nqp; i++) m[i] = -INFINITY, l[i] = 0.0f;
 
   for (int j0 = 0; j0 < g->Tk; j0 += BK) {
-    const int nk = g->Tk - j0 < BK ? g->Tk - j0 : BK, nkp = pad16(nk);
+    const int nk = g->Tk - j0 < BK ? g->Tk - j0 : BK;
     const int kind = classify(&w, pmin, pmax, j0, j0 + nk);
     if (kind == BLOCK_SKIP) continue;
-    pack_cols(KT, k, g, g->kvCapacity, g->Hkv, b, hk, j0, nk);
-    mm(S, BK, Qs, dp, 1, KT, BK, nq, nkp, g->D, 0); /* S = Qs · Kᵀ */
-    for (int r = 0; r < nq; r++) {
-      float *s = S + r * BK;
-      bias_and_mask(&w, s, pmin + r, j0, nk, kind == BLOCK_PARTIAL, slope);
-      float mx = m[r];
-      for (int c = 0; c < nk; c++) mx = s[c] > mx ? s[c] : mx;
-      if (mx == -INFINITY) { /* nothing visible yet: contributes nothing */
-        memset(s, 0, (size_t)nkp * sizeof *s);
-        continue;
-      }
-      /* online softmax: rescale what was summed under the old max */
-      const float alpha = m[r] == -INFINITY ? 0.0f : rl_exp(m[r] - mx);
-      float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-      for (int c = 0; c < nk; c++) {
-        float p = rl_exp(s[c] - mx);
-        s[c] = p;
-        sum += p;
-      }
-      for (int c = nk; c < nkp; c++) s[c] = 0.0f;
-      l[r] = l[r] * alpha + sum;
-      m[r] = mx;
-      if (alpha != 1.0f) {
-        float *o = O + r * dp;
+    mm(S, BQ, kb + j0 * ldk, ldk, 1, QT, BQ, nk, nqp, g->D, 0); /* Sᵀ = K · (scale·Q)ᵀ */
+    bias_and_mask(&w, S, BQ, nk, nqp, i0, j0, 0, kind == BLOCK_PARTIAL, slope);
+
+    /* online softmax down each column (query): new max, rescale of the old sums, exponentials */
+    for (int i = 0; i < nqp; i++) colsum[i] = m[i];
+    for (int j = 0; j < nk; j++) {
+      const float *s = S + j * BQ;
 #pragma omp simd
-        for (int d = 0; d < dp; d++) o[d] *= alpha;
+      for (int i = 0; i < nqp; i++) colsum[i] = s[i] > colsum[i] ? s[i] : colsum[i];
+    }
+#pragma omp simd
+    for (int i = 0; i < nqp; i++) {
+      const float mx = colsum[i];
+      alpha[i] = mx == -INFINITY ? 1.0f : rl_exp(m[i] - mx); /* old max −∞ gives 0 */
+      mref[i] = mx == -INFINITY ? 0.0f : mx;                 /* all hidden so far: exp(−∞) = 0 */
+      m[i] = mx;
+      colsum[i] = 0.0f;
+    }
+    for (int j = 0; j < nk; j++) {
+      float *s = S + j * BQ;
+#pragma omp simd
+      for (int i = 0; i < nqp; i++) {
+        const float p = rl_exp(s[i] - mref[i]);
+        s[i] = p;
+        colsum[i] += p;
       }
     }
-    pack_rows(Vp, v, dp, g, g->kvCapacity, g->Hkv, b, hk, j0, nk, nkp, 1.0f);
-    mm(O, dp, S, BK, 1, Vp, dp, nq, (int)dp, nkp, 1); /* O += P · V */
+    for (int i = 0; i < nq; i++) {
+      l[i] = l[i] * alpha[i] + colsum[i];
+      if (alpha[i] == 1.0f) continue;
+      float *o = O + i * dp;
+#pragma omp simd
+      for (int d = 0; d < dp; d++) o[d] *= alpha[i];
+    }
+    int64_t ldv;
+    const float *V = rows_operand(Vp, vb + j0 * ldk, ldk, nk, g->D, dp, &ldv);
+    mm(O, dp, S, 1, BQ, V, ldv, nq, (int)dp, nk, 1); /* O += P · V */
   }
 
-  for (int r = 0; r < nq; r++) {
-    float *o = out + (((int64_t)b * g->Tq + i0 + r) * g->Hq + h) * g->D;
-    float *L = lse + ((int64_t)b * g->Hq + h) * g->Tq + i0 + r;
-    if (l[r] == 0.0f) { /* a query that sees no key */
+  for (int i = 0; i < nq; i++) {
+    float *o = out + ((int64_t)b * g->Tq + i0 + i) * ldq + (int64_t)h * g->D;
+    float *L = lse + ((int64_t)b * g->Hq + h) * g->Tq + i0 + i;
+    if (l[i] == 0.0f) { /* a query that sees no key */
       memset(o, 0, (size_t)g->D * sizeof *o);
       *L = -INFINITY;
       continue;
     }
-    const float inv = 1.0f / l[r];
+    const float inv = 1.0f / l[i];
 #pragma omp simd
-    for (int d = 0; d < g->D; d++) o[d] = O[r * dp + d] * inv;
-    *L = m[r] + logf(l[r]);
+    for (int d = 0; d < g->D; d++) o[d] = O[i * dp + d] * inv;
+    *L = m[i] + logf(l[i]);
   }
 }
 
@@ -237,50 +262,49 @@ float RLHF_FN(attn_delta_row)(const float *dout, const float *out, int D) {
   return s;
 }
 
-/* Scores of an (nq × nk) tile back to probabilities P = exp(S + bias − lse), then dS = P ⊙ (dP − delta)
- * in place of dP. Rows with lse = −∞ (no visible key) and padding columns get P = dS = 0. */
-static void probs_and_dscores(const view *w, float *S, float *dP, const float *L, const float *delta, int pmin, int j0,
-                              int nq, int nk, int nkp, int partial, float slope) {
-  for (int r = 0; r < nq; r++) {
-    float *s = S + r * BK, *dp = dP + r * BK;
-    if (L[r] == -INFINITY) {
-      memset(s, 0, (size_t)nkp * sizeof *s);
-      memset(dp, 0, (size_t)nkp * sizeof *dp);
-      continue;
-    }
-    bias_and_mask(w, s, pmin + r, j0, nk, partial, slope);
-    const float lr = L[r], dr = delta[r];
-#pragma omp simd
-    for (int c = 0; c < nk; c++) {
-      float p = rl_exp(s[c] - lr);
-      s[c] = p;
-      dp[c] = p * (dp[c] - dr);
-    }
-    for (int c = nk; c < nkp; c++) s[c] = dp[c] = 0.0f;
-  }
-}
-
-/* lse and delta of rows [i0, i0+nq) of head h */
+/* lse and delta of queries [i0, i0+nq) of head h; padding up to ncols gets lse −∞ (sees nothing) */
 static void load_row_stats(float *L, float *Dl, const rlhf_attn_geom *g, const float *lse, const float *delta, int b, int h,
-                           int i0, int nq) {
+                           int i0, int nq, int ncols) {
   const int64_t base = ((int64_t)b * g->Hq + h) * g->Tq + i0;
   memcpy(L, lse + base, (size_t)nq * sizeof *L);
   memcpy(Dl, delta + base, (size_t)nq * sizeof *Dl);
+  for (int i = nq; i < ncols; i++) L[i] = -INFINITY, Dl[i] = 0.0f;
+}
+
+/* P = exp(S − lse) and dS = P ⊙ (dP − delta), in place of S and dP, for one row of a tile whose
+ * row r carries one lse (qrows) or whose columns do. A query with lse −∞ sees nothing: P = 0. */
+RL_INLINE void probs_row(float *s, float *dp, int n, const float *L, const float *Dl) {
+#pragma omp simd
+  for (int c = 0; c < n; c++) {
+    const float p = L[c] == -INFINITY ? 0.0f : rl_exp(s[c] - L[c]);
+    s[c] = p;
+    dp[c] = p * (dp[c] - Dl[c]);
+  }
+}
+
+RL_INLINE void probs_row_scalar(float *s, float *dp, int n, float L, float Dl) {
+#pragma omp simd
+  for (int c = 0; c < n; c++) {
+    const float p = L == -INFINITY ? 0.0f : rl_exp(s[c] - L);
+    s[c] = p;
+    dp[c] = p * (dp[c] - Dl);
+  }
 }
 
 void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, const float *dout, const float *q,
                                        const float *k, const float *v, const float *lse, const float *delta, int b,
                                        int hk, int j0, float *scratch) {
   const view w = make_view(g, b);
-  const int64_t dp = w.dp;
+  const int64_t dp = w.dp, ldq = (int64_t)g->Hq * g->D, ldk = (int64_t)g->Hkv * g->D;
   const int group = g->Hq / g->Hkv, nk = g->Tk - j0 < BK ? g->Tk - j0 : BK, nkp = pad16(nk);
-  float *Qs = scratch, *dO = Qs + BQ * dp, *KT = dO + BQ * dp, *VT = KT + dp * BK, *dK = VT + dp * BK, *dV = dK + BK * dp;
-  float *S = dV + BK * dp, *dP = S + BQ * BK, *L = dP + BQ * BK, *Dl = L + BQ;
+  const int64_t kv0 = ((int64_t)b * g->kvCapacity + j0) * ldk + (int64_t)hk * g->D;
+  float *KT = scratch, *VT = KT + dp * BK, *dK = VT + dp * BK, *dV = dK + BK * dp, *S = dV + BK * dp, *dP = S + BQ * BK;
+  float *Qp = dP + BQ * BK, *dOp = Qp + BQ * dp, *L = dOp + BQ * dp, *Dl = L + BQ;
 
-  pack_cols(KT, k, g, g->kvCapacity, g->Hkv, b, hk, j0, nk);
-  pack_cols(VT, v, g, g->kvCapacity, g->Hkv, b, hk, j0, nk);
-  memset(dK, 0, (size_t)(nkp * dp) * sizeof *dK);
-  memset(dV, 0, (size_t)(nkp * dp) * sizeof *dV);
+  pack_t(KT, k + kv0, ldk, nk, nkp, g->D, g->scale); /* (scale·K)ᵀ: D × BK */
+  pack_t(VT, v + kv0, ldk, nk, nkp, g->D, 1.0f);
+  memset(dK, 0, (size_t)(nk * dp) * sizeof *dK);
+  memset(dV, 0, (size_t)(nk * dp) * sizeof *dV);
 
   for (int h = hk * group; h < (hk + 1) * group; h++) {
     const float slope = g->alibi ? g->alibi[h] : 0.0f;
@@ -288,21 +312,25 @@ void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float
       const int nq = g->Tq - i0 < BQ ? g->Tq - i0 : BQ, pmin = g->qOffset + i0;
       const int kind = classify(&w, pmin, pmin + nq - 1, j0, j0 + nk);
       if (kind == BLOCK_SKIP) continue;
-      pack_rows(Qs, q, dp, g, g->Tq, g->Hq, b, h, i0, nq, nq, g->scale);
-      pack_rows(dO, dout, dp, g, g->Tq, g->Hq, b, h, i0, nq, nq, 1.0f);
-      load_row_stats(L, Dl, g, lse, delta, b, h, i0, nq);
-      mm(S, BK, Qs, dp, 1, KT, BK, nq, nkp, g->D, 0);  /* S = Qs · Kᵀ */
-      mm(dP, BK, dO, dp, 1, VT, BK, nq, nkp, g->D, 0); /* dP = dO · Vᵀ */
-      probs_and_dscores(&w, S, dP, L, Dl, pmin, j0, nq, nk, nkp, kind == BLOCK_PARTIAL, slope);
-      mm(dV, dp, S, 1, BK, dO, dp, nkp, (int)dp, nq, 1); /* dV += Pᵀ · dO */
-      mm(dK, dp, dP, 1, BK, Qs, dp, nkp, (int)dp, nq, 1); /* dK += dSᵀ · (scale · Q) */
+      const int64_t q0 = ((int64_t)b * g->Tq + i0) * ldq + (int64_t)h * g->D;
+      mm(S, BK, q + q0, ldq, 1, KT, BK, nq, nkp, g->D, 0);     /* S = Q · (scale·K)ᵀ */
+      mm(dP, BK, dout + q0, ldq, 1, VT, BK, nq, nkp, g->D, 0); /* dP = dO · Vᵀ */
+      bias_and_mask(&w, S, BK, nq, nk, i0, j0, 1, kind == BLOCK_PARTIAL, slope);
+      load_row_stats(L, Dl, g, lse, delta, b, h, i0, nq, nq);
+      for (int i = 0; i < nq; i++) probs_row_scalar(S + i * BK, dP + i * BK, nk, L[i], Dl[i]);
+      int64_t ldo, ldqq;
+      const float *dO = rows_operand(dOp, dout + q0, ldq, nq, g->D, dp, &ldo);
+      const float *Q = rows_operand(Qp, q + q0, ldq, nq, g->D, dp, &ldqq);
+      mm(dV, dp, S, 1, BK, dO, ldo, nk, (int)dp, nq, 1); /* dV += Pᵀ · dO */
+      mm(dK, dp, dP, 1, BK, Q, ldqq, nk, (int)dp, nq, 1); /* dK += dSᵀ · Q */
     }
   }
 
   for (int c = 0; c < nk; c++) {
-    const int64_t off = (((int64_t)b * g->kvCapacity + j0 + c) * g->Hkv + hk) * g->D;
-    memcpy(dk + off, dK + c * dp, (size_t)g->D * sizeof *dk);
-    memcpy(dv + off, dV + c * dp, (size_t)g->D * sizeof *dv);
+    float *ok = dk + kv0 + c * ldk, *ov = dv + kv0 + c * ldk;
+#pragma omp simd
+    for (int d = 0; d < g->D; d++) ok[d] = dK[c * dp + d] * g->scale;
+    memcpy(ov, dV + c * dp, (size_t)g->D * sizeof *ov);
   }
 }
 
@@ -310,34 +338,36 @@ void RLHF_FN(attn_backward_dq_block)(const rlhf_attn_geom *g, float *dq, const f
                                      const float *k, const float *v, const float *lse, const float *delta, int b, int h,
                                      int i0, float *scratch) {
   const view w = make_view(g, b);
-  const int64_t dp = w.dp;
-  const int hk = h / (g->Hq / g->Hkv), nq = g->Tq - i0 < BQ ? g->Tq - i0 : BQ;
+  const int64_t dp = w.dp, ldq = (int64_t)g->Hq * g->D, ldk = (int64_t)g->Hkv * g->D;
+  const int hk = h / (g->Hq / g->Hkv), nq = g->Tq - i0 < BQ ? g->Tq - i0 : BQ, nqp = pad16(nq);
   const int pmin = g->qOffset + i0, pmax = pmin + nq - 1;
   const float slope = g->alibi ? g->alibi[h] : 0.0f;
-  float *Qs = scratch, *dO = Qs + BQ * dp, *dQ = dO + BQ * dp, *KT = dQ + BQ * dp, *VT = KT + dp * BK, *Kp = VT + dp * BK;
-  float *S = Kp + BK * dp, *dP = S + BQ * BK, *L = dP + BQ * BK, *Dl = L + BQ;
+  const int64_t q0 = ((int64_t)b * g->Tq + i0) * ldq + (int64_t)h * g->D;
+  const float *kb = k + ((int64_t)b * g->kvCapacity * g->Hkv + hk) * g->D, *vb = v + ((int64_t)b * g->kvCapacity * g->Hkv + hk) * g->D;
+  float *QT = scratch, *dOT = QT + dp * BQ, *dQ = dOT + dp * BQ, *S = dQ + BQ * dp, *dP = S + BK * BQ, *Kp = dP + BK * BQ;
+  float *L = Kp + BK * dp, *Dl = L + BQ;
 
-  pack_rows(Qs, q, dp, g, g->Tq, g->Hq, b, h, i0, nq, nq, g->scale);
-  pack_rows(dO, dout, dp, g, g->Tq, g->Hq, b, h, i0, nq, nq, 1.0f);
-  load_row_stats(L, Dl, g, lse, delta, b, h, i0, nq);
+  pack_t(QT, q + q0, ldq, nq, nqp, g->D, g->scale); /* (scale·Q)ᵀ: D × BQ */
+  pack_t(dOT, dout + q0, ldq, nq, nqp, g->D, 1.0f);
+  load_row_stats(L, Dl, g, lse, delta, b, h, i0, nq, nqp);
   memset(dQ, 0, (size_t)(nq * dp) * sizeof *dQ);
 
   for (int j0 = 0; j0 < g->Tk; j0 += BK) {
-    const int nk = g->Tk - j0 < BK ? g->Tk - j0 : BK, nkp = pad16(nk);
+    const int nk = g->Tk - j0 < BK ? g->Tk - j0 : BK;
     const int kind = classify(&w, pmin, pmax, j0, j0 + nk);
     if (kind == BLOCK_SKIP) continue;
-    pack_cols(KT, k, g, g->kvCapacity, g->Hkv, b, hk, j0, nk);
-    pack_cols(VT, v, g, g->kvCapacity, g->Hkv, b, hk, j0, nk);
-    pack_rows(Kp, k, dp, g, g->kvCapacity, g->Hkv, b, hk, j0, nk, nkp, 1.0f);
-    mm(S, BK, Qs, dp, 1, KT, BK, nq, nkp, g->D, 0);
-    mm(dP, BK, dO, dp, 1, VT, BK, nq, nkp, g->D, 0);
-    probs_and_dscores(&w, S, dP, L, Dl, pmin, j0, nq, nk, nkp, kind == BLOCK_PARTIAL, slope);
-    mm(dQ, dp, dP, BK, 1, Kp, dp, nq, (int)dp, nkp, 1); /* dQ += dS · K */
+    mm(S, BQ, kb + j0 * ldk, ldk, 1, QT, BQ, nk, nqp, g->D, 0);   /* Sᵀ = K · (scale·Q)ᵀ */
+    mm(dP, BQ, vb + j0 * ldk, ldk, 1, dOT, BQ, nk, nqp, g->D, 0); /* dPᵀ = V · dOᵀ */
+    bias_and_mask(&w, S, BQ, nk, nqp, i0, j0, 0, kind == BLOCK_PARTIAL, slope);
+    for (int j = 0; j < nk; j++) probs_row(S + j * BQ, dP + j * BQ, nqp, L, Dl);
+    int64_t ldkk;
+    const float *K = rows_operand(Kp, kb + j0 * ldk, ldk, nk, g->D, dp, &ldkk);
+    mm(dQ, dp, dP, 1, BQ, K, ldkk, nq, (int)dp, nk, 1); /* dQ += dS · K */
   }
 
-  for (int r = 0; r < nq; r++) {
-    float *o = dq + (((int64_t)b * g->Tq + i0 + r) * g->Hq + h) * g->D;
+  for (int i = 0; i < nq; i++) {
+    float *o = dq + q0 + i * ldq;
 #pragma omp simd
-    for (int d = 0; d < g->D; d++) o[d] = dQ[r * dp + d] * g->scale;
+    for (int d = 0; d < g->D; d++) o[d] = dQ[i * dp + d] * g->scale;
   }
 }
