@@ -19,7 +19,7 @@
 _Static_assert(BQ == BK, "packed transposes use one row length for query and key blocks");
 
 /* ---- tile product: C (M×N) = or += A (M×K) · Bm (K×N), A(r, k) = A[r·ars + k·acs] ---------------
- * N is a multiple of 16. With AVX a 4-row × NV-vector block of C stays in registers over K. */
+ * N is a multiple of 16 (callers pad). A 4-row block of C stays in registers over K. */
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #if defined(__AVX512F__)
@@ -81,18 +81,32 @@ static void mm(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, 
   }
 }
 #else
-static void mm(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, const float *Bm, int64_t ldb, int M, int N,
-               int K, int acc) {
-  for (int i = 0; i < M; i++) {
-    float *c = C + i * ldc;
-    if (!acc) memset(c, 0, (size_t)N * sizeof *c);
-    for (int k = 0; k < K; k++) {
-      const float a = A[i * ars + k * acs];
-      const float *b = Bm + (int64_t)k * ldb;
+/* Portable: a 4 × 8 block of C in local accumulators (registers with SSE or NEON) over K. */
+RL_INLINE void mm_tile(int R, float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, const float *Bm, int64_t ldb,
+                       int K, int acc) {
+  float c[4][8];
+  for (int r = 0; r < R; r++)
+    for (int n = 0; n < 8; n++) c[r][n] = acc ? C[r * ldc + n] : 0.0f;
+  for (int k = 0; k < K; k++) {
+    const float *b = Bm + (int64_t)k * ldb;
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const float a = A[r * ars + k * acs];
 #pragma omp simd
-      for (int n = 0; n < N; n++) c[n] += a * b[n];
+      for (int n = 0; n < 8; n++) c[r][n] += a * b[n];
     }
   }
+  for (int r = 0; r < R; r++)
+    for (int n = 0; n < 8; n++) C[r * ldc + n] = c[r][n];
+}
+
+static void mm(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, const float *Bm, int64_t ldb, int M, int N,
+               int K, int acc) {
+  int i = 0;
+  for (; i + 4 <= M; i += 4)
+    for (int n = 0; n < N; n += 8) mm_tile(4, C + i * ldc + n, ldc, A + i * ars, ars, acs, Bm + n, ldb, K, acc);
+  for (; i < M; i++)
+    for (int n = 0; n < N; n += 8) mm_tile(1, C + i * ldc + n, ldc, A + i * ars, ars, acs, Bm + n, ldb, K, acc);
 }
 #endif
 
