@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const CLI = 'dist/src/cli/main.js';
+const rlhf = (...args: string[]): { code: number | null; out: string; err: string } => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+test('rlhf data: every subcommand has --help; unknown ones and flags fail with usage', () => {
+  for (const sub of ['process', 'inspect', 'make-default']) {
+    const r = rlhf('data', sub, '--help');
+    assert.equal(r.code, 0, sub);
+    assert.match(r.out, new RegExp(`usage: rlhf data ${sub}`));
+  }
+  assert.equal(rlhf('data', 'frobnicate').code, 2);
+  assert.match(rlhf('data', 'process', '--inptu', 'x').err, /unknown flag --inptu/);
+});
+
+test('rlhf data process: files written, report and table printed, bad line is file:line', () => {
+  const out = mkdtempSync(join(tmpdir(), 'cli-'));
+  const fatal = rlhf('data', 'process', '--input', 'test/fixtures/data/corpus', '--output', out, '--quality=false');
+  assert.equal(fatal.code, 1);
+  assert.match(fatal.err, /test\/fixtures\/data\/corpus\/b\.jsonl:2: field "text" must be a string/);
+  const ok = rlhf('data', 'process', '--input', 'test/fixtures/data/corpus', '--output', out, '--quality=false', '--skip-bad-lines', '--val-fraction', '0');
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /stage\s+in\s+out\s+removed\s+changed\s+detail/);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(report.documents, { in: 5, train: 5, val: 0 });
+  assert.equal(report.config.quality.enabled, false);
+  assert.equal(readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').length, 5);
+});
+
+test('rlhf data make-default writes the Brown corpus and every dataset, all valid', () => {
+  const out = mkdtempSync(join(tmpdir(), 'cli-default-'));
+  execFileSync(process.execPath, [CLI, 'data', 'make-default', '--output', out, '--sft', '40', '--rankings', '30', '--prompts', '20', '--eval', '20'], { encoding: 'utf8' });
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.files['sft.jsonl'], 40);
+  assert.equal(manifest.files['rankings.jsonl'], 30);
+  assert.ok(manifest.files['brown/train.jsonl'] > 400);
+  for (const [file, format] of [['sft.jsonl', 'messages'], ['rankings.jsonl', 'ranking'], ['preference.jsonl', 'preference'], ['eval.jsonl', 'prompt'], ['brown/val.jsonl', 'text']]) {
+    const r = rlhf('data', 'inspect', join(out, file), '--format', format, '--examples', '0');
+    assert.equal(r.code, 0, `${file}: ${r.err}`);
+    assert.match(r.out, new RegExp(`${format}\\s+\\d+\\s+0`));
+  }
+});
