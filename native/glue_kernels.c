@@ -28,7 +28,8 @@ typedef struct {
   float *o0, *o1, *o2, *o3;
   const float *i0, *i1, *i2;
   int64_t n, per;
-  float f[8];
+  float f[2];
+  double hyper[7]; /* adamw: lr, beta1, beta2, eps, weight decay, bc1, bc2 */
 } flat_ctx;
 
 static int64_t chunk(const flat_ctx *c, int t, int64_t *lo) {
@@ -93,8 +94,8 @@ static void swiglu_backward_task(void *p, int t, int thread) {
 static void adamw_task(void *p, int t, int thread) {
   flat_ctx *c = p;
   int64_t lo, n = chunk(c, t, &lo);
-  c->kt->adamw(c->o0 + lo, c->i0 + lo, c->o1 + lo, c->o2 + lo, n, c->f[0], c->f[1], c->f[2], c->f[3], c->f[4], c->f[5],
-               c->f[6]);
+  const double *hp = c->hyper;
+  c->kt->adamw(c->o0 + lo, c->i0 + lo, c->o1 + lo, c->o2 + lo, n, hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6]);
 }
 
 /* unary(op, out, x, n) */
@@ -233,11 +234,11 @@ static napi_value js_adamw(napi_env env, napi_callback_info info) {
   c.o1 = rlhf_arg_f32(&a, 2, &l[2], 0);
   c.o2 = rlhf_arg_f32(&a, 3, &l[3], 0);
   c.n = count_arg(&a, 4);
-  for (int k = 0; k < 7; k++) c.f[k] = (float)rlhf_arg_num(&a, 5 + (size_t)k);
+  for (int k = 0; k < 7; k++) c.hyper[k] = rlhf_arg_num(&a, 5 + (size_t)k);
   static const char *names[4] = {"p", "g", "m", "v"};
   for (int k = 0; k < 4; k++)
     if (!need(&a, l[k], c.n, names[k])) return NULL;
-  if (!rlhf_check(&a, c.f[5] != 0.0f && c.f[6] != 0.0f, "bias corrections bc1, bc2 must be nonzero")) return NULL;
+  if (!rlhf_check(&a, c.hyper[5] != 0.0 && c.hyper[6] != 0.0, "bias corrections bc1, bc2 must be nonzero")) return NULL;
   run_flat(&c, adamw_task);
   return rlhf_undefined(env);
 }

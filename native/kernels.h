@@ -57,8 +57,8 @@ typedef struct {
   int64_t (*count_nonfinite)(const float *x, int64_t n);
   void (*swiglu_forward)(float *out, const float *gate, const float *up, int64_t n);
   void (*swiglu_backward)(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int64_t n);
-  void (*adamw)(float *p, const float *g, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
-                float eps, float weight_decay, float bc1, float bc2);
+  void (*adamw)(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,
+                double eps, double weight_decay, double bc1, double bc2);
 
   /* one row of n (softmax family, cross-entropy) or C (norms) */
   void (*softmax_row)(float *out, const float *x, int64_t n);

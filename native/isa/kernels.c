@@ -220,17 +220,18 @@ static void RLHF_FN(swiglu_backward)(float *dgate, float *dup, const float *dout
   }
 }
 
-static void RLHF_FN(adamw)(float *p, const float *g, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
-                           float eps, float weight_decay, float bc1, float bc2) {
-  const float decay = 1.0f - lr * weight_decay, step = lr / bc1, inv_bc2 = 1.0f / bc2;
+/* In float64 like the reference, stored as float32: 1 − β2 taken from a float β2 would lose five
+ * digits (0.999f → 1 − 0.99900001), and the step is memory-bound anyway. */
+static void RLHF_FN(adamw)(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,
+                           double eps, double weight_decay, double bc1, double bc2) {
+  const double decay = 1.0 - lr * weight_decay, c1 = 1.0 - beta1, c2 = 1.0 - beta2;
 #pragma omp simd
   for (int64_t j = 0; j < n; j++) {
-    float gj = g[j];
-    float mj = beta1 * m[j] + (1.0f - beta1) * gj;
-    float vj = beta2 * v[j] + (1.0f - beta2) * gj * gj;
+    const double gj = g[j];
+    const float mj = (float)(beta1 * m[j] + c1 * gj), vj = (float)(beta2 * v[j] + c2 * gj * gj);
     m[j] = mj;
     v[j] = vj;
-    p[j] = p[j] * decay - step * mj / (sqrtf(vj * inv_bc2) + eps);
+    p[j] = (float)(p[j] * decay - lr * (mj / bc1) / (sqrt(vj / bc2) + eps));
   }
 }
 
