@@ -1,0 +1,244 @@
+// GGUF export (llama.cpp's file format, version 3) for the LLaMA family: key-value metadata (the
+// architecture's hyperparameters and a GPT-2-style byte-level BPE tokenizer), tensor descriptors,
+// then the tensors, each 32-byte aligned. Matrices are written F32 or F16; norms stay F32, as
+// llama.cpp's own converter writes them.
+//
+// Layout conversions (those of llama.cpp's convert_hf_to_gguf.py):
+// - GGUF lists dimensions innermost first, so a row-major [out, in] weight is written as (in, out).
+// - llama.cpp's "llama" architecture rotates adjacent pairs (GPT-J style) while Hugging Face
+//   rotates halves, so q_proj and k_proj rows are permuted per head: row (h, i, half) moves to
+//   (h, half, i) — the halves interleave into pairs. Qwen2 rotates halves in llama.cpp too: no
+//   permutation.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Tensor } from '../engine/tensor.js';
+import type { ModelConfig } from './config.js';
+import { f32ToF16 } from './dtypes.js';
+
+/** The tokenizer fields a GGUF file carries (Hugging Face tokenizer.json, byte-level BPE). */
+export interface GgufTokenizer {
+  /** Token strings by id (byte-level BPE: bytes mapped to printable characters, as GPT-2). */
+  tokens: string[];
+  /** Merge rules, highest priority first, each "left right". */
+  merges: string[];
+  /** llama.cpp token types by id: 1 normal, 3 control (special), 4 user-defined. */
+  tokenTypes: number[];
+  bosTokenId: number | null;
+  eosTokenId: number | null;
+  padTokenId: number | null;
+  addBosToken: boolean;
+  chatTemplate: string | null;
+}
+
+/** Reads a Hugging Face tokenizer.json (BPE model) into GGUF's tokenizer fields. */
+export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos: number | null; eos: number | null; pad: number | null },
+  chatTemplate: string | null = null): GgufTokenizer {
+  const model = json.model as { type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[] } | undefined;
+  if (!model || model.type !== 'BPE' || !model.vocab) throw new Error(`tokenizer.json: a BPE model is needed for GGUF export, got ${model?.type ?? 'none'}`);
+  const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
+  const size = Math.max(...Object.values(model.vocab), ...added.map((t) => t.id)) + 1;
+  const tokens = new Array<string>(size).fill('');
+  const tokenTypes = new Array<number>(size).fill(1);
+  for (const [tok, id] of Object.entries(model.vocab)) tokens[id] = tok;
+  for (const t of added) {
+    tokens[t.id] = t.content;
+    tokenTypes[t.id] = t.special ? 3 : 4;
+  }
+  tokens.forEach((t, i) => {
+    // Ids nothing names (holes after resizing) still need a unique string in llama.cpp's vocab.
+    if (t === '') { tokens[i] = `[PAD${i}]`; tokenTypes[i] = 4; }
+  });
+  const merges = (model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  return { tokens, merges, tokenTypes, bosTokenId: ids.bos, eosTokenId: ids.eos, padTokenId: ids.pad, addBosToken: false, chatTemplate };
+}
+
+const enum ValueType { U32 = 4, I32 = 5, F32 = 6, Bool = 7, String = 8, Array = 9 }
+const GGML_F32 = 0, GGML_F16 = 1;
+const ALIGN = 32;
+
+type MetaValue = { type: ValueType.U32 | ValueType.I32 | ValueType.F32; value: number } | { type: ValueType.Bool; value: boolean }
+  | { type: ValueType.String; value: string } | { type: ValueType.Array; of: ValueType.String; value: string[] }
+  | { type: ValueType.Array; of: ValueType.I32; value: number[] };
+
+/** Little-endian writer that grows its buffer. */
+class Writer {
+  private buf = Buffer.alloc(1 << 16);
+  length = 0;
+  private need(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+  u32(v: number): void { this.need(4); this.buf.writeUInt32LE(v, this.length); this.length += 4; }
+  i32(v: number): void { this.need(4); this.buf.writeInt32LE(v, this.length); this.length += 4; }
+  u64(v: number): void { this.need(8); this.buf.writeBigUInt64LE(BigInt(v), this.length); this.length += 8; }
+  f32(v: number): void { this.need(4); this.buf.writeFloatLE(v, this.length); this.length += 4; }
+  u8(v: number): void { this.need(1); this.buf[this.length++] = v; }
+  str(s: string): void {
+    const b = Buffer.from(s, 'utf8');
+    this.u64(b.length);
+    this.need(b.length);
+    b.copy(this.buf, this.length);
+    this.length += b.length;
+  }
+  pad(): void { while (this.length % ALIGN) this.u8(0); }
+  bytes(): Buffer { return this.buf.subarray(0, this.length); }
+}
+
+function writeValue(w: Writer, v: MetaValue): void {
+  w.u32(v.type);
+  switch (v.type) {
+    case ValueType.U32: w.u32(v.value); break;
+    case ValueType.I32: w.i32(v.value); break;
+    case ValueType.F32: w.f32(v.value); break;
+    case ValueType.Bool: w.u8(v.value ? 1 : 0); break;
+    case ValueType.String: w.str(v.value); break;
+    case ValueType.Array:
+      w.u32(v.of);
+      w.u64(v.value.length);
+      for (const x of v.value) {
+        if (typeof x === 'string') w.str(x);
+        else w.i32(x);
+      }
+  }
+}
+
+/** HF rotate-half rows → llama.cpp's adjacent pairs, per head: w [H·D, in]. */
+function permuteRope(w: Float32Array, heads: number, D: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length), half = D / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let part = 0; part < 2; part++) {
+        const src = (h * D + part * half + i) * cols, dst = (h * D + 2 * i + part) * cols;
+        out.set(w.subarray(src, src + cols), dst);
+      }
+    }
+  }
+  return out;
+}
+
+/** Why a config cannot be exported, or null. */
+export function ggufUnsupported(c: ModelConfig): string | null {
+  if (c.family === 'gpt2') return 'the gpt2 family (export the LLaMA family: llama, mistral, mixtral, qwen2)';
+  if (c.positions !== 'rope') return `positions "${c.positions}" (llama.cpp's llama architecture uses RoPE)`;
+  if (c.norm !== 'rms') return 'LayerNorm (the llama architecture uses RMSNorm)';
+  if (c.ffn === 'gelu') return 'a GELU MLP (the llama architecture uses SwiGLU)';
+  if (c.attention !== 'causal') return 'a prefix-LM mask';
+  if (c.slidingWindow > 0) return 'a sliding window (llama.cpp\'s llama architecture attends to the whole context)';
+  if (c.mlpBias) return 'MLP biases';
+  if (c.family === 'qwen2' && (!c.qkvBias || c.outBias || c.ffn === 'moe')) return 'Qwen2 without its q/k/v biases, with an o_proj bias or with MoE';
+  return null;
+}
+
+interface GgufTensor { name: string; shape: number[]; data: Float32Array; f16: boolean }
+
+/** Writes `params` (our names) with `cfg` and the tokenizer to a GGUF file. */
+export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Tensor>, tok: GgufTokenizer, dtype: 'f32' | 'f16' = 'f32', name = 'rlhf-ts model'): void {
+  const why = ggufUnsupported(cfg);
+  if (why) throw new Error(`GGUF export: ${why} is not supported`);
+  if (tok.tokens.length !== cfg.vocabSize) throw new Error(`GGUF export: the tokenizer has ${tok.tokens.length} tokens but the model's vocabulary is ${cfg.vocabSize} (resize one of them)`);
+  const arch = cfg.family === 'qwen2' ? 'qwen2' : 'llama';
+  const f16 = dtype === 'f16';
+  const tensors: GgufTensor[] = [];
+  const add = (gname: string, ours: string, transform?: (w: Float32Array, t: Tensor) => Float32Array): void => {
+    const t = params.get(ours);
+    if (!t) throw new Error(`GGUF export: parameter ${ours} is missing`);
+    tensors.push({ name: gname, shape: [...t.shape], data: transform ? transform(t.f, t) : t.f, f16: f16 && t.ndim === 2 });
+  };
+  const rope = (heads: number) => (w: Float32Array, t: Tensor): Float32Array => (arch === 'llama' ? permuteRope(w, heads, cfg.headDim, t.shape[1]) : w);
+  add('token_embd.weight', 'model.embed_tokens.weight');
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const p = `model.layers.${l}.`, b = `blk.${l}.`;
+    add(`${b}attn_norm.weight`, `${p}input_layernorm.weight`);
+    add(`${b}attn_q.weight`, `${p}self_attn.q_proj.weight`, rope(cfg.numHeads));
+    add(`${b}attn_k.weight`, `${p}self_attn.k_proj.weight`, rope(cfg.numKvHeads));
+    add(`${b}attn_v.weight`, `${p}self_attn.v_proj.weight`);
+    add(`${b}attn_output.weight`, `${p}self_attn.o_proj.weight`);
+    if (cfg.qkvBias) {
+      // A bias is a [rows] vector: permute it like a one-column matrix.
+      add(`${b}attn_q.bias`, `${p}self_attn.q_proj.bias`, (w) => (arch === 'llama' ? permuteRope(w, cfg.numHeads, cfg.headDim, 1) : w));
+      add(`${b}attn_k.bias`, `${p}self_attn.k_proj.bias`, (w) => (arch === 'llama' ? permuteRope(w, cfg.numKvHeads, cfg.headDim, 1) : w));
+      add(`${b}attn_v.bias`, `${p}self_attn.v_proj.bias`);
+    }
+    if (cfg.outBias) add(`${b}attn_output.bias`, `${p}self_attn.o_proj.bias`);
+    add(`${b}ffn_norm.weight`, `${p}post_attention_layernorm.weight`);
+    if (cfg.ffn === 'moe') {
+      add(`${b}ffn_gate_inp.weight`, `${p}block_sparse_moe.gate.weight`);
+      // Experts are stacked into one 3-D tensor per projection: [E, out, in].
+      for (const [g, w] of [['ffn_gate_exps', 'w1'], ['ffn_down_exps', 'w2'], ['ffn_up_exps', 'w3']] as const) {
+        const parts = Array.from({ length: cfg.numExperts }, (_, e) => params.get(`${p}block_sparse_moe.experts.${e}.${w}.weight`)!);
+        const data = new Float32Array(parts.reduce((n, t) => n + t.size, 0));
+        parts.forEach((t, e) => data.set(t.f, e * t.size));
+        tensors.push({ name: `${b}${g}.weight`, shape: [cfg.numExperts, ...parts[0].shape], data, f16 });
+      }
+    } else {
+      add(`${b}ffn_gate.weight`, `${p}mlp.gate_proj.weight`);
+      add(`${b}ffn_up.weight`, `${p}mlp.up_proj.weight`);
+      add(`${b}ffn_down.weight`, `${p}mlp.down_proj.weight`);
+    }
+  }
+  add('output_norm.weight', 'model.norm.weight');
+  if (!cfg.tieEmbeddings) add('output.weight', 'lm_head.weight');
+
+  const u32 = (value: number): MetaValue => ({ type: ValueType.U32, value });
+  const meta: [string, MetaValue][] = [
+    ['general.architecture', { type: ValueType.String, value: arch }],
+    ['general.name', { type: ValueType.String, value: name }],
+    ['general.file_type', u32(f16 ? 1 : 0)],
+    ['general.alignment', u32(ALIGN)],
+    [`${arch}.context_length`, u32(cfg.maxPositions)],
+    [`${arch}.embedding_length`, u32(cfg.hiddenSize)],
+    [`${arch}.block_count`, u32(cfg.numLayers)],
+    [`${arch}.feed_forward_length`, u32(cfg.intermediateSize)],
+    [`${arch}.rope.dimension_count`, u32(cfg.headDim)],
+    [`${arch}.rope.freq_base`, { type: ValueType.F32, value: cfg.ropeTheta }],
+    [`${arch}.attention.head_count`, u32(cfg.numHeads)],
+    [`${arch}.attention.head_count_kv`, u32(cfg.numKvHeads)],
+    [`${arch}.attention.key_length`, u32(cfg.headDim)],
+    [`${arch}.attention.value_length`, u32(cfg.headDim)],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: ValueType.F32, value: cfg.normEps }],
+    [`${arch}.vocab_size`, u32(cfg.vocabSize)],
+    ...(cfg.ffn === 'moe' ? [[`${arch}.expert_count`, u32(cfg.numExperts)], [`${arch}.expert_used_count`, u32(cfg.expertsPerToken)]] as [string, MetaValue][] : []),
+    ['tokenizer.ggml.model', { type: ValueType.String, value: 'gpt2' }],
+    ['tokenizer.ggml.pre', { type: ValueType.String, value: 'gpt-2' }],
+    ['tokenizer.ggml.tokens', { type: ValueType.Array, of: ValueType.String, value: tok.tokens }],
+    ['tokenizer.ggml.token_type', { type: ValueType.Array, of: ValueType.I32, value: tok.tokenTypes }],
+    ['tokenizer.ggml.merges', { type: ValueType.Array, of: ValueType.String, value: tok.merges }],
+    ['tokenizer.ggml.add_bos_token', { type: ValueType.Bool, value: tok.addBosToken }],
+  ];
+  if (tok.bosTokenId !== null) meta.push(['tokenizer.ggml.bos_token_id', u32(tok.bosTokenId)]);
+  if (tok.eosTokenId !== null) meta.push(['tokenizer.ggml.eos_token_id', u32(tok.eosTokenId)]);
+  if (tok.padTokenId !== null) meta.push(['tokenizer.ggml.padding_token_id', u32(tok.padTokenId)]);
+  if (tok.chatTemplate) meta.push(['tokenizer.chat_template', { type: ValueType.String, value: tok.chatTemplate }]);
+
+  const w = new Writer();
+  w.u32(0x46554747); // "GGUF"
+  w.u32(3);
+  w.u64(tensors.length);
+  w.u64(meta.length);
+  for (const [key, value] of meta) { w.str(key); writeValue(w, value); }
+  let offset = 0;
+  for (const t of tensors) {
+    w.str(t.name);
+    w.u32(t.shape.length);
+    for (let d = t.shape.length - 1; d >= 0; d--) w.u64(t.shape[d]);
+    w.u32(t.f16 ? GGML_F16 : GGML_F32);
+    w.u64(offset);
+    offset += Math.ceil((t.data.length * (t.f16 ? 2 : 4)) / ALIGN) * ALIGN;
+  }
+  w.pad();
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, w.bytes());
+    const zeros = new Uint8Array(ALIGN);
+    for (const t of tensors) {
+      // Converted one tensor at a time, so F16 export never holds a second copy of the model.
+      const p = t.f16 ? f32ToF16(t.data) : t.data;
+      writeSync(fd, new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
+      const rest = (ALIGN - (p.byteLength % ALIGN)) % ALIGN;
+      if (rest) writeSync(fd, zeros, 0, rest);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
