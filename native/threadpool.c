@@ -1,28 +1,66 @@
 /* A persistent pool of worker threads: tasks are handed out through an atomic counter, so uneven
- * tasks balance themselves; the caller takes tasks too instead of sleeping. */
+ * tasks balance themselves; the caller takes tasks too instead of sleeping. Between jobs a worker
+ * spins briefly before it sleeps, and the caller spins briefly before it waits: a training step
+ * issues thousands of short parallel calls, and a futex wake-up costs more than many of them. */
 #include "rlhf.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
+
 #define MAX_THREADS 256
+/* How long an idle thread polls before it sleeps: longer than the gap between the kernels of one
+ * layer, short enough that an idle process gives its cores back at once. */
+#define SPIN_NS 100000L
 
 static struct {
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
   pthread_t workers[MAX_THREADS];
-  int n_workers;      /* threads started besides the caller */
-  int n_threads;      /* threads used by the next job, caller included */
-  unsigned long generation;
+  int n_workers;             /* threads started besides the caller */
+  int n_threads;             /* threads a job may use, caller included */
+  /* The current job's number << 16 | the threads taking part, in one word so that a worker
+   * never pairs one job's number with another's thread count. */
+  atomic_ulong job;
   rlhf_task_fn fn;
   void *ctx;
   int n_tasks;
   atomic_int next_task;
-  int active;         /* workers still inside the current job */
-  int busy;           /* a job is running (nested calls run serially) */
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
+  atomic_int active;         /* workers still inside the current job */
+  int busy;                  /* a job is running (nested calls run serially) */
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Polls `done(arg)` for up to SPIN_NS; returns whether it came true. */
+static int spin_until(int (*done)(unsigned long), unsigned long arg) {
+  long deadline = 0;
+  for (int i = 0;; i++) {
+    if (done(arg)) return 1;
+    cpu_relax();
+    if ((i & 255) == 255) { /* reading the clock costs more than a pause: do it now and then */
+      long t = now_ns();
+      if (!deadline) deadline = t + SPIN_NS;
+      else if (t > deadline) return 0;
+    }
+  }
+}
+
+static int job_changed(unsigned long seen) { return atomic_load_explicit(&pool.job, memory_order_acquire) != seen; }
+static int workers_done(unsigned long unused) { return atomic_load_explicit(&pool.active, memory_order_acquire) == 0; }
 
 static void run_tasks(int thread) {
   for (;;) {
@@ -35,15 +73,20 @@ static void run_tasks(int thread) {
 static void *worker_main(void *arg) {
   int id = (int)(intptr_t)arg; /* 1.. */
   unsigned long seen = 0;
-  pthread_mutex_lock(&pool.lock);
   for (;;) {
-    while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
-    seen = pool.generation;
-    if (id >= pool.n_threads) continue; /* not needed for this job */
-    pthread_mutex_unlock(&pool.lock);
+    if (!spin_until(job_changed, seen)) {
+      pthread_mutex_lock(&pool.lock);
+      while (!job_changed(seen)) pthread_cond_wait(&pool.wake, &pool.lock);
+      pthread_mutex_unlock(&pool.lock);
+    }
+    seen = atomic_load_explicit(&pool.job, memory_order_acquire);
+    if (id >= (int)(seen & 0xFFFF)) continue; /* not needed for this job */
     run_tasks(id);
-    pthread_mutex_lock(&pool.lock);
-    if (--pool.active == 0) pthread_cond_signal(&pool.done);
+    if (atomic_fetch_sub_explicit(&pool.active, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&pool.lock);
+      pthread_cond_signal(&pool.done);
+      pthread_mutex_unlock(&pool.lock);
+    }
   }
   return NULL;
 }
@@ -92,18 +135,20 @@ void rlhf_parallel_for(int n_tasks, rlhf_task_fn fn, void *ctx) {
   pool.ctx = ctx;
   pool.n_tasks = n_tasks;
   atomic_store(&pool.next_task, 0);
-  int saved = pool.n_threads;
-  pool.n_threads = n;
-  pool.active = n - 1;
-  pool.generation++;
+  atomic_store(&pool.active, n - 1);
+  unsigned long number = (atomic_load(&pool.job) >> 16) + 1;
+  atomic_store_explicit(&pool.job, number << 16 | (unsigned long)n, memory_order_release); /* publishes it */
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
 
   run_tasks(0);
 
+  if (!spin_until(workers_done, 0)) {
+    pthread_mutex_lock(&pool.lock);
+    while (!workers_done(0)) pthread_cond_wait(&pool.done, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
+  }
   pthread_mutex_lock(&pool.lock);
-  while (pool.active > 0) pthread_cond_wait(&pool.done, &pool.lock);
-  pool.n_threads = saved;
   pool.busy = 0;
   pthread_mutex_unlock(&pool.lock);
 }

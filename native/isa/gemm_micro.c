@@ -179,14 +179,20 @@ static inline void transpose8(__m256 r[8]) {
   r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
+/* Transposes the 8 lines from g (zero past `lines`) over columns t..t+8·blocks−1 into rows of
+ * dst. Reading 16 columns at once uses each 64-byte source line whole: the lines of a block lie
+ * ld apart, often a multiple of 4 KiB, and would not survive in L1 until the next 8 columns. */
 static inline __attribute__((always_inline)) void transpose_group(float *dst, const float *src, long ld, int lines,
-                                                                  int t, int g, const int w) {
-  __m256 r[8];
+                                                                  int t, int g, const int w, const int blocks) {
+#pragma GCC unroll 2
+  for (int h = 0; h < blocks; h++) {
+    __m256 r[8];
 #pragma GCC unroll 8
-  for (int i = 0; i < 8; i++) r[i] = g + i < lines ? _mm256_loadu_ps(src + (g + i) * ld + t) : _mm256_setzero_ps();
-  transpose8(r);
+    for (int i = 0; i < 8; i++) r[i] = g + i < lines ? _mm256_loadu_ps(src + (g + i) * ld + t + 8 * h) : _mm256_setzero_ps();
+    transpose8(r);
 #pragma GCC unroll 8
-  for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (t + i) * w + g, r[i]);
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (t + 8 * h + i) * w + g, r[i]);
+  }
 }
 
 /* dst[t*w + i] = src[i*ld + t] for t < k, i < w (0 where i ≥ lines), in 8×8 blocks. A last group
@@ -195,10 +201,15 @@ static inline __attribute__((always_inline)) void pack_lines(float *dst, const f
                                                              const int w) {
   const int full = w - w % 8;
   int t = 0;
-  for (; t + 8 <= k; t += 8) {
-    if (full < w) transpose_group(dst, src, ld, lines, t, full, w);
+  for (; t + 16 <= k; t += 16) {
+    if (full < w) transpose_group(dst, src, ld, lines, t, full, w, 2);
 #pragma GCC unroll 4
-    for (int g = 0; g < full; g += 8) transpose_group(dst, src, ld, lines, t, g, w);
+    for (int g = 0; g < full; g += 8) transpose_group(dst, src, ld, lines, t, g, w, 2);
+  }
+  for (; t + 8 <= k; t += 8) {
+    if (full < w) transpose_group(dst, src, ld, lines, t, full, w, 1);
+#pragma GCC unroll 4
+    for (int g = 0; g < full; g += 8) transpose_group(dst, src, ld, lines, t, g, w, 1);
   }
   for (; t < k; t++)
     for (int i = 0; i < w; i++) dst[t * w + i] = i < lines ? src[i * ld + t] : 0;
@@ -211,19 +222,23 @@ static void pack_lines(float *dst, const float *src, long ld, int lines, int k, 
 #endif
 
 /* dst[p*w*k + t*w + i] = src[t*ld + p*w + i] for every panel p of n values (0 past n): each k's
- * values are contiguous, so the block is read row by row, in address order. */
+ * values are contiguous. B panels (w = nr, whole cache lines) go panel by panel, so the writes are
+ * sequential: they lie kc·nr·4 bytes apart, a multiple of 4 KiB, and writing to all of them at
+ * once would thrash one L1 set. A panels (w = mr) share cache lines of the source and go row by
+ * row, reading each line once. */
 static inline __attribute__((always_inline)) void pack_rows(float *dst, const float *src, long ld, int n, int k,
-                                                            const int w) {
+                                                            const int w, const int by_panel) {
   int panels = (n + w - 1) / w;
-  for (int t = 0; t < k; t++) {
-    const float *s = src + t * ld;
-    for (int p = 0; p < panels; p++) {
+  for (int outer = 0; outer < (by_panel ? panels : k); outer++) {
+    for (int inner = 0; inner < (by_panel ? k : panels); inner++) {
+      int p = by_panel ? outer : inner, t = by_panel ? inner : outer;
       float *d = dst + ((long)p * k + t) * w;
+      const float *s = src + t * ld + p * w;
       int cnt = n - p * w < w ? n - p * w : w;
       if (cnt == w) {
-        memcpy(d, s + p * w, w * sizeof(float));
+        memcpy(d, s, w * sizeof(float));
       } else {
-        for (int i = 0; i < w; i++) d[i] = i < cnt ? s[p * w + i] : 0;
+        for (int i = 0; i < w; i++) d[i] = i < cnt ? s[i] : 0;
       }
     }
   }
@@ -231,13 +246,13 @@ static inline __attribute__((always_inline)) void pack_rows(float *dst, const fl
 
 /* A is m×k: stored K×M (trans, each k's rows contiguous) or M×K (each row contiguous along k). */
 static void pack_a(float *pa, const float *a, long ld, int trans, int m, int k) {
-  if (trans) return pack_rows(pa, a, ld, m, k, MR);
+  if (trans) return pack_rows(pa, a, ld, m, k, MR, 0);
   for (int i0 = 0; i0 < m; i0 += MR, pa += (long)MR * k) pack_lines(pa, a + i0 * ld, ld, m - i0 < MR ? m - i0 : MR, k, MR);
 }
 
 /* B is k×n: stored N×K (trans, each column contiguous along k) or K×N (each k's row contiguous). */
 static void pack_b(float *pb, const float *b, long ld, int trans, int k, int n) {
-  if (!trans) return pack_rows(pb, b, ld, n, k, NR);
+  if (!trans) return pack_rows(pb, b, ld, n, k, NR, 1);
   for (int j0 = 0; j0 < n; j0 += NR, pb += (long)NR * k) pack_lines(pb, b + j0 * ld, ld, n - j0 < NR ? n - j0 : NR, k, NR);
 }
 
