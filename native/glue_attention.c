@@ -106,8 +106,23 @@ static void delta_task(void *p, int t, int thread) {
 static void dkdv_task(void *p, int t, int thread) {
   attn_ctx *c = p;
   const int bh = c->g.B * c->g.Hkv, kb = t / bh, b = (t % bh) / c->g.Hkv, hk = t % c->g.Hkv;
-  c->kt->attn_backward_dkdv_block(&c->g, c->dk, c->dv, c->dout, c->q, c->k, c->v, c->lse, c->delta, b, hk,
+  c->kt->attn_backward_dkdv_block(&c->g, c->dk, c->dv, NULL, c->dout, c->q, c->k, c->v, c->lse, c->delta, b, hk,
                                   kb * RLHF_ATTN_BK, c->scratch + thread * c->scratch_floats);
+}
+
+/* Single pass for one (batch, kv head): its key blocks in order, each adding into the dq rows of
+ * the group's heads, which no other task touches; then those rows times scale. */
+static void fused_task(void *p, int t, int thread) {
+  attn_ctx *c = p;
+  const rlhf_attn_geom *g = &c->g;
+  const int b = t / g->Hkv, hk = t % g->Hkv, group = g->Hq / g->Hkv;
+  for (int j0 = 0; j0 < g->Tk; j0 += RLHF_ATTN_BK)
+    c->kt->attn_backward_dkdv_block(g, c->dk, c->dv, c->dq, c->dout, c->q, c->k, c->v, c->lse, c->delta, b, hk, j0,
+                                    c->scratch + thread * c->scratch_floats);
+  for (int i = 0; i < g->Tq; i++) {
+    float *row = c->dq + (((int64_t)b * g->Tq + i) * g->Hq + (int64_t)hk * group) * g->D;
+    for (int64_t d = 0; d < (int64_t)group * g->D; d++) row[d] *= g->scale;
+  }
 }
 
 static void dq_task(void *p, int t, int thread) {
@@ -161,10 +176,18 @@ static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   rlhf_parallel_for(rlhf_split((int64_t)g->B * g->Tq * g->Hq, g->D, &c.per), delta_task, &c);
-  c.nkb = (g->Tk + RLHF_ATTN_BK - 1) / RLHF_ATTN_BK;
-  c.nqb = (g->Tq + RLHF_ATTN_BQ - 1) / RLHF_ATTN_BQ;
-  rlhf_parallel_for(c.nkb * g->B * g->Hkv, dkdv_task, &c);
-  rlhf_parallel_for(c.nqb * g->B * g->Hq, dq_task, &c);
+  /* One pass (5 tile products per tile pair) when there are enough (batch, kv head) tasks to
+   * keep a pool busy; else dk, dv then dq in finer tasks (7 products). Chosen from the shape
+   * alone, so the result does not depend on the thread count. */
+  if (g->D % 16 == 0 && g->B * g->Hkv >= 16) {
+    memset(c.dq, 0, (size_t)nq * sizeof(float));
+    rlhf_parallel_for(g->B * g->Hkv, fused_task, &c);
+  } else {
+    c.nkb = (g->Tk + RLHF_ATTN_BK - 1) / RLHF_ATTN_BK;
+    c.nqb = (g->Tq + RLHF_ATTN_BQ - 1) / RLHF_ATTN_BQ;
+    rlhf_parallel_for(c.nkb * g->B * g->Hkv, dkdv_task, &c);
+    rlhf_parallel_for(c.nqb * g->B * g->Hq, dq_task, &c);
+  }
   free(c.scratch);
   free(c.delta);
   return rlhf_undefined(env);

@@ -83,10 +83,11 @@ typedef struct {
                              int b, int h, int i0, float *scratch);
   /* delta[b, h, i] = Σ_d dout · out (the softmax-backward row term) for one query row */
   float (*attn_delta_row)(const float *dout, const float *out, int D);
-  /* dk, dv of one key block [j0, j0+BK) of kv head hk, summed over its query heads */
-  void (*attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, const float *dout, const float *q,
-                                   const float *k, const float *v, const float *lse, const float *delta, int b, int hk,
-                                   int j0, float *scratch);
+  /* dk, dv of one key block [j0, j0+BK) of kv head hk, summed over its query heads; with dq
+   * non-NULL (D a multiple of 16) also accumulates the unscaled dS · K of this block into dq */
+  void (*attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, float *dq, const float *dout,
+                                   const float *q, const float *k, const float *v, const float *lse, const float *delta,
+                                   int b, int hk, int j0, float *scratch);
   /* dq of one query block [i0, i0+BQ) of head h */
   void (*attn_backward_dq_block)(const rlhf_attn_geom *g, float *dq, const float *dout, const float *q, const float *k,
                                  const float *v, const float *lse, const float *delta, int b, int h, int i0, float *scratch);

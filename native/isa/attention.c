@@ -305,9 +305,11 @@ RL_INLINE void probs_row_scalar(float *s, float *dp, int n, float L, float Dl) {
   }
 }
 
-void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, const float *dout, const float *q,
-                                       const float *k, const float *v, const float *lse, const float *delta, int b,
-                                       int hk, int j0, float *scratch) {
+/* With dq non-NULL (D a multiple of 16) also adds this key block's dS · K into dq's rows of the
+ * group's heads, unscaled: the single-pass backward, for tasks that own those rows. */
+void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, float *dq, const float *dout,
+                                       const float *q, const float *k, const float *v, const float *lse,
+                                       const float *delta, int b, int hk, int j0, float *scratch) {
   const view w = make_view(g, b);
   const int64_t dp = w.dp, ldq = (int64_t)g->Hq * g->D, ldk = (int64_t)g->Hkv * g->D;
   const int group = g->Hq / g->Hkv, nk = g->Tk - j0 < BK ? g->Tk - j0 : BK, nkp = pad16(nk);
@@ -337,6 +339,7 @@ void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float
       const float *Q = rows_operand(Qp, q + q0, ldq, nq, g->D, dp, &ldqq);
       mm(dV, dp, S, 1, BK, dO, ldo, nk, (int)dp, nq, 1); /* dV += Pᵀ · dO */
       mm(dK, dp, dP, 1, BK, Q, ldqq, nk, (int)dp, nq, 1); /* dK += dSᵀ · Q */
+      if (dq) mm(dq + q0, ldq, dP, BK, 1, k + kv0, ldk, nq, g->D, nk, 1); /* dQ += dS · K */
     }
   }
 

@@ -23,9 +23,9 @@ void RLHF_FN(rope_row)(float *out, const float *x, const float *cos, const float
 void RLHF_FN(attn_forward_block)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
                                  const float *v, int b, int h, int i0, float *scratch);
 float RLHF_FN(attn_delta_row)(const float *dout, const float *out, int D);
-void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, const float *dout, const float *q,
-                                       const float *k, const float *v, const float *lse, const float *delta, int b,
-                                       int hk, int j0, float *scratch);
+void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, float *dq, const float *dout,
+                                       const float *q, const float *k, const float *v, const float *lse,
+                                       const float *delta, int b, int hk, int j0, float *scratch);
 void RLHF_FN(attn_backward_dq_block)(const rlhf_attn_geom *g, float *dq, const float *dout, const float *q,
                                      const float *k, const float *v, const float *lse, const float *delta, int b, int h,
                                      int i0, float *scratch);

@@ -90,6 +90,10 @@ test('attention: key padding, with fully masked queries giving zeros, lse −∞
 
 test('attention: GQA, MQA and KV-cache decoding', { skip: SKIP }, () => {
   checkAttention('GQA Hq6 Hkv2', geometry({ B: 2, Tq: 65, Hq: 6, Hkv: 2, D: 16 }));
+  // B·Hkv ≥ 16 and D % 16 = 0 take the single-pass backward
+  checkAttention('single-pass backward, GQA, window', geometry({ B: 4, Tq: 130, Hq: 8, Hkv: 4, D: 16, window: 40 }));
+  checkAttention('single-pass backward, padding, ALiBi', geometry({ B: 16, Tq: 20, Hq: 1, D: 32, causal: false,
+    keyMask: new Int32Array(16 * 20).map((_, i) => (i % 20 < (i / 20) % 7 ? 0 : 1)), alibiSlopes: new Float32Array([0.2]) }));
   checkAttention('MQA Hq4 Hkv1', geometry({ B: 1, Tq: 33, Hq: 4, Hkv: 1, D: 64, causal: false }));
   for (const Tq of [1, 3]) {
     const Tk = 70;
@@ -108,13 +112,15 @@ test('attention: lengths are checked', { skip: SKIP }, () => {
   assert.throws(() => native!.attentionForward(nans(64), nans(8), randn(64), randn(64), randn(64), { ...g, Hkv: 3 }), RangeError);
 });
 
-test('attention backward is deterministic across runs and thread counts', { skip: SKIP }, () => {
-  const g = geometry({ B: 2, Tq: 130, Hq: 4, Hkv: 2, D: 32 });
-  const x = inputs(g), nq = 2 * 130 * 4 * 32, out = nans(nq), lse = nans(2 * 4 * 130);
-  native!.attentionForward(out, lse, x.q, x.k, x.v, g);
-  assertDeterministic('attentionBackward', (k) => {
-    const dq = nans(nq), dk = nans(nq / 2), dv = nans(nq / 2);
-    k.attentionBackward(dq, dk, dv, x.dout, x.q, x.k, x.v, out, lse, g);
-    return { dq, dk, dv };
-  });
+test('attention backward is deterministic across runs and thread counts (both backward paths)', { skip: SKIP }, () => {
+  for (const B of [2, 8]) { // B·Hkv 4: two passes; 16: single pass
+    const g = geometry({ B, Tq: 130, Hq: 4, Hkv: 2, D: 32 });
+    const x = inputs(g), nq = B * 130 * 4 * 32, out = nans(nq), lse = nans(B * 4 * 130);
+    native!.attentionForward(out, lse, x.q, x.k, x.v, g);
+    assertDeterministic(`attentionBackward B ${B}`, (k) => {
+      const dq = nans(nq), dk = nans(nq / 2), dv = nans(nq / 2);
+      k.attentionBackward(dq, dk, dv, x.dout, x.q, x.k, x.v, out, lse, g);
+      return { dq, dk, dv };
+    });
+  }
 });
