@@ -8,6 +8,12 @@
 #include "kernels.h"
 #include "napi_util.h"
 
+/* Throws a RangeError unless `what` (an array of len elements) holds at least n; returns whether
+ * it does. */
+int rlhf_need(rlhf_args *a, size_t len, int64_t n, const char *what);
+/* Reads a size argument, throwing unless it is >= 0 (`what` names it). */
+int64_t rlhf_size_arg(rlhf_args *a, size_t i, const char *what);
+
 /* Below this many elements a task is not worth handing to another thread. */
 #define RLHF_MIN_TASK 16384
 

@@ -20,12 +20,6 @@ typedef struct {
   int64_t per; /* delta rows per task */
 } attn_ctx;
 
-static int need(rlhf_args *a, size_t len, int64_t n, const char *what) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s has %zu elements, needs %lld", what, len, (long long)n);
-  return rlhf_check(a, (int64_t)len >= n, msg);
-}
-
 /* Reads B, Tq, Tk, kvCapacity, Hq, Hkv, D, scale, qOffset, causal, window, prefixLen, keyMask,
  * alibiSlopes from argument i0 on. */
 static int read_geometry(rlhf_args *a, size_t i0, rlhf_attn_geom *g) {
@@ -47,9 +41,9 @@ static int read_geometry(rlhf_args *a, size_t i0, rlhf_attn_geom *g) {
   if (!rlhf_check(a, g->Hq > 0 && g->Hkv > 0 && g->D > 0, "Hq, Hkv and D must be > 0") ||
       !rlhf_check(a, g->Hq % g->Hkv == 0, "Hq must be a multiple of Hkv") ||
       !rlhf_check(a, g->Tk <= g->kvCapacity, "Tk must be <= kvCapacity") ||
-      (g->prefixLen && !need(a, lp, g->B, "prefixLen")) || (g->alibi && !need(a, ls, g->Hq, "alibiSlopes")))
+      (g->prefixLen && !rlhf_need(a, lp, g->B, "prefixLen")) || (g->alibi && !rlhf_need(a, ls, g->Hq, "alibiSlopes")))
     return 0;
-  if (g->keyMask && !need(a, lm, (int64_t)g->B * g->Tk, "keyMask")) return 0;
+  if (g->keyMask && !rlhf_need(a, lm, (int64_t)g->B * g->Tk, "keyMask")) return 0;
   return 1;
 }
 
@@ -81,8 +75,8 @@ static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
   if (!read_geometry(&a, 5, &c.g)) return NULL;
   const rlhf_attn_geom *g = &c.g;
   const int64_t nq = (int64_t)g->B * g->Tq * g->Hq * g->D, nkv = (int64_t)g->B * g->kvCapacity * g->Hkv * g->D;
-  if (!need(&a, l[0], nq, "out") || !need(&a, l[1], (int64_t)g->B * g->Hq * g->Tq, "lse") || !need(&a, l[2], nq, "q") ||
-      !need(&a, l[3], nkv, "k") || !need(&a, l[4], nkv, "v"))
+  if (!rlhf_need(&a, l[0], nq, "out") || !rlhf_need(&a, l[1], (int64_t)g->B * g->Hq * g->Tq, "lse") || !rlhf_need(&a, l[2], nq, "q") ||
+      !rlhf_need(&a, l[3], nkv, "k") || !rlhf_need(&a, l[4], nkv, "v"))
     return NULL;
   if (nq == 0) return rlhf_undefined(env);
   if (!alloc_scratch(&a, &c)) return NULL;
@@ -154,7 +148,7 @@ static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
   static const char *const names[9] = {"dq", "dk", "dv", "dout", "q", "k", "v", "out", "lse"};
   const int64_t sizes[9] = {nq, nkv, nkv, nq, nq, nkv, nkv, nq, nl};
   for (int k = 0; k < 9; k++)
-    if (!need(&a, l[k], sizes[k], names[k])) return NULL;
+    if (!rlhf_need(&a, l[k], sizes[k], names[k])) return NULL;
 
   /* dk, dv rows past Tk belong to no key: zero */
   const int64_t row = (int64_t)g->Hkv * g->D;

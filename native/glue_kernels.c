@@ -7,19 +7,6 @@
 
 #include "glue.h"
 
-/* Throws unless `what` (an array of len elements) holds at least n. */
-static int need(rlhf_args *a, size_t len, int64_t n, const char *what) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s has %zu elements, needs %lld", what, len, (long long)n);
-  return rlhf_check(a, (int64_t)len >= n, msg);
-}
-
-static int64_t count_arg(rlhf_args *a, size_t i) {
-  int64_t n = rlhf_arg_int(a, i);
-  rlhf_check(a, n >= 0, "element count must be >= 0");
-  return n;
-}
-
 /* ---- flat element-wise kernels: tasks are contiguous chunks -------------------------------------- */
 
 typedef struct {
@@ -106,8 +93,8 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   flat_ctx c = {.kt = rlhf_kernels(), .op = (int)rlhf_arg_int(&a, 0)};
   c.o0 = rlhf_arg_f32(&a, 1, &lo, 0);
   c.i0 = rlhf_arg_f32(&a, 2, &lx, 0);
-  c.n = count_arg(&a, 3);
-  if (!rlhf_check(&a, c.op >= 0 && c.op < UN_COUNT, "unknown UnaryOp") || !need(&a, lo, c.n, "out") || !need(&a, lx, c.n, "x"))
+  c.n = rlhf_size_arg(&a, 3, "n");
+  if (!rlhf_check(&a, c.op >= 0 && c.op < UN_COUNT, "unknown UnaryOp") || !rlhf_need(&a, lo, c.n, "out") || !rlhf_need(&a, lx, c.n, "x"))
     return NULL;
   run_flat(&c, unary_task);
   return rlhf_undefined(env);
@@ -122,10 +109,10 @@ static napi_value js_unary_backward(napi_env env, napi_callback_info info) {
   c.o0 = rlhf_arg_f32(&a, 1, &ldx, 0);
   const float *x = rlhf_arg_f32(&a, 2, &lx, 0), *y = rlhf_arg_f32(&a, 3, &ly, 0);
   c.i2 = rlhf_arg_f32(&a, 4, &ldy, 0);
-  c.n = count_arg(&a, 5);
+  c.n = rlhf_size_arg(&a, 5, "n");
   if (!rlhf_check(&a, c.op >= 0 && c.op < UN_COUNT, "unknown UnaryOp")) return NULL;
   const int uses_y = c.op == UN_EXP || c.op == UN_SIGMOID || c.op == UN_TANH || c.op == UN_SQRT;
-  if (!need(&a, ldx, c.n, "dx") || !need(&a, ldy, c.n, "dy") || !need(&a, uses_y ? ly : lx, c.n, uses_y ? "y" : "x"))
+  if (!rlhf_need(&a, ldx, c.n, "dx") || !rlhf_need(&a, ldy, c.n, "dy") || !rlhf_need(&a, uses_y ? ly : lx, c.n, uses_y ? "y" : "x"))
     return NULL;
   c.i0 = uses_y ? NULL : x;
   c.i1 = uses_y ? y : NULL;
@@ -141,10 +128,10 @@ static napi_value out_x_two_numbers(napi_env env, napi_callback_info info, const
   flat_ctx c = {.kt = rlhf_kernels()};
   c.o0 = rlhf_arg_f32(&a, 0, &lo, 0);
   c.i0 = rlhf_arg_f32(&a, 1, &lx, 0);
-  c.n = count_arg(&a, 2);
+  c.n = rlhf_size_arg(&a, 2, "n");
   c.f[0] = (float)rlhf_arg_num(&a, 3);
   c.f[1] = (float)rlhf_arg_num(&a, 4);
-  if (!need(&a, lo, c.n, "out") || !need(&a, lx, c.n, "x")) return NULL;
+  if (!rlhf_need(&a, lo, c.n, "out") || !rlhf_need(&a, lx, c.n, "x")) return NULL;
   run_flat(&c, task);
   return rlhf_undefined(env);
 }
@@ -166,10 +153,10 @@ static napi_value js_clamp_backward(napi_env env, napi_callback_info info) {
   c.o0 = rlhf_arg_f32(&a, 0, &ldx, 0);
   c.i0 = rlhf_arg_f32(&a, 1, &lx, 0);
   c.i1 = rlhf_arg_f32(&a, 2, &ldy, 0);
-  c.n = count_arg(&a, 3);
+  c.n = rlhf_size_arg(&a, 3, "n");
   c.f[0] = (float)rlhf_arg_num(&a, 4);
   c.f[1] = (float)rlhf_arg_num(&a, 5);
-  if (!need(&a, ldx, c.n, "dx") || !need(&a, lx, c.n, "x") || !need(&a, ldy, c.n, "dy")) return NULL;
+  if (!rlhf_need(&a, ldx, c.n, "dx") || !rlhf_need(&a, lx, c.n, "x") || !rlhf_need(&a, ldy, c.n, "dy")) return NULL;
   run_flat(&c, clamp_backward_task);
   return rlhf_undefined(env);
 }
@@ -182,9 +169,9 @@ static napi_value js_axpy(napi_env env, napi_callback_info info) {
   flat_ctx c = {.kt = rlhf_kernels()};
   c.o0 = rlhf_arg_f32(&a, 0, &ly, 0);
   c.i0 = rlhf_arg_f32(&a, 1, &lx, 0);
-  c.n = count_arg(&a, 2);
+  c.n = rlhf_size_arg(&a, 2, "n");
   c.f[0] = (float)rlhf_arg_num(&a, 3);
-  if (!need(&a, ly, c.n, "y") || !need(&a, lx, c.n, "x")) return NULL;
+  if (!rlhf_need(&a, ly, c.n, "y") || !rlhf_need(&a, lx, c.n, "x")) return NULL;
   run_flat(&c, axpy_task);
   return rlhf_undefined(env);
 }
@@ -198,8 +185,8 @@ static napi_value js_swiglu_forward(napi_env env, napi_callback_info info) {
   c.o0 = rlhf_arg_f32(&a, 0, &lo, 0);
   c.i0 = rlhf_arg_f32(&a, 1, &lg, 0);
   c.i1 = rlhf_arg_f32(&a, 2, &lu, 0);
-  c.n = count_arg(&a, 3);
-  if (!need(&a, lo, c.n, "out") || !need(&a, lg, c.n, "gate") || !need(&a, lu, c.n, "up")) return NULL;
+  c.n = rlhf_size_arg(&a, 3, "n");
+  if (!rlhf_need(&a, lo, c.n, "out") || !rlhf_need(&a, lg, c.n, "gate") || !rlhf_need(&a, lu, c.n, "up")) return NULL;
   run_flat(&c, swiglu_forward_task);
   return rlhf_undefined(env);
 }
@@ -215,10 +202,10 @@ static napi_value js_swiglu_backward(napi_env env, napi_callback_info info) {
   c.i0 = rlhf_arg_f32(&a, 2, &l[2], 0);
   c.i1 = rlhf_arg_f32(&a, 3, &l[3], 0);
   c.i2 = rlhf_arg_f32(&a, 4, &l[4], 0);
-  c.n = count_arg(&a, 5);
+  c.n = rlhf_size_arg(&a, 5, "n");
   static const char *names[5] = {"dgate", "dup", "dout", "gate", "up"};
   for (int k = 0; k < 5; k++)
-    if (!need(&a, l[k], c.n, names[k])) return NULL;
+    if (!rlhf_need(&a, l[k], c.n, names[k])) return NULL;
   run_flat(&c, swiglu_backward_task);
   return rlhf_undefined(env);
 }
@@ -233,11 +220,11 @@ static napi_value js_adamw(napi_env env, napi_callback_info info) {
   c.i0 = rlhf_arg_f32(&a, 1, &l[1], 0);
   c.o1 = rlhf_arg_f32(&a, 2, &l[2], 0);
   c.o2 = rlhf_arg_f32(&a, 3, &l[3], 0);
-  c.n = count_arg(&a, 4);
+  c.n = rlhf_size_arg(&a, 4, "n");
   for (int k = 0; k < 7; k++) c.hyper[k] = rlhf_arg_num(&a, 5 + (size_t)k);
   static const char *names[4] = {"p", "g", "m", "v"};
   for (int k = 0; k < 4; k++)
-    if (!need(&a, l[k], c.n, names[k])) return NULL;
+    if (!rlhf_need(&a, l[k], c.n, names[k])) return NULL;
   if (!rlhf_check(&a, c.hyper[5] != 0.0 && c.hyper[6] != 0.0, "bias corrections bc1, bc2 must be nonzero")) return NULL;
   run_flat(&c, adamw_task);
   return rlhf_undefined(env);
@@ -272,8 +259,8 @@ static napi_value flat_reduce(napi_env env, napi_callback_info info, const char 
   rlhf_args a;
   size_t lx;
   if (!rlhf_args_init(&a, env, info, fn, 2)) return NULL;
-  reduce_ctx c = {.kt = rlhf_kernels(), .x = rlhf_arg_f32(&a, 0, &lx, 0), .n = count_arg(&a, 1)};
-  if (!need(&a, lx, c.n, "x")) return NULL;
+  reduce_ctx c = {.kt = rlhf_kernels(), .x = rlhf_arg_f32(&a, 0, &lx, 0), .n = rlhf_size_arg(&a, 1, "n")};
+  if (!rlhf_need(&a, lx, c.n, "x")) return NULL;
   const int tasks = (int)((c.n + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
   double total = 0.0;
   if (squares) {

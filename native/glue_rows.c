@@ -8,20 +8,6 @@
 
 #include "glue.h"
 
-static int need(rlhf_args *a, size_t len, int64_t n, const char *what) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s has %zu elements, needs %lld", what, len, (long long)n);
-  return rlhf_check(a, (int64_t)len >= n, msg);
-}
-
-static int64_t dim_arg(rlhf_args *a, size_t i, const char *what) {
-  char msg[96];
-  int64_t n = rlhf_arg_int(a, i);
-  snprintf(msg, sizeof msg, "%s must be >= 0", what);
-  rlhf_check(a, n >= 0, msg);
-  return n;
-}
-
 typedef struct {
   const rlhf_kernel_table *kt;
   float *o[3];
@@ -77,11 +63,11 @@ static napi_value softmax_family(napi_env env, napi_callback_info info, const ch
   c.o[0] = rlhf_arg_f32(&a, 0, &l[0], 0);
   c.in[0] = rlhf_arg_f32(&a, 1, &l[1], 0);
   if (backward) c.in[1] = rlhf_arg_f32(&a, 2, &l[2], 0);
-  c.rows = dim_arg(&a, nargs - 2, "rows");
-  c.n = dim_arg(&a, nargs - 1, "n");
+  c.rows = rlhf_size_arg(&a, nargs - 2, "rows");
+  c.n = rlhf_size_arg(&a, nargs - 1, "n");
   const int64_t total = c.rows * c.n;
-  if (!need(&a, l[0], total, backward ? "dx" : "out") || !need(&a, l[1], total, backward ? "y" : "x") ||
-      (backward && !need(&a, l[2], total, "dy")))
+  if (!rlhf_need(&a, l[0], total, backward ? "dx" : "out") || !rlhf_need(&a, l[1], total, backward ? "y" : "x") ||
+      (backward && !rlhf_need(&a, l[2], total, "dy")))
     return NULL;
   if (c.n > 0) run_rows(&c, task);
   return rlhf_undefined(env);
@@ -134,11 +120,11 @@ static napi_value js_ce_forward(napi_env env, napi_callback_info info) {
   c.o[1] = rlhf_arg_f32(&a, 1, &l[1], 0);
   c.in[0] = rlhf_arg_f32(&a, 2, &l[2], 0);
   c.ids = rlhf_arg_i32(&a, 3, &l[3], 0);
-  c.rows = dim_arg(&a, 4, "rows");
-  c.n = dim_arg(&a, 5, "V");
+  c.rows = rlhf_size_arg(&a, 4, "rows");
+  c.n = rlhf_size_arg(&a, 5, "V");
   c.ignore = (int32_t)rlhf_arg_int(&a, 6);
-  if (!need(&a, l[0], c.rows, "loss") || !need(&a, l[1], c.rows, "lse") || !need(&a, l[2], c.rows * c.n, "logits") ||
-      !need(&a, l[3], c.rows, "targets") || !check_targets(&a, c.ids, c.rows, c.n, c.ignore))
+  if (!rlhf_need(&a, l[0], c.rows, "loss") || !rlhf_need(&a, l[1], c.rows, "lse") || !rlhf_need(&a, l[2], c.rows * c.n, "logits") ||
+      !rlhf_need(&a, l[3], c.rows, "targets") || !check_targets(&a, c.ids, c.rows, c.n, c.ignore))
     return NULL;
   run_rows(&c, ce_forward_task);
   return rlhf_undefined(env);
@@ -164,11 +150,11 @@ static napi_value js_ce_backward(napi_env env, napi_callback_info info) {
   c.in[1] = rlhf_arg_f32(&a, 2, &l[2], 0);
   c.ids = rlhf_arg_i32(&a, 3, &l[3], 0);
   c.in[2] = rlhf_arg_f32(&a, 4, &l[4], 0);
-  c.rows = dim_arg(&a, 5, "rows");
-  c.n = dim_arg(&a, 6, "V");
+  c.rows = rlhf_size_arg(&a, 5, "rows");
+  c.n = rlhf_size_arg(&a, 6, "V");
   c.ignore = (int32_t)rlhf_arg_int(&a, 7);
-  if (!need(&a, l[0], c.rows * c.n, "dlogits") || !need(&a, l[1], c.rows * c.n, "logits") || !need(&a, l[2], c.rows, "lse") ||
-      !need(&a, l[3], c.rows, "targets") || !need(&a, l[4], c.rows, "rowScale") ||
+  if (!rlhf_need(&a, l[0], c.rows * c.n, "dlogits") || !rlhf_need(&a, l[1], c.rows * c.n, "logits") || !rlhf_need(&a, l[2], c.rows, "lse") ||
+      !rlhf_need(&a, l[3], c.rows, "targets") || !rlhf_need(&a, l[4], c.rows, "rowScale") ||
       !check_targets(&a, c.ids, c.rows, c.n, c.ignore))
     return NULL;
   run_rows(&c, ce_backward_task);
@@ -199,13 +185,13 @@ static napi_value norm_forward(napi_env env, napi_callback_info info, const char
   row_ctx c = {.kt = rlhf_kernels()};
   for (size_t k = 0; k < nout; k++) c.o[k] = rlhf_arg_f32(&a, k, &l[k], 0);
   for (size_t k = 0; k < nin; k++) c.in[k] = rlhf_arg_f32(&a, nout + k, &l[nout + k], 0);
-  c.rows = dim_arg(&a, nout + nin, "rows");
-  c.n = dim_arg(&a, nout + nin + 1, "C");
+  c.rows = rlhf_size_arg(&a, nout + nin, "rows");
+  c.n = rlhf_size_arg(&a, nout + nin + 1, "C");
   c.eps = (float)rlhf_arg_num(&a, nout + nin + 2);
   static const char *const names[2][6] = {{"y", "rstd", "x", "w"}, {"y", "mean", "rstd", "x", "w", "b"}};
   const int64_t sizes[2][6] = {{c.rows * c.n, c.rows, c.rows * c.n, c.n}, {c.rows * c.n, c.rows, c.rows, c.rows * c.n, c.n, c.n}};
   for (size_t k = 0; k < nout + nin; k++)
-    if (!need(&a, l[k], sizes[layer][k], names[layer][k])) return NULL;
+    if (!rlhf_need(&a, l[k], sizes[layer][k], names[layer][k])) return NULL;
   if (!rlhf_check(&a, c.n > 0 || c.rows == 0, "C must be > 0")) return NULL;
   run_rows(&c, layer ? layernorm_forward_task : rmsnorm_forward_task);
   return rlhf_undefined(env);
@@ -270,13 +256,13 @@ static napi_value norm_backward(napi_env env, napi_callback_info info, const cha
   row_ctx c = {.kt = rlhf_kernels()};
   for (size_t k = 0; k < nout; k++) c.o[k] = rlhf_arg_f32(&a, k, &l[k], 0);
   for (size_t k = 0; k < nin; k++) c.in[k] = rlhf_arg_f32(&a, nout + k, &l[nout + k], 0);
-  c.rows = dim_arg(&a, nout + nin, "rows");
-  c.n = dim_arg(&a, nout + nin + 1, "C");
+  c.rows = rlhf_size_arg(&a, nout + nin, "rows");
+  c.n = rlhf_size_arg(&a, nout + nin + 1, "C");
   const int64_t RC = c.rows * c.n, R = c.rows, C = c.n;
   static const char *const names[2][8] = {{"dx", "dw", "dy", "x", "w", "rstd"}, {"dx", "dw", "db", "dy", "x", "w", "mean", "rstd"}};
   const int64_t sizes[2][8] = {{RC, C, RC, RC, C, R}, {RC, C, C, RC, RC, C, R, R}};
   for (size_t k = 0; k < nout + nin; k++)
-    if (!need(&a, l[k], sizes[layer][k], names[layer][k])) return NULL;
+    if (!rlhf_need(&a, l[k], sizes[layer][k], names[layer][k])) return NULL;
   if (C == 0) return rlhf_undefined(env);
 
   const int64_t nvec = layer ? 2 : 1;
@@ -318,13 +304,13 @@ static napi_value js_rope(napi_env env, napi_callback_info info) {
   c.o[0] = rlhf_arg_f32(&a, 0, &l[0], 0);
   for (int k = 0; k < 3; k++) c.in[k] = rlhf_arg_f32(&a, 1 + (size_t)k, &l[1 + k], 0);
   c.ids = rlhf_arg_i32(&a, 4, &l[4], 0);
-  c.rows = dim_arg(&a, 5, "rows");
-  c.H = dim_arg(&a, 6, "H");
-  c.D = dim_arg(&a, 7, "D");
+  c.rows = rlhf_size_arg(&a, 5, "rows");
+  c.H = rlhf_size_arg(&a, 6, "H");
+  c.D = rlhf_size_arg(&a, 7, "D");
   c.inverse = rlhf_arg_bool(&a, 8);
   c.n = c.H * c.D;
-  if (!rlhf_check(&a, c.D % 2 == 0 && c.D > 0, "D must be even and > 0") || !need(&a, l[0], c.rows * c.n, "out") ||
-      !need(&a, l[1], c.rows * c.n, "x") || !need(&a, l[4], c.rows, "pos"))
+  if (!rlhf_check(&a, c.D % 2 == 0 && c.D > 0, "D must be even and > 0") || !rlhf_need(&a, l[0], c.rows * c.n, "out") ||
+      !rlhf_need(&a, l[1], c.rows * c.n, "x") || !rlhf_need(&a, l[4], c.rows, "pos"))
     return NULL;
   const int64_t half = c.D / 2, max_pos = (int64_t)(l[2] < l[3] ? l[2] : l[3]) / half;
   for (int64_t r = 0; r < c.rows; r++) {
@@ -380,11 +366,11 @@ static napi_value embedding(napi_env env, napi_callback_info info, const char *f
   c.o[0] = rlhf_arg_f32(&a, 0, &l[0], 0);
   c.in[0] = rlhf_arg_f32(&a, 1, &l[1], 0);
   c.ids = rlhf_arg_i32(&a, 2, &l[2], 0);
-  c.rows = dim_arg(&a, 3, "n");
-  c.n = dim_arg(&a, 4, "C");
+  c.rows = rlhf_size_arg(&a, 3, "n");
+  c.n = rlhf_size_arg(&a, 4, "C");
   const size_t table_len = backward ? l[0] : l[1];
-  if (!rlhf_check(&a, c.n > 0, "C must be > 0") || !need(&a, l[2], c.rows, "ids") ||
-      !need(&a, backward ? l[1] : l[0], c.rows * c.n, backward ? "dout" : "out"))
+  if (!rlhf_check(&a, c.n > 0, "C must be > 0") || !rlhf_need(&a, l[2], c.rows, "ids") ||
+      !rlhf_need(&a, backward ? l[1] : l[0], c.rows * c.n, backward ? "dout" : "out"))
     return NULL;
   const int64_t V = (int64_t)table_len / c.n;
   if (!check_ids(&a, c.ids, c.rows, V)) return NULL;

@@ -3,6 +3,20 @@
 
 #include "glue.h"
 
+int rlhf_need(rlhf_args *a, size_t len, int64_t n, const char *what) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s has %zu elements, needs %lld", what, len, (long long)n);
+  return rlhf_check(a, (int64_t)len >= n, msg);
+}
+
+int64_t rlhf_size_arg(rlhf_args *a, size_t i, const char *what) {
+  char msg[96];
+  int64_t n = rlhf_arg_int(a, i);
+  snprintf(msg, sizeof msg, "%s must be >= 0", what);
+  rlhf_check(a, n >= 0, msg);
+  return n;
+}
+
 int rlhf_split(int64_t count, int64_t cost, int64_t *per_task) {
   if (count <= 0) {
     *per_task = 1;
