@@ -3,7 +3,6 @@
  * each thread with its own scratch tile. Heavy tasks are numbered first (under a causal mask the
  * last query blocks and the first key blocks see the most keys), so the pool's queue ends on
  * short tasks. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,7 +2,6 @@
  * cuts the work into tasks for the thread pool, and calls the current ISA's loops
  * (native/isa/kernels.c). Also registers the strided, row and attention kernels
  * (glue_strided.c, glue_rows.c, glue_attention.c). */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "glue.h"
