@@ -14,6 +14,7 @@ typedef struct {
   int64_t per;
   float *out;
   const float *in[3];
+  int64_t n2, sx; /* copyStrided of a transpose: length and x stride of the dropped last dimension */
 } box_ctx;
 
 static void binary_row(void *p, const int64_t *o, int64_t n) {
@@ -32,6 +33,12 @@ static void where_row(void *p, const int64_t *o, int64_t n) {
 static void copy_row(void *p, const int64_t *o, int64_t n) {
   box_ctx *c = p;
   c->kt->copy_row(c->out + o[0], c->in[0] + o[1], c->box.st[1][c->box.nd - 1], n);
+}
+
+/* a run of n output rows, each n2 long, of a transpose: x has stride 1 down the run, sx along rows */
+static void transpose_row(void *p, const int64_t *o, int64_t n) {
+  box_ctx *c = p;
+  c->kt->transpose(c->out + o[0], c->n2, c->in[0] + o[1], c->sx, n, c->n2);
 }
 
 /* operand 0 is out (strided, accumulated), operand 1 is x (contiguous) */
@@ -129,7 +136,15 @@ static napi_value js_copy_strided(napi_env env, napi_callback_info info) {
   int64_t total = rlhf_box_read(&a, &c.box, 2, strides, len, names, 2);
   if (total <= 0) return total < 0 ? NULL : rlhf_undefined(env);
   rlhf_box_simplify(&c.box);
+  const int nd = c.box.nd;
   c.row = copy_row;
+  if (nd >= 2 && c.box.st[1][nd - 2] == 1 && c.box.st[1][nd - 1] > 1) {
+    /* the last two dimensions swapped: tiled transposes over them, looping over the rest */
+    c.n2 = c.box.shape[nd - 1];
+    c.sx = c.box.st[1][nd - 1];
+    c.box.nd--;
+    c.row = transpose_row;
+  }
   run_box(&c, total, split_dim(&c.box, total));
   return rlhf_undefined(env);
 }

@@ -44,6 +44,8 @@ typedef struct {
   void (*binary_row)(int op, float *out, const float *a, int64_t sa, const float *b, int64_t sb, int64_t n);
   void (*where_row)(float *out, const float *c, int64_t sc, const float *a, int64_t sa, const float *b, int64_t sb, int64_t n);
   void (*copy_row)(float *out, const float *x, int64_t sx, int64_t n);
+  /* out[i·ldo + j] = x[i + j·ldx] for i < n1, j < n2, in cache-sized tiles (copyStrided of a transpose) */
+  void (*transpose)(float *out, int64_t ldo, const float *x, int64_t ldx, int64_t n1, int64_t n2);
   /* sumInto's inner loops: out[j·so] += x[j], and the sum of a contiguous run */
   void (*add_row)(float *out, int64_t so, const float *x, int64_t n);
   float (*sum_row)(const float *x, int64_t n);

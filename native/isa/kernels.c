@@ -72,6 +72,20 @@ static void RLHF_FN(copy_row)(float *out, const float *x, int64_t sx, int64_t n)
   }
 }
 
+/* A strided gather runs through one cache line per element; 32 × 32 tiles keep the lines of a
+ * tile's columns in L1 while its rows are written. */
+static void RLHF_FN(transpose)(float *out, int64_t ldo, const float *x, int64_t ldx, int64_t n1, int64_t n2) {
+  enum { TILE = 32 };
+  for (int64_t i0 = 0; i0 < n1; i0 += TILE) {
+    const int64_t i1 = i0 + TILE < n1 ? i0 + TILE : n1;
+    for (int64_t j0 = 0; j0 < n2; j0 += TILE) {
+      const int64_t j1 = j0 + TILE < n2 ? j0 + TILE : n2;
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) out[i * ldo + j] = x[i + j * ldx];
+    }
+  }
+}
+
 /* ---- sumInto's inner loops ---------------------------------------------------------------------- */
 
 static void RLHF_FN(add_row)(float *out, int64_t so, const float *x, int64_t n) {
@@ -241,6 +255,7 @@ const rlhf_kernel_table RLHF_CAT(rlhf_kernels, RLHF_ISA) = {
   .binary_row = RLHF_FN(binary_row),
   .where_row = RLHF_FN(where_row),
   .copy_row = RLHF_FN(copy_row),
+  .transpose = RLHF_FN(transpose),
   .add_row = RLHF_FN(add_row),
   .sum_row = RLHF_FN(sum_row),
   .unary = RLHF_FN(unary),

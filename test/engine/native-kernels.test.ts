@@ -54,9 +54,11 @@ test('where and copyStrided: broadcast condition, transposes, permutes, strided 
     k.where(out, c, a, b, i32([65, 17]), i32([1, 65]), i32([1, 65]), i32([0, 0]));
     return { out };
   }, EW);
-  const x = randn(3 * 17 * 65);
+  const x = randn(700 * 300);
   const cases: [number[], number[]][] = [
     [[65, 17], [1, 65]], // transpose of [17, 65]
+    [[3, 65, 17], [17 * 65, 1, 65]], // batched transpose of the last two dimensions
+    [[700, 300], [1, 700]], // transpose over several tiles and tasks
     [[65, 3, 17], [1, 17 * 65, 65]], // permute of [3, 17, 65]
     [[3, 9, 33], [17 * 65, 130, 2]], // every other row and column
     [[1], [0]],
