@@ -7,6 +7,7 @@ interface CommandModule { run(argv: string[]): Promise<void> }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   info: { summary: 'show the backend, instruction set and thread count in use', load: () => import('./info.js') },
+  tokenizer: { summary: 'byte-level BPE: train, encode, decode, inspect, from-tiktoken, merge a Chinese vocabulary', load: () => import('./tokenizer.js') },
   data: { summary: 'prepare data: process a corpus, pack token shards, inspect datasets, make the default data', load: () => import('./data.js') },
 };
 

@@ -1,0 +1,180 @@
+// Hugging Face tokenizer files: tokenizer.json (the pipeline, BPE vocabulary and merges, added
+// tokens) and tokenizer_config.json (bos/eos/pad/unk names, chat template).
+//
+// Read: byte-level BPE (GPT-2, LLaMA-3, Qwen: ByteLevel or Split + ByteLevel pre-tokenizer) and
+// SentencePiece-style BPE (LLaMA-2, Mistral: Metaspace "▁", or a Prepend + Replace normalizer, with
+// byte_fallback `<0xNN>` tokens). Merges may be "a b" strings or ["a", "b"] pairs.
+// Written: merges as "a b" strings (readable by every tokenizers version), stages unchanged.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddedToken } from './added.js';
+import { BpeModel } from './bpe.js';
+import type { Json, JsonObject, PipelineConfig } from './pipeline.js';
+import { Tokenizer, type TokenizerConfig } from './tokenizer.js';
+
+export function tokenizerFromJson(json: JsonObject, config: JsonObject = {}, where = 'tokenizer.json'): Tokenizer {
+  const m = json.model as JsonObject | undefined;
+  if (!m || m.type !== 'BPE') throw new Error(`${where}: model.type must be "BPE", got ${JSON.stringify(m?.type)}`);
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
+    if (m[key] !== null && m[key] !== undefined && m[key] !== '') throw new Error(`${where}: model.${key} ${JSON.stringify(m[key])} is not supported`);
+  }
+  const vocab = m.vocab as Record<string, number> | undefined;
+  if (!vocab || typeof vocab !== 'object') throw new Error(`${where}: model.vocab is missing`);
+  const tokens: Array<string | undefined> = [];
+  for (const [t, id] of Object.entries(vocab)) {
+    if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: model.vocab[${JSON.stringify(t)}] = ${id} is not an id`);
+    if (tokens[id] !== undefined) throw new Error(`${where}: model.vocab gives id ${id} to both ${JSON.stringify(tokens[id])} and ${JSON.stringify(t)}`);
+    tokens[id] = t;
+  }
+  const merges = ((m.merges ?? []) as Json[]).map((entry, i): [number, number] => {
+    const parts = typeof entry === 'string' ? entry.split(' ') : entry;
+    if (!Array.isArray(parts) || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') {
+      throw new Error(`${where}: model.merges[${i}] ${JSON.stringify(entry)} is not a pair of tokens`);
+    }
+    const [a, b] = [vocab[parts[0]], vocab[parts[1]]];
+    if (a === undefined || b === undefined) throw new Error(`${where}: model.merges[${i}] ${JSON.stringify(entry)} names a token missing from the vocabulary`);
+    return [a, b];
+  });
+  const pipeline: PipelineConfig = {
+    normalizer: (json.normalizer ?? null) as JsonObject | null,
+    pre_tokenizer: (json.pre_tokenizer ?? null) as JsonObject | null,
+    post_processor: (json.post_processor ?? null) as JsonObject | null,
+    decoder: (json.decoder ?? null) as JsonObject | null,
+  };
+  const byteLevel = mentions(pipeline.pre_tokenizer, 'ByteLevel') || mentions(pipeline.decoder, 'ByteLevel');
+  const model = new BpeModel({
+    kind: byteLevel ? 'bytes' : 'chars',
+    tokens,
+    merges,
+    ignoreMerges: m.ignore_merges === true,
+    byteFallback: m.byte_fallback === true,
+    unkToken: typeof m.unk_token === 'string' ? m.unk_token : null,
+    fuseUnk: m.fuse_unk === true,
+    metaspace: metaspaceChar(pipeline),
+  });
+  const addedTokens = ((json.added_tokens ?? []) as JsonObject[]).map(
+    (t, i): AddedToken => {
+      if (typeof t.id !== 'number' || typeof t.content !== 'string') throw new Error(`${where}: added_tokens[${i}] needs an id and a content`);
+      return { id: t.id, content: t.content, special: t.special === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true, singleWord: t.single_word === true };
+    },
+  );
+  return new Tokenizer({ model, pipeline, addedTokens, config: readConfig(config) });
+}
+
+export function tokenizerToJson(tok: Tokenizer): JsonObject {
+  const m = tok.model;
+  const vocab: JsonObject = {};
+  m.tokens.forEach((t, id) => {
+    if (t !== undefined) vocab[t] = id;
+  });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: tok.added.tokens.map((t) => ({
+      id: t.id,
+      content: t.content,
+      single_word: t.singleWord ?? false,
+      lstrip: t.lstrip ?? false,
+      rstrip: t.rstrip ?? false,
+      normalized: !t.special,
+      special: t.special,
+    })),
+    normalizer: tok.pipeline.normalizer,
+    pre_tokenizer: tok.pipeline.pre_tokenizer,
+    post_processor: tok.pipeline.post_processor,
+    decoder: tok.pipeline.decoder,
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: m.unkToken,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: m.fuseUnk,
+      byte_fallback: m.byteFallback,
+      ignore_merges: m.ignoreMerges,
+      vocab,
+      merges: m.merges.map(([a, b]) => `${m.tokens[a]} ${m.tokens[b]}`),
+    },
+  };
+}
+
+export function configToJson(tok: Tokenizer): JsonObject {
+  const c = tok.config;
+  const decoder: JsonObject = {};
+  for (const t of tok.added.tokens) {
+    decoder[String(t.id)] = { content: t.content, lstrip: t.lstrip ?? false, normalized: !t.special, rstrip: t.rstrip ?? false, single_word: t.singleWord ?? false, special: t.special };
+  }
+  const out: JsonObject = {
+    added_tokens_decoder: decoder,
+    bos_token: c.bosToken ?? null,
+    eos_token: c.eosToken ?? null,
+    pad_token: c.padToken ?? null,
+    unk_token: c.unkToken ?? null,
+    clean_up_tokenization_spaces: false,
+    model_max_length: c.modelMaxLength ?? 1e30, // transformers' "no limit" value
+    tokenizer_class: 'PreTrainedTokenizerFast',
+  };
+  if (c.chatTemplate !== undefined) out.chat_template = c.chatTemplate;
+  return out;
+}
+
+function readConfig(c: JsonObject): TokenizerConfig {
+  const name = (v: Json | undefined): string | undefined =>
+    typeof v === 'string' ? v : v && typeof v === 'object' && !Array.isArray(v) && typeof v.content === 'string' ? v.content : undefined;
+  let chatTemplate: string | undefined;
+  if (typeof c.chat_template === 'string') chatTemplate = c.chat_template;
+  else if (Array.isArray(c.chat_template)) {
+    // Several named templates: the one called "default" is what apply_chat_template uses.
+    const named = c.chat_template as JsonObject[];
+    const t = named.find((x) => x.name === 'default') ?? named[0];
+    if (typeof t?.template === 'string') chatTemplate = t.template;
+  }
+  const max = c.model_max_length;
+  return {
+    bosToken: name(c.bos_token),
+    eosToken: name(c.eos_token),
+    padToken: name(c.pad_token),
+    unkToken: name(c.unk_token),
+    chatTemplate,
+    modelMaxLength: typeof max === 'number' && max < 1e15 ? max : undefined,
+  };
+}
+
+/** Reads DIR/tokenizer.json and, when present, DIR/tokenizer_config.json. */
+export function loadTokenizer(dir: string): Tokenizer {
+  const file = join(dir, 'tokenizer.json');
+  if (!existsSync(file)) throw new Error(`${file} does not exist (write one with: rlhf tokenizer from-tiktoken gpt2 --out ${dir})`);
+  const configFile = join(dir, 'tokenizer_config.json');
+  const config = existsSync(configFile) ? (readJson(configFile) as JsonObject) : {};
+  return tokenizerFromJson(readJson(file) as JsonObject, config, file);
+}
+
+/** Writes DIR/tokenizer.json and DIR/tokenizer_config.json. */
+export function saveTokenizer(tok: Tokenizer, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerToJson(tok), null, 2) + '\n');
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(configToJson(tok), null, 2) + '\n');
+}
+
+function readJson(file: string): Json {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Json;
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Whether a stage (or a Sequence inside it) has the given type. */
+function mentions(stage: Json, type: string): boolean {
+  if (!stage || typeof stage !== 'object') return false;
+  if (Array.isArray(stage)) return stage.some((s) => mentions(s, type));
+  return stage.type === type || Object.values(stage).some((v) => Array.isArray(v) && mentions(v, type));
+}
+
+/** The Metaspace replacement of a SentencePiece-style pipeline ("▁" unless told otherwise). */
+function metaspaceChar(p: PipelineConfig): string {
+  const pre = p.pre_tokenizer;
+  if (pre?.type === 'Metaspace' && typeof pre.replacement === 'string') return pre.replacement;
+  return '\u2581';
+}
