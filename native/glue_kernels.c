@@ -11,7 +11,7 @@
 typedef struct {
   const rlhf_kernel_table *kt;
   int op;
-  float *o0, *o1, *o2, *o3;
+  float *o0, *o1, *o2;
   const float *i0, *i1, *i2;
   int64_t n, per;
   float f[2];
@@ -34,7 +34,7 @@ static void unary_task(void *p, int t, int thread) {
   c->kt->unary(c->op, c->o0 + lo, c->i0 + lo, n);
 }
 
-/* the ops that read x or y (the rest pass NULL for the one they skip) */
+/* i0 (x) or i1 (y) is NULL when the op reads only the other */
 static void unary_backward_task(void *p, int t, int thread) {
   flat_ctx *c = p;
   int64_t lo, n = chunk(c, t, &lo);
