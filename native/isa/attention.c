@@ -115,12 +115,12 @@ static void mm(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, 
 typedef struct {
   const rlhf_attn_geom *g;
   int64_t dp;
-  int b, prefix;       /* keys below `prefix` are seen by every query (prefix-LM) */
+  int prefix;          /* keys below `prefix` are seen by every query (prefix-LM) */
   const int32_t *mask; /* this batch's key mask row, or NULL */
 } view;
 
 static view make_view(const rlhf_attn_geom *g, int b) {
-  view w = {g, rlhf_attn_dpad(g->D), b, 0, g->keyMask ? g->keyMask + (int64_t)b * g->Tk : NULL};
+  view w = {g, rlhf_attn_dpad(g->D), 0, g->keyMask ? g->keyMask + (int64_t)b * g->Tk : NULL};
   if (g->prefixLen) w.prefix = g->prefixLen[b] < g->Tk ? g->prefixLen[b] : g->Tk;
   return w;
 }
@@ -285,8 +285,8 @@ static void load_row_stats(float *L, float *Dl, const rlhf_attn_geom *g, const f
   for (int i = nq; i < ncols; i++) L[i] = -INFINITY, Dl[i] = 0.0f;
 }
 
-/* P = exp(S − lse) and dS = P ⊙ (dP − delta), in place of S and dP, for one row of a tile whose
- * row r carries one lse (qrows) or whose columns do. A query with lse −∞ sees nothing: P = 0. */
+/* P = exp(S − lse) and dS = P ⊙ (dP − delta), in place of S and dP, along one row of a tile. A
+ * query with lse −∞ sees nothing: P = 0. This one: a row of keys × queries, one lse per column. */
 RL_INLINE void probs_row(float *s, float *dp, int n, const float *L, const float *Dl) {
 #pragma omp simd
   for (int c = 0; c < n; c++) {
@@ -296,6 +296,7 @@ RL_INLINE void probs_row(float *s, float *dp, int n, const float *L, const float
   }
 }
 
+/* the same along a row of queries × keys: one query, one lse */
 RL_INLINE void probs_row_scalar(float *s, float *dp, int n, float L, float Dl) {
 #pragma omp simd
   for (int c = 0; c < n; c++) {
