@@ -29,6 +29,14 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every descendant with its dotted name ('' for this one), parents first:
+   * how adapters (LoRA) find the layers they wrap by name. */
+  namedModules(prefix = ''): Map<string, Module> {
+    const out = new Map<string, Module>([[prefix.replace(/\.$/, ''), this]]);
+    for (const [n, m] of this.children) for (const [mn, sub] of m.namedModules(`${prefix}${n}.`)) out.set(mn, sub);
+    return out;
+  }
+
   parameters(): Tensor[] {
     return [...this.namedParameters().values()];
   }

@@ -1,0 +1,82 @@
+// Held-out exact-match accuracy on instruction prompts with gold answers (the default data's
+// eval.jsonl): each prompt goes through the chat template with a generation prompt, the model
+// answers greedily until its end-of-turn token, and the answer counts when it equals the gold
+// answer after trimming whitespace and a trailing full stop.
+import type { CausalLM } from '../models/index.js';
+import { loadDataset, type Message, type Turns } from '../data/formats.js';
+import type { InstructionGold } from '../data/default/labelers.js';
+import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
+
+export interface GoldPrompt { prompt: Message[]; gold: InstructionGold }
+
+export interface AccuracySample { prompt: string; answer: string; output: string; correct: boolean }
+
+export interface AccuracyReport {
+  accuracy: number;
+  correct: number;
+  total: number;
+  /** Accuracy per task kind. */
+  byTask: Record<string, { correct: number; total: number }>;
+  samples: AccuracySample[];
+}
+
+/** The instruction prompts of a prompt file with `gold` records (continuations have no single
+ * right answer and are skipped); limit 0 keeps all. */
+export async function loadGoldPrompts(file: string, limit = 0): Promise<GoldPrompt[]> {
+  const ds = await loadDataset(file, 'prompt');
+  const out: GoldPrompt[] = [];
+  for (const r of ds.records as ({ prompt: Turns; gold?: { kind: string } })[]) {
+    if (r.gold?.kind !== 'instruction') continue;
+    out.push({ prompt: typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : r.prompt, gold: r.gold as InstructionGold });
+    if (limit > 0 && out.length === limit) break;
+  }
+  if (!out.length) throw new Error(`${file}: no instruction prompts with a gold answer`);
+  return out;
+}
+
+const normalize = (s: string): string => s.trim().replace(/\.$/, '').trim();
+
+export function exactMatch(output: string, answer: string): boolean {
+  return normalize(output) === normalize(answer);
+}
+
+/** Ids that end an assistant turn: the tokenizer's end-of-turn/end-of-text specials present in
+ * its vocabulary, and the model's eos ids. */
+export function stopIds(tok: Tokenizer, model: CausalLM): number[] {
+  const ids = new Set<number>();
+  for (const name of ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>']) {
+    const id = tok.tokenToId(name);
+    if (id !== undefined) ids.add(id);
+  }
+  const eos = model.generationConfig.eosTokenId ?? model.config.eosTokenId;
+  for (const id of eos === null || eos === undefined ? [] : Array.isArray(eos) ? eos : [eos]) ids.add(id);
+  return [...ids];
+}
+
+/** Greedy answers of `model` to the prompts, scored by exact match. */
+export async function exactMatchAccuracy(model: CausalLM, tok: Tokenizer, prompts: GoldPrompt[], { maxNewTokens = 24, batchSize = 16 } = {}): Promise<AccuracyReport> {
+  const stops = stopIds(tok, model);
+  const report: AccuracyReport = { accuracy: 0, correct: 0, total: 0, byTask: {}, samples: [] };
+  const wasTraining = model.training;
+  model.eval();
+  for (let i = 0; i < prompts.length; i += batchSize) {
+    const chunk = prompts.slice(i, i + batchSize);
+    const ids = chunk.map((p) => encodeChat(tok, p.prompt, { addGenerationPrompt: true }).ids);
+    const out = await model.generate(ids, { maxNewTokens, temperature: 0, stopTokenIds: stops });
+    chunk.forEach((p, j) => {
+      const output = tok.decode(out.tokens[j], { skipSpecialTokens: true });
+      const correct = exactMatch(output, p.gold.answer);
+      const t = (report.byTask[p.gold.task] ??= { correct: 0, total: 0 });
+      t.total++;
+      report.total++;
+      if (correct) {
+        t.correct++;
+        report.correct++;
+      }
+      report.samples.push({ prompt: p.prompt.map((m) => m.content).join('\n'), answer: p.gold.answer, output, correct });
+    });
+  }
+  model.train(wasTraining);
+  report.accuracy = report.total ? report.correct / report.total : 0;
+  return report;
+}

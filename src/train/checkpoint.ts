@@ -1,0 +1,105 @@
+// Training checkpoints. Each is a folder `checkpoints/step-00000120/` holding
+//   the weights            the model in Hugging Face layout (config.json, model.safetensors, …), or
+//                          a LoRA adapter in PEFT layout: whatever the run's saveWeights writes
+//   optimizer.safetensors  AdamW's moments: "<param>.exp_avg" and "<param>.exp_avg_sq", float32
+//   trainer_state.json     step, optimizer step, RNG state, data-loader position, tokens seen
+// The folder is written under a temporary name and renamed into place, so a run killed at any
+// moment leaves only complete checkpoints under step-* names; the oldest beyond keepLast go.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RngState } from '../engine/rng.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { AdamW } from '../nn/index.js';
+import { SafetensorsFile, writeSafetensors } from '../models/index.js';
+import { writeJsonAtomic } from '../util/fs.js';
+import { readJson } from './metrics.js';
+
+export interface TrainerState {
+  /** Optimizer steps completed. */
+  step: number;
+  /** Target tokens trained on so far. */
+  tokens: number;
+  /** The dropout RNG. */
+  rng: RngState;
+  /** The training data stream's position (its own JSON). */
+  data: unknown;
+  /** Seconds of training so far (for rates across resumes). */
+  seconds: number;
+}
+
+const STEP_DIR = /^step-(\d+)$/;
+
+export const checkpointDir = (runDir: string, step: number): string => join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}`);
+
+/** Complete checkpoints of a run, oldest first. */
+export function listCheckpoints(runDir: string): { step: number; dir: string }[] {
+  const root = join(runDir, 'checkpoints');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((name) => ({ m: STEP_DIR.exec(name), name }))
+    .filter((e) => e.m && existsSync(join(root, e.name, 'trainer_state.json')))
+    .map((e) => ({ step: Number(e.m![1]), dir: join(root, e.name) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+export function latestCheckpoint(runDir: string): { step: number; dir: string } | null {
+  const all = listCheckpoints(runDir);
+  return all.length ? all[all.length - 1] : null;
+}
+
+/** The optimizer's parameters with their names, in the order of its moment arrays (group by
+ * group, which is not the model's order). */
+function optimizerOrder(params: Map<string, Tensor>, opt: AdamW): [string, Tensor][] {
+  const nameOf = new Map([...params].map(([n, p]) => [p, n]));
+  return opt.groups.flatMap((g) => g.params).map((p) => {
+    const name = nameOf.get(p);
+    if (name === undefined) throw new Error(`checkpoint: the optimizer holds a parameter ${p.name ?? ''} that is not among the trainable ones`);
+    return [name, p];
+  });
+}
+
+/** Writes a checkpoint atomically and prunes all but the newest keepLast. */
+export function saveCheckpoint(runDir: string, state: TrainerState, params: Map<string, Tensor>, opt: AdamW,
+  saveWeights: (dir: string) => void, keepLast: number): string {
+  const dir = checkpointDir(runDir, state.step);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  saveWeights(tmp);
+  const { m, v } = opt.state();
+  writeSafetensors(join(tmp, 'optimizer.safetensors'), optimizerOrder(params, opt).flatMap(([name, p], i) => [
+    { name: `${name}.exp_avg`, shape: p.shape, data: m[i] },
+    { name: `${name}.exp_avg_sq`, shape: p.shape, data: v[i] },
+  ]), 'F32', { format: 'pt', step: String(opt.step) });
+  writeJsonAtomic(join(tmp, 'trainer_state.json'), state);
+  // Replacing a checkpoint of the same step (a resumed run saving again) needs the old one gone.
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  const all = listCheckpoints(runDir);
+  for (const old of all.slice(0, Math.max(0, all.length - keepLast))) rmSync(old.dir, { recursive: true, force: true });
+  return dir;
+}
+
+/** Reads a checkpoint's trainer state and restores the optimizer from it (the weights are the
+ * caller's: a full model and an adapter load differently). */
+export function loadCheckpoint(dir: string, params: Map<string, Tensor>, opt: AdamW): TrainerState {
+  const state = readJson(join(dir, 'trainer_state.json')) as TrainerState;
+  const file = new SafetensorsFile(join(dir, 'optimizer.safetensors'));
+  try {
+    const read = (key: string, p: Tensor): Float32Array => {
+      if (!file.tensors.has(key)) throw new Error(`${dir}/optimizer.safetensors: missing "${key}" (was the checkpoint written for another model or LoRA setting?)`);
+      const data = file.readFloat(key);
+      if (data.length !== p.size) throw new Error(`${dir}/optimizer.safetensors: "${key}" has ${data.length} values, the parameter ${p.size}`);
+      return data;
+    };
+    const entries = optimizerOrder(params, opt);
+    opt.load({
+      step: Number(file.metadata.step ?? state.step),
+      m: entries.map(([n, p]) => read(`${n}.exp_avg`, p)),
+      v: entries.map(([n, p]) => read(`${n}.exp_avg_sq`, p)),
+    });
+  } finally {
+    file.close();
+  }
+  return state;
+}

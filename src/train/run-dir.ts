@@ -1,0 +1,51 @@
+// The run folder every training command writes:
+//   train_config.json   the final config that made the run (defaults ← file ← flags)
+//   metrics.jsonl       training and evaluation records
+//   checkpoints/        step-*/ folders (see checkpoint.ts)
+//   model/ or adapter/  the final weights, with the tokenizer files beside them
+//   summary.json        the end-of-run figures
+// A resumed run must bring the same config (only train.steps may grow), or it would not continue
+// the same run.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../util/fs.js';
+import { readJson } from './metrics.js';
+
+/** Files of a Hugging Face tokenizer that travel with a model. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+
+/** Leaves of two configs that differ, as dotted paths. */
+export function configDiff(a: unknown, b: unknown, path = ''): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => configDiff(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path];
+}
+
+/** Creates the run folder and records the config; when resuming, checks it matches the one the
+ * run was started with. */
+export function prepareRunDir(dir: string, config: object, resume: boolean): void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'train_config.json');
+  if (resume && existsSync(path)) {
+    const diff = configDiff(readJson(path), config).filter((k) => k !== 'train.steps');
+    if (diff.length) throw new Error(`${dir}: --resume with a different config (${diff.join(', ')}) would not continue the same run; use the config in ${path}`);
+  }
+  writeJsonAtomic(path, config);
+}
+
+/** Copies the tokenizer files of folder `src` into `dst` ('' copies nothing); returns their names. */
+export function copyTokenizer(src: string, dst: string): string[] {
+  if (!src) return [];
+  if (!existsSync(join(src, 'tokenizer.json'))) throw new Error(`${src}: no tokenizer.json (give the folder a tokenizer was saved to)`);
+  mkdirSync(dst, { recursive: true });
+  const names = TOKENIZER_FILES.filter((f) => existsSync(join(src, f)));
+  for (const f of names) copyFileSync(join(src, f), join(dst, f));
+  return names;
+}
+
+export function writeSummary(dir: string, summary: object): void {
+  writeJsonAtomic(join(dir, 'summary.json'), summary);
+}

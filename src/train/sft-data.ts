@@ -1,0 +1,110 @@
+// SFT examples: conversations rendered through the tokenizer's chat template into ids plus a
+// mask of the assistant's tokens, shifted into next-token targets that are IGNORE everywhere else
+// (system and user turns, template text, padding), then batched with right padding and an
+// attention mask so pads are never attended to and never trained on.
+//
+//   messages  [user "What is 2 + 3?", assistant "5"]
+//   ids       <|im_start|> user \n What is 2 + 3 ? <|im_end|> \n <|im_start|> assistant \n 5 <|im_end|> \n
+//   targets   -100 …                                                                    5 <|im_end|> -100
+// (targets[t] is ids[t + 1] where that token is the assistant's, so the model learns the reply and
+// the token that ends it.)
+import { Rng } from '../engine/rng.js';
+import { hashString32 } from '../data/hash.js';
+import { loadDataset, type Message, type Turns } from '../data/formats.js';
+import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
+import { IGNORE, type BatchStream, type LmBatch } from './loop.js';
+
+/** One tokenized conversation: inputs and shifted targets of equal length. */
+export interface SftExample { ids: Int32Array; targets: Int32Array }
+
+const asMessages = (t: Turns, role: 'user' | 'assistant'): Message[] => (typeof t === 'string' ? [{ role, content: t }] : t);
+
+/** Conversations from a messages or prompt/completion JSONL file. */
+export async function loadConversations(file: string): Promise<Message[][]> {
+  const ds = await loadDataset(file);
+  if (ds.format === 'messages') return (ds.records as { messages: Message[] }[]).map((r) => r.messages);
+  if (ds.format === 'completion') return (ds.records as { prompt: Turns; completion: Turns }[]).map((r) => [...asMessages(r.prompt, 'user'), ...asMessages(r.completion, 'assistant')]);
+  throw new Error(`${file}: SFT needs conversations ("messages") or prompt/completion pairs, got format ${ds.format}`);
+}
+
+/** Tokenizes a conversation; the inputs are cut to maxLen tokens. Null when no assistant token
+ * survives the cut (nothing to learn). */
+export function encodeExample(tok: Tokenizer, messages: Message[], maxLen: number): SftExample | null {
+  const { ids, assistantMask } = encodeChat(tok, messages);
+  const n = Math.min(ids.length - 1, maxLen);
+  if (n < 1) return null;
+  const x = new Int32Array(n), y = new Int32Array(n);
+  let any = false;
+  for (let t = 0; t < n; t++) {
+    x[t] = ids[t];
+    y[t] = assistantMask[t + 1] ? ids[t + 1] : IGNORE;
+    any ||= assistantMask[t + 1] === 1;
+  }
+  return any ? { ids: x, targets: y } : null;
+}
+
+export function encodeExamples(tok: Tokenizer, conversations: Message[][], maxLen: number): { examples: SftExample[]; dropped: number } {
+  const examples: SftExample[] = [];
+  for (const c of conversations) {
+    const e = encodeExample(tok, c, maxLen);
+    if (e) examples.push(e);
+  }
+  return { examples, dropped: conversations.length - examples.length };
+}
+
+/** Right-pads examples into one batch [B, max length]; pads get mask 0 and target IGNORE. */
+export function collate(examples: SftExample[], padId: number): LmBatch {
+  const B = examples.length, T = Math.max(...examples.map((e) => e.ids.length));
+  const ids = new Int32Array(B * T).fill(padId), targets = new Int32Array(B * T).fill(IGNORE), mask = new Int32Array(B * T);
+  examples.forEach((e, b) => {
+    ids.set(e.ids, b * T);
+    targets.set(e.targets, b * T);
+    mask.fill(1, b * T, b * T + e.ids.length);
+  });
+  return { ids, targets, mask: examples.every((e) => e.ids.length === T) ? null : mask, B, T };
+}
+
+export interface SftStreamState { seed: number; epoch: number; cursor: number; examples: number }
+
+/** Batches of examples in a seeded order reshuffled every epoch; the order is a function of
+ * (seed, epoch), so {epoch, cursor} is the whole position. */
+export function sftStream(examples: SftExample[], batchSize: number, padId: number, seed: number, state?: unknown): BatchStream {
+  if (!examples.length) throw new Error('SFT: no training examples with assistant tokens');
+  const saved = state as SftStreamState | undefined;
+  if (saved && (saved.seed !== seed || saved.examples !== examples.length)) {
+    throw new Error(`SFT data: the checkpoint was written for ${saved.examples} examples with seed ${saved.seed}, this run has ${examples.length} with seed ${seed}`);
+  }
+  let epoch = saved?.epoch ?? 0, cursor = saved?.cursor ?? 0;
+  const permutation = (e: number): Uint32Array => {
+    const rng = new Rng(hashString32(`sft-epoch:${e}`, seed));
+    const p = Uint32Array.from(examples, (_, i) => i);
+    for (let i = p.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [p[i], p[j]] = [p[j], p[i]];
+    }
+    return p;
+  };
+  let order = permutation(epoch);
+  return {
+    next(): LmBatch {
+      const rows: SftExample[] = [];
+      for (let b = 0; b < batchSize; b++) {
+        if (cursor >= order.length) {
+          epoch++;
+          cursor = 0;
+          order = permutation(epoch);
+        }
+        rows.push(examples[order[cursor++]]);
+      }
+      return collate(rows, padId);
+    },
+    state: (): SftStreamState => ({ seed, epoch, cursor, examples: examples.length }),
+  };
+}
+
+/** Held-out examples in file order, batched. */
+export function sftEvalBatches(examples: SftExample[], batchSize: number, padId: number, maxBatches = 0): LmBatch[] {
+  const out: LmBatch[] = [];
+  for (let i = 0; i < examples.length && (maxBatches === 0 || out.length < maxBatches); i += batchSize) out.push(collate(examples.slice(i, i + batchSize), padId));
+  return out;
+}
