@@ -6,7 +6,9 @@
 // Conventions, shared by both backends:
 // - Arrays are row-major and contiguous unless strides are passed; a subarray view is fine (the
 //   kernel reads the view's own storage, no copies).
-// - Outputs are overwritten (never read), except where a kernel says it accumulates.
+// - Outputs are overwritten (never read), except where a kernel says it accumulates. Element-wise
+//   and row kernels allow an output to be the very array of an input (in place).
+// - NaN propagates as in PyTorch (relu, max, min, clamp included).
 // - Shapes are given in the names: `rows × n` means `rows` rows of `n` contiguous elements.
 
 export type F32 = Float32Array;
@@ -20,9 +22,10 @@ export const enum UnaryOp { Exp = 0, Log = 1, Sigmoid = 2, Tanh = 3, Silu = 4, G
 /** Masks and geometry for fused attention. q: [B, Tq, Hq, D]; k, v: [B, kvCapacity, Hkv, D] of
  * which the first Tk rows per batch are used; out: [B, Tq, Hq, D]; lse: [B, Hq, Tq]. Query i sits
  * at key position qOffset + i (qOffset = Tk − Tq when decoding against a KV cache). Key j is
- * visible to query i iff keyMask (if given) is nonzero at [b, j], and either j < prefixLen[b]
+ * visible to query i iff keyMask (if given, shaped [B, Tk]) is nonzero at [b, j], and either j < prefixLen[b]
  * (prefix-LM: the prefix is seen bidirectionally) or, when causal, j ≤ qOffset + i and (window > 0
- * ⇒ qOffset + i − j < window); non-causal attention sees every unmasked key. ALiBi adds
+ * ⇒ qOffset + i − j < window); non-causal attention sees every unmasked key (the window applies to
+ * causal attention only). ALiBi adds
  * −slope[h] · |qOffset + i − j| to the score. A query that sees no key outputs zeros and lse −∞. */
 export interface AttentionGeometry {
   B: number; Tq: number; Tk: number; kvCapacity: number;
@@ -55,7 +58,8 @@ export interface Kernels {
   where(out: F32, cond: F32, a: F32, b: F32, shape: I32, condStrides: I32, aStrides: I32, bStrides: I32): void;
   /** out[i] = f(x[i]) for i < n. */
   unary(op: UnaryOp, out: F32, x: F32, n: number): void;
-  /** dx[i] = dy[i] · f'(x[i]) (y = f(x) is passed for ops whose derivative is cheaper from it). */
+  /** dx[i] = dy[i] · f'(x[i]). Exp, Sigmoid, Tanh and Sqrt read y = f(x) instead of x; the others
+   * read x (Neg reads neither). */
   unaryBackward(op: UnaryOp, dx: F32, x: F32, y: F32, dy: F32, n: number): void;
   /** out[i] = x[i] · scale + shift. */
   affine(out: F32, x: F32, n: number, scale: number, shift: number): void;
@@ -106,7 +110,7 @@ export interface Kernels {
   /** Rotary embedding, Hugging Face rotate-half convention, on x: rows × H × D (rows = B·T).
    * Row r uses angle table row pos[r] of cos/sin (each maxPos × D/2): for i < D/2,
    * out[i] = x[i]·c − x[i+D/2]·s and out[i+D/2] = x[i+D/2]·c + x[i]·s. `inverse` rotates by −angle
-   * (the backward pass). out may alias x. */
+   * (the backward pass). out may alias x. Throws on a position outside the tables. */
   rope(out: F32, x: F32, cos: F32, sin: F32, pos: I32, rows: number, H: number, D: number, inverse: boolean): void;
 
   /** out[r] = table[ids[r]] for r < n; rows of C. Throws on an id outside the table. */

@@ -64,7 +64,7 @@ function unaryFn(op: UnaryOp): (x: number) => number {
     case UnaryOp.Tanh: return Math.tanh;
     case UnaryOp.Silu: return (x) => x * sigmoid(x);
     case UnaryOp.Gelu: return (x) => 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
-    case UnaryOp.Relu: return (x) => (x > 0 ? x : 0);
+    case UnaryOp.Relu: return (x) => (x > 0 || x !== x ? x : 0);
     case UnaryOp.Sqrt: return Math.sqrt;
     case UnaryOp.Neg: return (x) => -x;
     case UnaryOp.Abs: return Math.abs;

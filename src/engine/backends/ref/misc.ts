@@ -16,8 +16,9 @@ export function swigluBackward(dgate: F32, dup: F32, dout: F32, gate: F32, up: F
 }
 
 export function rope(out: F32, x: F32, cos: F32, sin: F32, pos: I32, rows: number, H: number, D: number, inverse: boolean): void {
-  const half = D >> 1, sign = inverse ? -1 : 1;
+  const half = D >> 1, sign = inverse ? -1 : 1, maxPos = cos.length / half;
   for (let r = 0; r < rows; r++) {
+    if (!(pos[r] >= 0 && pos[r] < maxPos)) throw new RangeError(`rope: position ${pos[r]} at row ${r} is outside the tables [0, ${maxPos})`);
     const t = pos[r] * half;
     for (let h = 0; h < H; h++) {
       const o = (r * H + h) * D;
