@@ -1,7 +1,8 @@
 // `rlhf data <process|pack|inspect|make-default>`: flags into calls of src/data, progress bars and a
 // summary table; no pipeline logic lives here.
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
 import { flagsToObject, readConfigFile, resolveConfig } from '../util/config.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { Progress } from '../util/progress.js';
@@ -10,13 +11,18 @@ import type { EvalSet } from '../data/decontam.js';
 import { DEFAULT_DATA, makeDefault, resolveDefaultDataConfig } from '../data/default/make.js';
 import { DATASET_FORMATS, loadDataset, turnsText, type DatasetFormat, type Turns } from '../data/formats.js';
 import { processCorpus, type PipelineReport } from '../data/pipeline.js';
-import { BROWN_INPUT, inputFiles } from '../data/sources.js';
+import type { DataError } from '../data/jsonl.js';
+import { packDocuments, type EncoderSpec } from '../data/pack.js';
+import { BROWN_INPUT, inputFiles, readDocuments } from '../data/sources.js';
+import type { Doc } from '../data/stage.js';
+import { loadTokenizer } from '../tokenizer/index.js';
 import { formatTable, stageTable } from '../data/report.js';
-import { NO_EOS, ShardReader } from '../data/shards.js';
+import { NO_EOS, ShardReader, bytesPerTokenFor } from '../data/shards.js';
 import { UsageError, formatHelp, parseArgs, type CommandSpec } from './args.js';
 
 const SUBCOMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
   process: { summary: 'clean, filter, dedup, scrub, decontaminate and split a corpus into train/val JSONL', run: processCmd },
+  pack: { summary: 'tokenize documents on worker threads into binary token shards (uint16/uint32) with an index', run: packCmd },
   inspect: { summary: 'validate a dataset file (JSONL or token shard) and show its format, counts and examples', run: inspectCmd },
   'make-default': { summary: 'write the processed Brown corpus and the default SFT/ranking/prompt datasets', run: makeDefaultCmd },
 };
@@ -129,6 +135,56 @@ async function readEvalSets(files: string[]): Promise<EvalSet[]> {
     sets.push({ name: file, texts });
   }
   return sets;
+}
+
+const packSpec: CommandSpec = {
+  name: 'rlhf data pack',
+  summary: 'tokenize documents into token shards: a header, the tokens (uint16 when the vocabulary fits, else uint32), an index',
+  usage: `rlhf data pack --input PATH --tokenizer DIR --output DIR [flags]   (PATH as for process, e.g. out/train.jsonl or ${BROWN_INPUT})`,
+  flags: {
+    input: { type: 'string', help: `a .txt, a .jsonl, a folder, or ${BROWN_INPUT}` },
+    tokenizer: { type: 'string', help: 'tokenizer folder (tokenizer.json, tokenizer_config.json)' },
+    output: { type: 'string', help: 'folder for NAME-00000.bin, … and NAME.json' },
+    name: { type: 'string', help: 'shard file prefix', default: 'train' },
+    field: { type: 'string', help: 'JSONL field holding the text', default: 'text' },
+    'shard-tokens': { type: 'number', help: 'most tokens per shard', default: 50_000_000 },
+    workers: { type: 'number', help: 'tokenizer worker threads (0: main thread)', default: Math.max(1, availableParallelism()) },
+    'skip-bad-lines': { type: 'boolean', help: 'skip malformed JSONL lines instead of stopping at the first' },
+  },
+};
+
+async function packCmd(argv: string[]): Promise<void> {
+  const { flags, help } = parseArgs(packSpec, argv);
+  if (help) return void console.log(formatHelp(packSpec));
+  const [input, tokDir, output] = [flags.input, flags.tokenizer, flags.output] as (string | undefined)[];
+  if (!input || !tokDir || !output) throw new UsageError(`${packSpec.name}: --input, --tokenizer and --output are required\n\n${formatHelp(packSpec)}`);
+  const tok = loadTokenizer(tokDir);
+  const eosName = tok.config.eosToken ?? '<|endoftext|>';
+  const eosId = tok.tokenToId(eosName) ?? NO_EOS;
+  mkdirSync(output, { recursive: true });
+  const total = input === BROWN_INPUT ? 500 : inputFiles(input).reduce((s, f) => s + statSync(f).size, 0);
+  const bar = new Progress({ label: 'pack', total, unit: input === BROWN_INPUT ? 'docs' : 'B' });
+  const errors: DataError[] = [];
+  async function* docs(): AsyncGenerator<Doc> {
+    for await (const d of readDocuments(input!, { field: flags.field as string, onError: flags['skip-bad-lines'] ? 'skip' : 'fatal', errors })) {
+      bar.tick(input === BROWN_INPUT ? 1 : d.text.length + 1);
+      yield d;
+    }
+  }
+  const spec: EncoderSpec = { module: new URL('../tokenizer/index.js', import.meta.url).href, exportName: 'loadTokenizer', args: [tokDir] };
+  const r = await packDocuments(docs(), spec, {
+    prefix: join(output, flags.name as string), vocabSize: tok.vocabSize, eosId, shardTokens: flags['shard-tokens'] as number, workers: flags.workers as number,
+  });
+  bar.finish();
+  const manifest = {
+    tokenizer: tokDir, vocabSize: tok.vocabSize, eosId: eosId === NO_EOS ? null : eosId, dtype: bytesPerTokenFor(tok.vocabSize) === 2 ? 'uint16' : 'uint32',
+    documents: r.documents, tokens: r.tokens + (eosId === NO_EOS ? 0 : r.documents),
+    shards: r.shards.map((s) => ({ file: basename(s.path), documents: s.header.numDocs, tokens: s.header.numTokens })),
+  };
+  writeJsonAtomic(join(output, `${flags.name}.json`), manifest);
+  console.log(formatTable(['shard', 'documents', 'tokens'], manifest.shards.map((s) => [join(output, s.file), String(s.documents), String(s.tokens)])));
+  console.log(`\n${r.documents} documents → ${manifest.tokens} tokens (${manifest.dtype}, vocabulary ${tok.vocabSize}, end token ${eosName}) in ${r.seconds.toFixed(1)} s with ${flags.workers} worker(s)`);
+  for (const e of errors.slice(0, 5)) console.log(`skipped ${e.message}`);
 }
 
 const inspectSpec: CommandSpec = {

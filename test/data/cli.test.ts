@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { ShardReader } from '../../src/data/shards.js';
+import { loadTokenizer, saveTokenizer, trainBpe } from '../../src/tokenizer/index.js';
 
 const CLI = 'dist/src/cli/main.js';
 const rlhf = (...args: string[]): { code: number | null; out: string; err: string } => {
@@ -12,7 +14,7 @@ const rlhf = (...args: string[]): { code: number | null; out: string; err: strin
 };
 
 test('rlhf data: every subcommand has --help; unknown ones and flags fail with usage', () => {
-  for (const sub of ['process', 'inspect', 'make-default']) {
+  for (const sub of ['process', 'pack', 'inspect', 'make-default']) {
     const r = rlhf('data', sub, '--help');
     assert.equal(r.code, 0, sub);
     assert.match(r.out, new RegExp(`usage: rlhf data ${sub}`));
@@ -47,4 +49,21 @@ test('rlhf data make-default writes the Brown corpus and every dataset, all vali
     assert.equal(r.code, 0, `${file}: ${r.err}`);
     assert.match(r.out, new RegExp(`${format}\\s+\\d+\\s+0`));
   }
+});
+
+test('rlhf data pack: shards decode back to the documents, inspect reads them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-pack-'));
+  const texts = ['First paragraph, line one\nand line two.', 'Second paragraph.', 'Third paragraph after several blank lines.'];
+  saveTokenizer(trainBpe(texts, { vocabSize: 300 }), join(dir, 'tok'));
+  const r = rlhf('data', 'pack', '--input', 'test/fixtures/data/corpus/a.txt', '--tokenizer', join(dir, 'tok'), '--output', join(dir, 'shards'), '--workers', '2');
+  assert.equal(r.code, 0, r.err);
+  const manifest = JSON.parse(readFileSync(join(dir, 'shards', 'train.json'), 'utf8'));
+  const tok = loadTokenizer(join(dir, 'tok'));
+  assert.deepEqual([manifest.dtype, manifest.documents, manifest.vocabSize], ['uint16', 3, tok.vocabSize]);
+  const shard = new ShardReader(join(dir, 'shards', manifest.shards[0].file));
+  const eos = tok.tokenToId('<|endoftext|>');
+  texts.forEach((t, i) => assert.deepEqual([...shard.document(i)], [...tok.encode(t), eos]));
+  shard.close();
+  const ins = rlhf('data', 'inspect', join(dir, 'shards', manifest.shards[0].file));
+  assert.match(ins.out, new RegExp(`uint16\\s+${tok.vocabSize}\\s+${eos}\\s+3\\s+\\d+`));
 });
