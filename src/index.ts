@@ -2,3 +2,4 @@
 export * from './engine/index.js';
 export * from './nn/index.js';
 export type { Kernels, AttentionGeometry } from './engine/kernels.js';
+export * from './models/index.js';
