@@ -66,18 +66,27 @@ export class ShardWriter {
   /** Appends one document (and the end-of-document token, if set). */
   addDocument(tokens: ArrayLike<number>): void {
     if (this.closed) throw new Error(`ShardWriter: ${this.path} is closed`);
-    for (let i = 0; i < tokens.length; i++) this.push(tokens[i], i);
-    if (this.eosId !== NO_EOS) this.push(this.eosId, tokens.length);
-    this.offsets.push(this.numTokens);
-  }
-
-  private push(id: number, at: number): void {
-    if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize)) {
-      throw new RangeError(`ShardWriter: token ${id} at position ${at} of document ${this.documents} is outside the vocabulary of ${this.vocabSize}`);
+    for (let i = 0; i < tokens.length; i++) {
+      const id = tokens[i];
+      if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize)) {
+        throw new RangeError(`ShardWriter: token ${id} at position ${i} of document ${this.documents} is outside the vocabulary of ${this.vocabSize}`);
+      }
     }
-    if (this.bufUsed === this.buf.length) this.flush();
-    this.buf[this.bufUsed++] = id;
-    this.numTokens++;
+    // Validated above, so the copy runs without per-token checks, in runs that fit the buffer.
+    for (let at = 0; at < tokens.length; ) {
+      if (this.bufUsed === this.buf.length) this.flush();
+      const n = Math.min(tokens.length - at, this.buf.length - this.bufUsed);
+      for (let i = 0; i < n; i++) this.buf[this.bufUsed + i] = tokens[at + i];
+      this.bufUsed += n;
+      at += n;
+    }
+    this.numTokens += tokens.length;
+    if (this.eosId !== NO_EOS) {
+      if (this.bufUsed === this.buf.length) this.flush();
+      this.buf[this.bufUsed++] = this.eosId;
+      this.numTokens++;
+    }
+    this.offsets.push(this.numTokens);
   }
 
   // Typed arrays are host-endian; every platform Node supports here is little-endian, as the
