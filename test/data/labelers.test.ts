@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { goldRank, goldScore, isCorrect, isWellFormed, measureAlignment, sentimentScore, type InstructionGold } from '../../src/data/default/labelers.js';
+import { goldRank, goldScore, isCorrect, isWellFormed, loadGoldPrompts, measureAlignment, sentimentScore, type InstructionGold } from '../../src/data/default/labelers.js';
+import type { DataError } from '../../src/data/jsonl.js';
 
 const gold = (task: InstructionGold['task'], answer: string): InstructionGold => ({ kind: 'instruction', task, answer });
 
@@ -58,4 +62,20 @@ test('measureAlignment summarises a policy against the rubric', () => {
   assert.equal(r.continuations, 1);
   assert.ok(r.sentiment > 0);
   assert.equal(r.wellFormed, 1);
+});
+
+test('loadGoldPrompts checks the prompt and the gold record of every line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gold-'));
+  const file = join(dir, 'prompts.jsonl');
+  writeFileSync(file, [
+    { prompt: [{ role: 'user', content: 'What is 2 + 2?' }], gold: { kind: 'instruction', task: 'add', answer: '4' } },
+    { prompt: 'Continue the text: It was', gold: { kind: 'continuation' } },
+    { prompt: 'What is 2 + 3?', gold: { kind: 'instruction', task: 'addition', answer: '5' } },
+    { prompt: 'What is 2 + 4?' },
+  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const errors: DataError[] = [];
+  const prompts = await loadGoldPrompts(file, { onError: 'skip', errors });
+  assert.equal(prompts.length, 2);
+  assert.match(errors[0].message, /prompts\.jsonl:3: gold\.task must be one of add, .*got "addition"/);
+  assert.match(errors[1].message, /prompts\.jsonl:4: gold is missing/);
 });

@@ -9,7 +9,9 @@
 // (comparative score: sum of word valences over tokens); a malformed continuation ranks below every
 // well-formed one, so repeating "good good good" cannot win.
 import { createRequire } from 'node:module';
-import type { TaskKind } from './tasks.js';
+import { formatValidator, type PromptRecord } from '../formats.js';
+import { readJsonl, type ReadOptions } from '../jsonl.js';
+import { TASK_KINDS, type TaskKind } from './tasks.js';
 
 export interface InstructionGold {
   kind: 'instruction';
@@ -92,13 +94,31 @@ export function goldRank(gold: Gold, responses: string[]): number[] {
 }
 
 /** What is wrong with a `gold` field read from a file, or null. */
-export function checkGold(v: unknown): string | null {
+function checkGold(v: unknown): string | null {
+  if (v === undefined) return 'gold is missing';
   const g = v as Record<string, unknown> | null;
   if (typeof g !== 'object' || g === null) return `gold must be an object, got ${JSON.stringify(v)}`;
   if (g.kind === 'continuation') return null;
   if (g.kind !== 'instruction') return `gold.kind must be "instruction" or "continuation", got ${JSON.stringify(g.kind)}`;
-  if (typeof g.task !== 'string') return 'gold.task must be a string';
-  return typeof g.answer === 'string' ? null : 'gold.answer must be a string';
+  if (!TASK_KINDS.includes(g.task as TaskKind)) return `gold.task must be one of ${TASK_KINDS.join(', ')}, got ${JSON.stringify(g.task)}`;
+  return typeof g.answer === 'string' ? null : `gold.answer must be a string, got ${JSON.stringify(g.answer)}`;
+}
+
+export type GoldPrompt = PromptRecord & { gold: Gold };
+
+/** Loads prompt records that carry a gold record (prompts.jsonl, eval.jsonl), validating both
+ * parts of every line; errors read `file:line: what is wrong`. */
+export async function loadGoldPrompts(file: string, opts: ReadOptions = {}): Promise<GoldPrompt[]> {
+  const asPrompt = formatValidator('prompt');
+  const validate = (v: unknown): { value: GoldPrompt } | { error: string } => {
+    const r = asPrompt(v);
+    if ('error' in r) return r;
+    const bad = checkGold((v as { gold?: unknown }).gold);
+    return bad ? { error: bad } : { value: v as GoldPrompt };
+  };
+  const out: GoldPrompt[] = [];
+  for await (const { value } of readJsonl(file, validate, opts)) out.push(value);
+  return out;
 }
 
 export interface AlignmentReport {
