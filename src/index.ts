@@ -3,3 +3,4 @@ export * from './engine/index.js';
 export * from './nn/index.js';
 export type { Kernels, AttentionGeometry } from './engine/kernels.js';
 export * from './models/index.js';
+export * from './data/index.js';

@@ -25,7 +25,7 @@ export interface LoaderState {
   shardTokens: number[];
 }
 
-export interface TokenBatch {
+export interface LoaderBatch {
   /** x: [B, T] inputs, y: [B, T] next-token targets, row-major. */
   x: Int32Array;
   y: Int32Array;
@@ -111,7 +111,7 @@ export class TokenLoader {
     this.shards[s].read((w - this.windowStart[s]) * this.cfg.seqLen, this.cfg.seqLen + 1, buf);
   }
 
-  next(): TokenBatch {
+  next(): LoaderBatch {
     const { batchSize: B, seqLen: T } = this.cfg;
     const x = new Int32Array(B * T);
     const y = new Int32Array(B * T);
