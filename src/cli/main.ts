@@ -9,6 +9,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   info: { summary: 'show the backend, instruction set and thread count in use', load: () => import('./info.js') },
   tokenizer: { summary: 'byte-level BPE: train, encode, decode, inspect, from-tiktoken, merge a Chinese vocabulary', load: () => import('./tokenizer.js') },
   data: { summary: 'prepare data: process a corpus, pack token shards, inspect datasets, make the default data', load: () => import('./data.js') },
+  pretrain: { summary: 'pretrain a causal LM on token shards (next-token prediction)', load: () => import('./pretrain.js') },
+  sft: { summary: 'supervised fine-tuning on conversations, full or LoRA', load: () => import('./sft.js') },
+  lora: { summary: 'LoRA adapters: merge an adapter into its base model', load: () => import('./lora.js') },
+  pipeline: { summary: 'run data → tokenizer → pretrain → SFT into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
 };

@@ -9,7 +9,7 @@ import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
 
 export interface GoldPrompt { prompt: Message[]; gold: InstructionGold }
 
-export interface AccuracySample { prompt: string; answer: string; output: string; correct: boolean }
+export interface AccuracySample { task: string; prompt: string; answer: string; output: string; correct: boolean }
 
 export interface AccuracyReport {
   accuracy: number;
@@ -73,7 +73,7 @@ export async function exactMatchAccuracy(model: CausalLM, tok: Tokenizer, prompt
         t.correct++;
         report.correct++;
       }
-      report.samples.push({ prompt: p.prompt.map((m) => m.content).join('\n'), answer: p.gold.answer, output, correct });
+      report.samples.push({ task: p.gold.task, prompt: p.prompt.map((m) => m.content).join('\n'), answer: p.gold.answer, output, correct });
     });
   }
   model.train(wasTraining);

@@ -188,12 +188,12 @@ export function validatePretrain(c: PretrainConfig): void {
   validateLoop(c.train);
 }
 
-export function validateLora(c: LoraConfig): void {
+export function validateLora(c: LoraConfig, at = 'lora'): void {
   check([
-    posInt('lora.rank', c.rank),
-    [c.alpha > 0, `lora.alpha must be positive, got ${c.alpha}`],
-    [c.dropout >= 0 && c.dropout < 1, `lora.dropout must be in [0, 1), got ${c.dropout}`],
-    [c.targets.length > 0, 'lora.targets must name at least one layer (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)'],
+    posInt(`${at}.rank`, c.rank),
+    [c.alpha > 0, `${at}.alpha must be positive, got ${c.alpha}`],
+    [c.dropout >= 0 && c.dropout < 1, `${at}.dropout must be in [0, 1), got ${c.dropout}`],
+    [c.targets.length > 0, `${at}.targets must name at least one layer (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)`],
   ]);
 }
 

@@ -1,0 +1,73 @@
+// The pipeline's config: which stages run, and each stage's settings, every default in one place.
+// The defaults are `npm start`'s run: the embedded default data, a 4k byte-level BPE, the tiny
+// LLaMA-style model pretrained on Brown, then SFT on the instruction conversations, sized to finish
+// in about ten minutes on a 2-core machine. Paths between stages are not configured: each stage
+// reads its inputs from the run folder.
+import { check } from '../util/config.js';
+import { DEFAULT_DATA, type DefaultDataConfig } from '../data/default/make.js';
+import { LOOP_DEFAULTS, LORA_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig, type PretrainModelConfig } from '../train/config.js';
+
+export interface PipelineConfig {
+  /** Run folder ('' = runs/pipeline-<date>-<time>, a fresh one). */
+  out: string;
+  /** Stages to run, in order. */
+  stages: string[];
+  data: DefaultDataConfig;
+  tokenizer: {
+    vocabSize: number;
+    minFrequency: number;
+  };
+  pretrain: {
+    model: PretrainModelConfig;
+    seqLen: number;
+    train: LoopConfig;
+  };
+  sft: {
+    maxLen: number;
+    train: LoopConfig;
+    lora: LoraConfig;
+    /** Held-out instruction prompts scored for exact match (0 = all of eval.jsonl's). */
+    accuracyPrompts: number;
+    maxNewTokens: number;
+  };
+  /** Sample generations printed at the end, base model beside SFT model. */
+  samples: number;
+}
+
+export const PIPELINE_DEFAULTS: PipelineConfig = {
+  out: '',
+  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft'],
+  data: { ...DEFAULT_DATA },
+  tokenizer: { vocabSize: 4096, minFrequency: 2 },
+  pretrain: {
+    model: { ...PRETRAIN_DEFAULTS.model },
+    seqLen: 256,
+    train: { ...LOOP_DEFAULTS, steps: 300, batchSize: 8, lr: 2e-3, warmupSteps: 30, evalEvery: 100, evalBatches: 20, saveEvery: 50, logEvery: 10 },
+  },
+  sft: {
+    maxLen: 256,
+    train: { ...LOOP_DEFAULTS, steps: 600, batchSize: 16, lr: 1e-3, warmupSteps: 20, minLrRatio: 0.1, weightDecay: 0, evalEvery: 200, evalBatches: 8, saveEvery: 100, logEvery: 10 },
+    lora: { ...LORA_DEFAULTS },
+    accuracyPrompts: 100,
+    maxNewTokens: 24,
+  },
+  samples: 6,
+};
+
+export function validatePipeline(c: PipelineConfig): void {
+  const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
+  check([
+    [c.stages.length > 0, 'stages must list at least one stage'],
+    [Number.isInteger(c.tokenizer.vocabSize) && c.tokenizer.vocabSize >= 260, `tokenizer.vocabSize must be an integer ≥ 260 (256 bytes + specials), got ${c.tokenizer.vocabSize}`],
+    posInt('tokenizer.minFrequency', c.tokenizer.minFrequency),
+    posInt('pretrain.seqLen', c.pretrain.seqLen),
+    [c.pretrain.seqLen <= c.pretrain.model.maxPositions, `pretrain.seqLen ${c.pretrain.seqLen} exceeds pretrain.model.maxPositions ${c.pretrain.model.maxPositions}`],
+    posInt('sft.maxLen', c.sft.maxLen),
+    [Number.isInteger(c.sft.accuracyPrompts) && c.sft.accuracyPrompts >= 0, `sft.accuracyPrompts must be an integer ≥ 0, got ${c.sft.accuracyPrompts}`],
+    posInt('sft.maxNewTokens', c.sft.maxNewTokens),
+    [Number.isInteger(c.samples) && c.samples >= 0, `samples must be an integer ≥ 0, got ${c.samples}`],
+  ]);
+  validateLoop(c.pretrain.train, 'pretrain.train');
+  validateLoop(c.sft.train, 'sft.train');
+  if (c.sft.lora.enabled) validateLora(c.sft.lora, 'sft.lora');
+}
