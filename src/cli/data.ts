@@ -3,21 +3,21 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { flagsToObject, readConfigFile, resolveConfig } from '../util/config.js';
-import { writeJsonAtomic } from '../util/fs.js';
-import { Progress } from '../util/progress.js';
 import { DATA_DEFAULTS, validatePipelineConfig, type DeepPartial, type PipelineConfig } from '../data/config.js';
 import type { EvalSet } from '../data/decontam.js';
 import { DEFAULT_DATA, makeDefault, resolveDefaultDataConfig } from '../data/default/make.js';
 import { DATASET_FORMATS, loadDataset, turnsText, type DatasetFormat, type Turns } from '../data/formats.js';
-import { processCorpus, type PipelineReport } from '../data/pipeline.js';
 import type { DataError } from '../data/jsonl.js';
 import { packDocuments, type EncoderSpec } from '../data/pack.js';
+import { processCorpus, type PipelineReport } from '../data/pipeline.js';
+import { formatTable, stageTable } from '../data/report.js';
+import { NO_EOS, ShardReader, bytesPerTokenFor } from '../data/shards.js';
 import { BROWN_INPUT, inputFiles, readDocuments } from '../data/sources.js';
 import type { Doc } from '../data/stage.js';
 import { loadTokenizer } from '../tokenizer/index.js';
-import { formatTable, stageTable } from '../data/report.js';
-import { NO_EOS, ShardReader, bytesPerTokenFor } from '../data/shards.js';
+import { flagsToObject, readConfigFile, resolveConfig } from '../util/config.js';
+import { writeJsonAtomic } from '../util/fs.js';
+import { Progress } from '../util/progress.js';
 import { UsageError, formatHelp, parseArgs, type CommandSpec } from './args.js';
 
 const SUBCOMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
