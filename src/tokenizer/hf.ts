@@ -58,7 +58,7 @@ export function tokenizerFromJson(json: JsonObject, config: JsonObject = {}, whe
       return { id: t.id, content: t.content, special: t.special === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true, singleWord: t.single_word === true };
     },
   );
-  return new Tokenizer({ model, pipeline, addedTokens, config: readConfig(config) });
+  return new Tokenizer({ model, pipeline, addedTokens, config: readConfig(config), source: where });
 }
 
 export function tokenizerToJson(tok: Tokenizer): JsonObject {

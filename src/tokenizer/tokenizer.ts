@@ -35,6 +35,8 @@ export interface TokenizerInit {
   pipeline: PipelineConfig;
   addedTokens?: AddedToken[];
   config?: TokenizerConfig;
+  /** Where the pipeline came from, for error messages (e.g. the tokenizer.json path). */
+  source?: string;
 }
 
 export class Tokenizer {
@@ -47,14 +49,15 @@ export class Tokenizer {
   private readonly specialIds = new Set<number>();
   private readonly ends = new Int32Buf();
   private readonly out = new Int32Buf(1 << 16);
-  private readonly utf8Decoder = new TextDecoder();
+  // ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop (js-tiktoken loses it).
+  private readonly utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   constructor(init: TokenizerInit) {
     this.model = init.model;
     this.pipeline = init.pipeline;
     this.added = new AddedVocabulary(init.addedTokens ?? []);
     this.config = { ...init.config };
-    this.compiled = compilePipeline(init.pipeline);
+    this.compiled = compilePipeline(init.pipeline, init.source);
     for (const t of this.added.tokens) {
       this.addedBytes.set(t.id, utf8(t.content));
       if (t.special) this.specialIds.add(t.id);
