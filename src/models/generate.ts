@@ -90,13 +90,16 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
     const lf = logits.f;
     for (let b = 0; b < B; b++) {
       if (done[b]) { next[b] = pad; continue; }
-      row.set(lf.subarray(b * V, (b + 1) * V));
+      const logitsRow = lf.subarray(b * V, (b + 1) * V);
+      if (temperature === 0 && penalty === 1) { next[b] = argmax(logitsRow); continue; }
+      row.set(logitsRow);
       applyRepetitionPenalty(row, seen[b], penalty);
       next[b] = temperature === 0 ? argmax(row) : sampleToken(row, { temperature, topK, topP }, rng);
     }
     // log p under softmax(logits / T): the fused cross-entropy kernel gives lse − logit[token].
-    k.affine(scaled, lf, B * V, temperature > 0 ? 1 / temperature : 1, 0);
-    k.crossEntropyForward(nll, lse, scaled, next, B, V, -100);
+    const tempered = temperature > 0 && temperature !== 1 ? scaled : lf;
+    if (tempered === scaled) k.affine(scaled, lf, B * V, 1 / temperature, 0);
+    k.crossEntropyForward(nll, lse, tempered, next, B, V, -100);
     for (let b = 0; b < B; b++) {
       if (done[b]) continue;
       out.tokens[b].push(next[b]);
