@@ -81,6 +81,8 @@ function fromFamilyFields(json: Json, family: Family): ModelConfig {
 export function configFromHf(json: Json): ModelConfig {
   const { family } = architectureOf(json);
   const extensions = (json.rlhf_ts_options ?? {}) as Partial<ModelConfig>;
+  const unknown = Object.keys(extensions).filter((k) => !(k in MODEL_DEFAULTS));
+  if (unknown.length) throw new Error(`config.json: unknown rlhf_ts_options ${unknown.join(', ')}`);
   return modelConfig(extensions, fromFamilyFields(json, family));
 }
 

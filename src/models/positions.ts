@@ -1,5 +1,5 @@
 // Position information: position ids from a padding mask, the fixed sinusoidal table, and the
-// per-model rotary / ALiBi tables, built once and grown on demand.
+// per-model rotary / ALiBi tables, built once for maxPositions.
 import { Tensor } from '../engine/tensor.js';
 import { alibiSlopes, ropeTables, type RopeTables } from '../engine/ops/index.js';
 import type { ModelConfig } from './config.js';
