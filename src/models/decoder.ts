@@ -60,7 +60,7 @@ export interface ForwardOptions {
   attentionMask?: number[][] | Int32Array | null;
   /** Prefix-LM models: per row, how many leading positions are attended bidirectionally. */
   prefixLen?: number[] | Int32Array | null;
-  /** Append to (and attend over) this KV cache; inference only. */
+  /** Append to (and attend over) this KV cache; inference only (under noGrad, no dropout). */
   cache?: KVCache | null;
   /** RNG for dropout (default: the model's own, seeded at construction); dropout runs only in
    * training mode. */
@@ -131,7 +131,8 @@ export class DecoderModel extends Module {
       B, T, positions, prefixLen, cache,
       rope: this.tables.rope, alibi: this.tables.alibi,
       keyMask: cache ? cache.keyMask(mask, T) : mask,
-      dropoutRng: this.training && cfg.dropout > 0 ? opts.rng ?? this.dropoutRng : null,
+      // Cached forwards are inference (generation): never dropped out, even in training mode.
+      dropoutRng: this.training && cfg.dropout > 0 && !cache ? opts.rng ?? this.dropoutRng : null,
     };
     let x = this.embed_tokens.forward(ids, [B, T]); // [B, T, C]
     if (this.embed_positions) x = add(x, this.embed_positions.forward(positions, [B, T]));

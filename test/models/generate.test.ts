@@ -129,3 +129,10 @@ test('generation refuses to run past maxPositions and rejects bad options', asyn
   await assert.rejects(model.generate([prompts[0]], { topP: 0 }), /topP/);
   await assert.rejects(model.generate([[]]), /at least one token/);
 });
+
+test('generation never applies dropout, even in training mode', async () => {
+  const model = sharpModel(tinyConfig({ dropout: 0.5 }), 2);
+  const evalOut = await model.generate(prompts, { maxNewTokens: 5, temperature: 0, stopTokenIds: [] });
+  model.train();
+  assert.deepEqual(await model.generate(prompts, { maxNewTokens: 5, temperature: 0, stopTokenIds: [] }), evalOut);
+});
