@@ -42,6 +42,13 @@ export function listCheckpoints(runDir: string): { step: number; dir: string }[]
     .sort((a, b) => a.step - b.step);
 }
 
+/** Deletes half-written checkpoint folders left by a run that was killed while saving. */
+export function removePartialCheckpoints(runDir: string): void {
+  const root = join(runDir, 'checkpoints');
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) if (/\.tmp-\d+$/.test(name)) rmSync(join(root, name), { recursive: true, force: true });
+}
+
 export function latestCheckpoint(runDir: string): { step: number; dir: string } | null {
   const all = listCheckpoints(runDir);
   return all.length ? all[all.length - 1] : null;

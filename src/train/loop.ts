@@ -15,7 +15,7 @@ import { AdamW, clipGradNorm, decayGroups, learningRate } from '../nn/index.js';
 import type { CausalLM } from '../models/index.js';
 import { Progress } from '../util/progress.js';
 import type { LoopConfig } from './config.js';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
+import { latestCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { MetricsLog } from './metrics.js';
 
 /** Targets equal to this carry no loss (prompt tokens, padding). */
@@ -127,6 +127,7 @@ const due = (every: number, step: number, last: number): boolean => step === las
  * `resume`); throws TrainingDiverged if a loss or gradient stops being finite. */
 export function train(run: TrainRun, { resume = false, quiet = false } = {}): TrainResult {
   const cfg = run.config;
+  removePartialCheckpoints(run.runDir);
   const latest = latestCheckpoint(run.runDir);
   if (latest && !resume) throw new Error(`${run.runDir} already holds checkpoints (newest: step ${latest.step}); pass --resume to continue it, or choose a new output folder`);
   const params = [...run.trainable.values()];
