@@ -101,11 +101,13 @@ export class BpeModel {
   encodeUncached(s: string, start: number, end: number, out: Int32Buf): void {
     const n = this.kind === 'bytes' ? this.byteSymbols(s, start, end) : this.charSymbols(s, start, end);
     const syms = this.scratchSyms;
-    if (this.ignoreMerges && n > 1) {
+    const m = applyMerges(this.pairs, syms, n);
+    // ignoreMerges: a piece that is a token is that token. Merges already made it one token when
+    // the token is reachable, so the vocabulary is only consulted when they did not.
+    if (this.ignoreMerges && m > 1) {
       const whole = this.vocab.get(this.kind === 'bytes' ? bytesToUnicode(this.scratchBytes.subarray(0, n)) : s.slice(start, end));
       if (whole !== undefined) return out.push(whole);
     }
-    const m = applyMerges(this.pairs, syms, n);
     out.reserve(m);
     for (let i = 0; i < m; i++) out.data[out.length++] = syms[i];
   }

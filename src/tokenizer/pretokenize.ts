@@ -19,11 +19,14 @@ export type PatternName = keyof typeof PATTERNS;
 export interface Splitter {
   /** Appends the end offset of each piece of s[start, end) to out; the pieces cover the range. */
   split(s: string, start: number, end: number, out: Int32Buf): void;
+  /** When present, the end of the one piece starting at i (n acting as the end of the text), so a
+   * caller can encode each piece as it is found instead of collecting offsets first. */
+  readonly pieceEnd?: (s: string, i: number, n: number) => number;
 }
 
 /** One of the hand-written scanners in scan.ts. */
 class ScanSplitter implements Splitter {
-  constructor(private readonly pieceEnd: (s: string, i: number, n: number) => number) {}
+  constructor(readonly pieceEnd: (s: string, i: number, n: number) => number) {}
   split(s: string, start: number, end: number, out: Int32Buf): void {
     const pieceEnd = this.pieceEnd;
     for (let i = start; i < end; ) out.push((i = pieceEnd(s, i, end)));

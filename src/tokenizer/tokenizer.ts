@@ -101,10 +101,19 @@ export class Tokenizer {
       start = 0;
       end = s.length;
     }
+    const model = this.model;
+    const pieceEnd = this.compiled.splitter.pieceEnd;
+    if (pieceEnd) {
+      for (let i = start; i < end; ) {
+        const e = pieceEnd(s, i, end);
+        model.encodePiece(s, i, e, out);
+        i = e;
+      }
+      return;
+    }
     const ends = this.ends;
     ends.length = 0;
     this.compiled.splitter.split(s, start, end, ends);
-    const model = this.model;
     const e = ends.data;
     for (let k = 0, a = start; k < ends.length; a = e[k++]) model.encodePiece(s, a, e[k], out);
   }
