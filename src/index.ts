@@ -4,3 +4,4 @@ export * from './nn/index.js';
 export type { Kernels, AttentionGeometry } from './engine/kernels.js';
 export * from './models/index.js';
 export * from './data/index.js';
+export * from './tokenizer/index.js';
