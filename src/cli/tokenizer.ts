@@ -36,6 +36,7 @@ const SPECS: Record<string, CommandSpec> = {
       'min-frequency': { type: 'number', help: 'stop when the best pair is rarer than this', default: TRAIN_DEFAULTS.minFrequency },
       special: { type: 'string', help: 'comma-separated special tokens', default: ['<|endoftext|>', ...CHATML_SPECIAL_TOKENS].join(',') },
       pattern: { type: 'string', help: `pre-tokenizer: ${Object.keys(PATTERNS).join(' | ')} | a regex`, default: 'gpt2' },
+      bos: { type: 'string', help: 'a special token to put first when encoding with special tokens' },
     },
   },
   encode: {
@@ -47,6 +48,7 @@ const SPECS: Record<string, CommandSpec> = {
       input: { type: 'string', help: 'input file (default stdin); each line a JSON string, or plain text with --text' },
       text: { type: 'boolean', help: 'lines are plain text, not JSON strings', default: false },
       'allow-special': { type: 'boolean', help: 'match special tokens written in the text', default: false },
+      'add-special-tokens': { type: 'boolean', help: "apply the tokenizer's post-processor (e.g. prepend BOS)", default: false },
     },
   },
   decode: {
@@ -173,6 +175,7 @@ async function train(a: Parsed, spec: CommandSpec): Promise<void> {
     minFrequency: Number(a.flags['min-frequency']),
     specialTokens,
     pattern,
+    bosToken: typeof a.flags.bos === 'string' ? a.flags.bos : undefined,
     config: {
       eosToken: eot,
       padToken: eot,
@@ -201,7 +204,7 @@ async function encode(a: Parsed, spec: CommandSpec): Promise<void> {
       }
       if (typeof text !== 'string') throw new Error(`${a.flags.input ?? 'stdin'}:${n}: expected a JSON string`);
     }
-    out.line(JSON.stringify(tok.encode(text, { allowedSpecial })));
+    out.line(JSON.stringify(tok.encode(text, { allowedSpecial, addSpecialTokens: Boolean(a.flags['add-special-tokens']) })));
   }
   out.flush();
 }

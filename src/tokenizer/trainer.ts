@@ -24,6 +24,9 @@ export interface TrainOptions {
   specialTokens: string[];
   /** Pre-tokenizer split pattern (GPT2_PATTERN, CL100K_PATTERN or any regex). */
   pattern: string;
+  /** One of specialTokens that encode({ addSpecialTokens: true }) puts first (a TemplateProcessing
+   * post-processor in tokenizer.json); also the config's bosToken. */
+  bosToken?: string;
   config: TokenizerConfig;
   onProgress?: (p: TrainProgress) => void;
 }
@@ -83,11 +86,13 @@ export function trainFromCounts(counter: PieceCounter, options: Partial<TrainOpt
   for (let b = 0; b < 256; b++) spelled.push(bytesToUnicode([b]));
   for (const [a, b] of merges) spelled.push(spelled[a] + spelled[b]);
   const addedTokens: AddedToken[] = specials.map((content, i) => ({ id: spelled.length + i, content, special: true }));
+  const bos = addedTokens.find((t) => t.content === opts.bosToken);
+  if (opts.bosToken !== undefined && !bos) throw new Error(`bosToken ${JSON.stringify(opts.bosToken)} is not one of the special tokens ${JSON.stringify(specials)}`);
   return new Tokenizer({
     model: new BpeModel({ kind: 'bytes', tokens: spelled, merges }),
-    pipeline: byteLevelPipeline(counter.pattern),
+    pipeline: byteLevelPipeline(counter.pattern, bos),
     addedTokens,
-    config: opts.config,
+    config: bos ? { ...opts.config, bosToken: bos.content } : opts.config,
   });
 }
 

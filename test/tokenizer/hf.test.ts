@@ -21,14 +21,19 @@ test('a trained tokenizer saved and loaded is the same tokenizer', () => {
   const tok = trainBpe(docs, {
     vocabSize: 800,
     specialTokens: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'],
+    bosToken: '<|endoftext|>',
     config: { eosToken: '<|endoftext|>', padToken: '<|endoftext|>', chatTemplate: DEFAULT_CHAT_TEMPLATE },
   });
   const dir = tmp();
   saveTokenizer(tok, dir);
   const back = loadTokenizer(dir);
   assert.deepEqual(tokenizerToJson(back), tokenizerToJson(tok));
-  assert.deepEqual(back.config, { ...tok.config, bosToken: undefined, unkToken: undefined, modelMaxLength: undefined });
+  assert.deepEqual(back.config, { ...tok.config, unkToken: undefined, modelMaxLength: undefined });
+  assert.equal(back.config.bosToken, '<|endoftext|>');
   for (const d of docs) assert.deepEqual(back.encode(d), tok.encode(d));
+  const eot = back.tokenToId('<|endoftext|>');
+  assert.deepEqual(back.encode('hi', { addSpecialTokens: true }), [eot, ...back.encode('hi')]);
+  assert.throws(() => trainBpe(docs, { vocabSize: 300, specialTokens: [], bosToken: '<s>' }), /bosToken "<s>" is not one of the special tokens/);
 });
 
 test('cl100k written with a Split pattern in (?i:…) form, merges as pairs, reads back with the same ids', () => {
