@@ -141,7 +141,8 @@ export class DecoderModel extends Module {
     const router: RouterStats[] = [];
     this.layers.forEach((layer, l) => { x = layer.forward(x, ctx, l, router); });
     if (cache) cache.advance(mask, T);
-    const auxLoss = router.length
+    // Generation (a cached forward) has no use for the auxiliary loss.
+    const auxLoss = router.length && !cache
       ? scale(loadBalancingLoss(router, cfg.numExperts, cfg.expertsPerToken, mask), cfg.routerAuxLossCoef)
       : null;
     return { hidden: this.norm.forward(x), auxLoss };
