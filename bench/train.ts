@@ -1,0 +1,118 @@
+// Training throughput: one optimizer step (forward, cross-entropy, backward, global-norm clip,
+// AdamW) on random tokens, fp32, at the shapes of /work/shared/ANCHORS.md, median of timed steps
+// after warm-up, as torch_bench.py measures PyTorch. When /usr/bin/python3 has torch, PyTorch runs
+// tiny and small in the same bench run, so the ratio compares like with like.
+// Keys: train_tok_s_tiny, train_tok_s_small, train_step_ms_{tiny,small,gpt2_124m}; with PyTorch:
+// torch_train_tok_s_{tiny,small}, train_ratio_{tiny,small} (ours / PyTorch). LoRA (small, rank 8 on
+// q_proj and v_proj) against full fine-tuning: train_lora_step_ms_small, train_lora_trainable_params_small,
+// train_full_trainable_params_small, and peak resident memory of a process doing 3 steps of each,
+// train_peak_rss_mb_small_{full,lora}.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Bench } from './harness.js';
+import { Rng } from '../src/engine/rng.js';
+import { Tensor } from '../src/engine/tensor.js';
+import { AdamW, clipGradNorm, decayGroups } from '../src/nn/index.js';
+import { CausalLM, modelConfig, presets, type ModelConfig } from '../src/models/index.js';
+import { LORA_DEFAULTS } from '../src/train/config.js';
+import { LoraModel } from '../src/train/lora.js';
+import { batchLoss, type LmBatch } from '../src/train/loop.js';
+
+export const prefixes = ['train', 'torch_train'];
+
+interface Shape { key: string; torch: string; config: ModelConfig; B: number; T: number; warmup: number; steps: number }
+
+const SHAPES: Shape[] = [
+  { key: 'tiny', torch: 'tiny', B: 8, T: 256, warmup: 3, steps: 10, config: modelConfig({ numLayers: 4, hiddenSize: 256, numHeads: 4, intermediateSize: 688, vocabSize: 4096, maxPositions: 256 }) },
+  { key: 'small', torch: 'small', B: 8, T: 256, warmup: 3, steps: 10, config: modelConfig({ numLayers: 6, hiddenSize: 384, numHeads: 6, intermediateSize: 1024, vocabSize: 8192, maxPositions: 256 }) },
+  { key: 'gpt2_124m', torch: 'gpt2-124M', B: 4, T: 256, warmup: 1, steps: 2, config: presets.gpt2() },
+];
+
+const TORCH_BENCH = process.env.TORCH_BENCH ?? fileURLToPath(new URL('../../../shared/anchors/torch_bench.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+function randomBatch(V: number, B: number, T: number): LmBatch {
+  const rng = new Rng(7);
+  return { ids: Int32Array.from({ length: B * T }, () => rng.int(V)), targets: Int32Array.from({ length: B * T }, () => rng.int(V)), mask: null, B, T };
+}
+
+/** A step function for the model: full training, or LoRA adapters only. */
+function stepper(s: Shape, lora: boolean): { step: () => void; trainable: number } {
+  const model = new CausalLM(s.config, { seed: 1 });
+  const named = lora ? new LoraModel(model, { ...LORA_DEFAULTS, enabled: true }).parameters() : model.namedParameters();
+  const params = [...named.values()];
+  const opt = new AdamW(decayGroups(named, 0.1), { lr: 1e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.1 });
+  const batch = randomBatch(s.config.vocabSize, s.B, s.T);
+  const seed = Tensor.scalar(1 / (s.B * s.T));
+  return {
+    trainable: params.reduce((n, p) => n + p.size, 0),
+    step: () => {
+      batchLoss(model, batch).sum.backward(seed);
+      clipGradNorm(params, 1);
+      opt.update(1e-4);
+      for (const p of params) p.grad = null;
+    },
+  };
+}
+
+/** PyTorch's training figures for the given torch_bench configs, or null without torch. */
+function torchTrain(configs: string[]): Map<string, { tokS: number; stepMs: number }> | null {
+  if (!existsSync(TORCH_BENCH) || spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return null;
+  const out = join(mkdtempSync(join(tmpdir(), 'torch-train-')), 'torch.json');
+  const r = spawnSync(PYTHON, [TORCH_BENCH, '--sections', 'train', '--train-configs', configs.join(','), '--out', out], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`torch_bench.py failed: ${r.stderr.slice(-500)}`);
+    return null;
+  }
+  const json = JSON.parse(readFileSync(out, 'utf8')) as { train: { config: string; tokens_per_s: number; step_ms_median: number }[] };
+  return new Map(json.train.map((t) => [t.config, { tokS: t.tokens_per_s, stepMs: t.step_ms_median }]));
+}
+
+/** Peak resident memory (MB) of a fresh process doing 3 steps of small, full or LoRA. */
+function peakRss(mode: 'full' | 'lora'): number {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--peak-rss', mode], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`peak-rss child failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+export async function run(b: Bench): Promise<void> {
+  for (const s of SHAPES) {
+    const key = s.key;
+    if (!b.wants(`train_tok_s_${key}`) && !b.wants(`train_step_ms_${key}`)) continue;
+    const { step } = stepper(s, false);
+    const ms = b.time(step, { warmup: s.warmup, reps: s.steps });
+    b.record(`train_step_ms_${key}`, ms, `${s.B}×${s.T} tokens, median of ${s.steps}`);
+    b.record(`train_tok_s_${key}`, (s.B * s.T * 1000) / ms);
+  }
+  if (b.wants('torch_train') || b.wants('train_ratio')) {
+    const torch = torchTrain(['tiny', 'small']);
+    if (!torch) console.log('PyTorch baseline: /usr/bin/python3 with torch or torch_bench.py not found; ours only');
+    for (const s of SHAPES) {
+      const t = torch?.get(s.torch);
+      if (!t) continue;
+      b.record(`torch_train_tok_s_${s.key}`, t.tokS, `PyTorch ${s.torch}, ${t.stepMs.toFixed(0)} ms a step`);
+      const ours = b.results[`train_tok_s_${s.key}`];
+      if (typeof ours === 'number') b.record(`train_ratio_${s.key}`, ours / t.tokS, 'ours / PyTorch');
+    }
+  }
+  if (b.wants('train_lora')) {
+    const small = SHAPES[1];
+    const full = stepper(small, false), lora = stepper(small, true);
+    b.record('train_full_trainable_params_small', full.trainable);
+    b.record('train_lora_trainable_params_small', lora.trainable, 'rank 8 on q_proj, v_proj');
+    b.record('train_full_step_ms_small', b.time(full.step, { warmup: 2, reps: 5 }));
+    b.record('train_lora_step_ms_small', b.time(lora.step, { warmup: 2, reps: 5 }));
+    b.record('train_peak_rss_mb_small_full', peakRss('full'), 'a process doing 3 full steps');
+    b.record('train_peak_rss_mb_small_lora', peakRss('lora'), 'a process doing 3 LoRA steps');
+  }
+}
+
+// Child mode for peakRss: `node bench/train.js --peak-rss full|lora` prints its peak RSS in MB.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--peak-rss') {
+  const { step } = stepper(SHAPES[1], process.argv[3] === 'lora');
+  for (let i = 0; i < 3; i++) step();
+  console.log((process.resourceUsage().maxRSS / 1024).toFixed(1));
+}
