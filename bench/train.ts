@@ -4,9 +4,9 @@
 // tiny and small in the same bench run, so the ratio compares like with like.
 // Keys: train_tok_s_tiny, train_tok_s_small, train_step_ms_{tiny,small,gpt2_124m}; with PyTorch:
 // torch_train_tok_s_{tiny,small}, train_ratio_{tiny,small} (ours / PyTorch). LoRA (small, rank 8 on
-// q_proj and v_proj) against full fine-tuning: train_lora_step_ms_small, train_lora_trainable_params_small,
-// train_full_trainable_params_small, and peak resident memory of a process doing 3 steps of each,
-// train_peak_rss_mb_small_{full,lora}.
+// q_proj and v_proj) against full fine-tuning: train_{full,lora}_step_ms_small,
+// train_{full,lora}_trainable_params_small, train_state_mb_small_{full,lora} (what lives between
+// steps), and peak resident memory of a process doing 3 steps of each, train_peak_rss_mb_small_{full,lora}.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,16 +39,19 @@ function randomBatch(V: number, B: number, T: number): LmBatch {
   return { ids: Int32Array.from({ length: B * T }, () => rng.int(V)), targets: Int32Array.from({ length: B * T }, () => rng.int(V)), mask: null, B, T };
 }
 
-/** A step function for the model: full training, or LoRA adapters only. */
-function stepper(s: Shape, lora: boolean): { step: () => void; trainable: number } {
+/** A step function for the model: full training, or LoRA adapters only. stateMb: what lives
+ * between steps, i.e. all weights plus a gradient and two AdamW moments per trainable weight. */
+function stepper(s: Shape, lora: boolean): { step: () => void; trainable: number; stateMb: number } {
   const model = new CausalLM(s.config, { seed: 1 });
   const named = lora ? new LoraModel(model, { ...LORA_DEFAULTS, enabled: true }).parameters() : model.namedParameters();
   const params = [...named.values()];
   const opt = new AdamW(decayGroups(named, 0.1), { lr: 1e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.1 });
   const batch = randomBatch(s.config.vocabSize, s.B, s.T);
   const seed = Tensor.scalar(1 / (s.B * s.T));
+  const trainable = params.reduce((n, p) => n + p.size, 0);
   return {
-    trainable: params.reduce((n, p) => n + p.size, 0),
+    trainable,
+    stateMb: (4 * (model.numParameters() + (lora ? trainable : 0) + 3 * trainable)) / 2 ** 20,
     step: () => {
       batchLoss(model, batch).sum.backward(seed);
       clipGradNorm(params, 1);
@@ -103,6 +106,8 @@ export async function run(b: Bench): Promise<void> {
     const full = stepper(small, false), lora = stepper(small, true);
     b.record('train_full_trainable_params_small', full.trainable);
     b.record('train_lora_trainable_params_small', lora.trainable, 'rank 8 on q_proj, v_proj');
+    b.record('train_state_mb_small_full', full.stateMb, 'weights + gradients + AdamW moments');
+    b.record('train_state_mb_small_lora', lora.stateMb, 'frozen weights + adapters, their gradients and moments');
     b.record('train_full_step_ms_small', b.time(full.step, { warmup: 2, reps: 5 }));
     b.record('train_lora_step_ms_small', b.time(lora.step, { warmup: 2, reps: 5 }));
     b.record('train_peak_rss_mb_small_full', peakRss('full'), 'a process doing 3 full steps');

@@ -97,6 +97,8 @@ export interface SftConfig {
     val: string;
     /** Longer conversations are cut to this many tokens. */
     maxLen: number;
+    /** Batch conversations of similar length together (less padding, same data each epoch). */
+    groupByLength: boolean;
   };
   train: LoopConfig;
   lora: LoraConfig;
@@ -148,7 +150,7 @@ export const SFT_DEFAULTS: SftConfig = {
   out: 'runs/sft',
   model: '',
   tokenizer: '',
-  data: { train: '', val: '', maxLen: 256 },
+  data: { train: '', val: '', maxLen: 256, groupByLength: true },
   // Fine-tuning moves less far than pretraining: a lower peak, a short warm-up, no decay floor.
   train: { ...LOOP_DEFAULTS, steps: 500, lr: 3e-4, warmupSteps: 20, minLrRatio: 0, weightDecay: 0, evalEvery: 100, saveEvery: 100 },
   lora: { ...LORA_DEFAULTS },

@@ -66,37 +66,47 @@ export function collate(examples: SftExample[], padId: number): LmBatch {
 
 export interface SftStreamState { seed: number; epoch: number; cursor: number; examples: number }
 
-/** Batches of examples in a seeded order reshuffled every epoch; the order is a function of
- * (seed, epoch), so {epoch, cursor} is the whole position. */
-export function sftStream(examples: SftExample[], batchSize: number, padId: number, seed: number, state?: unknown): BatchStream {
+/** Batches per length-sorted pool: large enough to find similar lengths, small
+ * enough that batches still mix the data (Hugging Face's group_by_length uses 50). */
+const POOL_BATCHES = 50;
+
+/** One epoch's batches (indices into examples): a seeded shuffle, then, when grouping by length,
+ * each pool of POOL_BATCHES batches sorted by length and cut into batches, whose order is
+ * shuffled again, so each batch pads to similar lengths and wastes little compute on pads. */
+export function epochBatches(lengths: number[], batchSize: number, seed: number, epoch: number, groupByLength: boolean): Uint32Array[] {
+  const rng = new Rng(hashString32(`sft-epoch:${epoch}`, seed));
+  const order = rng.shuffle(Array.from(lengths, (_, i) => i));
+  if (groupByLength) {
+    const pool = batchSize * POOL_BATCHES;
+    for (let i = 0; i < order.length; i += pool) {
+      const sorted = order.slice(i, i + pool).sort((a, b) => lengths[b] - lengths[a] || a - b);
+      order.splice(i, sorted.length, ...sorted);
+    }
+  }
+  const batches: Uint32Array[] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(Uint32Array.from(order.slice(i, i + batchSize)));
+  return groupByLength ? rng.shuffle(batches) : batches;
+}
+
+/** Batches in a seeded order that changes every epoch; the order is a function of (seed, epoch),
+ * so {epoch, cursor} (batches served this epoch) is the whole position. */
+export function sftStream(examples: SftExample[], batchSize: number, padId: number, seed: number, { groupByLength = false, state }: { groupByLength?: boolean; state?: unknown } = {}): BatchStream {
   if (!examples.length) throw new Error('SFT: no training examples with assistant tokens');
   const saved = state as SftStreamState | undefined;
   if (saved && (saved.seed !== seed || saved.examples !== examples.length)) {
     throw new Error(`SFT data: the checkpoint was written for ${saved.examples} examples with seed ${saved.seed}, this run has ${examples.length} with seed ${seed}`);
   }
+  const lengths = examples.map((e) => e.ids.length);
   let epoch = saved?.epoch ?? 0, cursor = saved?.cursor ?? 0;
-  const permutation = (e: number): Uint32Array => {
-    const rng = new Rng(hashString32(`sft-epoch:${e}`, seed));
-    const p = Uint32Array.from(examples, (_, i) => i);
-    for (let i = p.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [p[i], p[j]] = [p[j], p[i]];
-    }
-    return p;
-  };
-  let order = permutation(epoch);
+  let batches = epochBatches(lengths, batchSize, seed, epoch, groupByLength);
   return {
     next(): LmBatch {
-      const rows: SftExample[] = [];
-      for (let b = 0; b < batchSize; b++) {
-        if (cursor >= order.length) {
-          epoch++;
-          cursor = 0;
-          order = permutation(epoch);
-        }
-        rows.push(examples[order[cursor++]]);
+      if (cursor >= batches.length) {
+        epoch++;
+        cursor = 0;
+        batches = epochBatches(lengths, batchSize, seed, epoch, groupByLength);
       }
-      return collate(rows, padId);
+      return collate([...batches[cursor++]].map((i) => examples[i]), padId);
     },
     state: (): SftStreamState => ({ seed, epoch, cursor, examples: examples.length }),
   };

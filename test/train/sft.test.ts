@@ -9,7 +9,7 @@ import { crossEntropy, reshape } from '../../src/engine/ops/index.js';
 import { CausalLM, modelConfig } from '../../src/models/index.js';
 import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, saveTokenizer, trainBpe, type Tokenizer } from '../../src/tokenizer/index.js';
 import { IGNORE, batchLoss } from '../../src/train/loop.js';
-import { collate, encodeExample, sftStream } from '../../src/train/sft-data.js';
+import { collate, encodeExample, epochBatches, sftStream } from '../../src/train/sft-data.js';
 import { exactMatch } from '../../src/train/accuracy.js';
 import { SFT_DEFAULTS } from '../../src/train/config.js';
 import { sft } from '../../src/train/sft.js';
@@ -62,17 +62,26 @@ test('right padding with an attention mask leaves every example\'s loss unchange
   assert.ok(Math.abs(together - apart) < 1e-4 * Math.abs(apart), `${together} vs ${apart}`);
 });
 
-test('the SFT stream is a seeded shuffle that resumes from its state', () => {
-  const examples = Array.from({ length: 7 }, (_, i) => ({ ids: Int32Array.of(i, i), targets: Int32Array.of(i, IGNORE) }));
-  const a = sftStream(examples, 3, 0, 11);
-  const first = Array.from({ length: 4 }, () => [...a.next().ids]);
-  const state = a.state();
-  const rest = Array.from({ length: 4 }, () => [...a.next().ids]);
-  const b = sftStream(examples, 3, 0, 11, JSON.parse(JSON.stringify(state)));
-  assert.deepEqual(Array.from({ length: 4 }, () => [...b.next().ids]), rest);
-  const epoch0 = first.flat().filter((_, i) => i % 2 === 0).slice(0, 7).sort();
-  assert.deepEqual(epoch0, [0, 1, 2, 3, 4, 5, 6], 'an epoch visits every example once');
-  assert.throws(() => sftStream(examples.slice(1), 3, 0, 11, state), /written for 7 examples/);
+test('the SFT stream is a seeded shuffle that resumes from its state, grouped by length or not', () => {
+  const examples = Array.from({ length: 7 }, (_, i) => ({ ids: new Int32Array(1 + (i % 4)).fill(i), targets: new Int32Array(1 + (i % 4)).fill(IGNORE) }));
+  for (const groupByLength of [false, true]) {
+    const a = sftStream(examples, 3, -1, 11, { groupByLength });
+    const epoch0 = Array.from({ length: 3 }, () => a.next());
+    const state = a.state();
+    const rest = Array.from({ length: 4 }, () => [...a.next().ids]);
+    const b = sftStream(examples, 3, -1, 11, { groupByLength, state: JSON.parse(JSON.stringify(state)) });
+    assert.deepEqual(Array.from({ length: 4 }, () => [...b.next().ids]), rest);
+    const seen = epoch0.flatMap((batch) => Array.from({ length: batch.B }, (_, r) => batch.ids[r * batch.T]));
+    assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4, 5, 6], 'an epoch visits every example once');
+    assert.throws(() => sftStream(examples.slice(1), 3, 0, 11, { state }), /written for 7 examples/);
+  }
+});
+
+test('grouping by length pads less than plain shuffling', () => {
+  const lengths = Array.from({ length: 400 }, (_, i) => 5 + ((i * 37) % 60));
+  const padding = (group: boolean): number => epochBatches(lengths, 8, 3, 0, group)
+    .reduce((s, b) => s + b.length * Math.max(...[...b].map((i) => lengths[i])) - [...b].reduce((t, i) => t + lengths[i], 0), 0);
+  assert.ok(padding(true) < padding(false) / 4, `${padding(true)} vs ${padding(false)}`);
 });
 
 test('exact match ignores surrounding space and a final full stop only', () => {
@@ -96,8 +105,8 @@ test('sft end to end: trains on conversations, saves the model with its tokenize
   ]));
   const s = await sft({
     ...structuredClone(SFT_DEFAULTS), out: join(dir, 'run'), model: base,
-    data: { train: join(dir, 'sft.jsonl'), val: join(dir, 'sft.jsonl'), maxLen: 64 },
-    train: { ...SFT_DEFAULTS.train, steps: 30, batchSize: 4, lr: 1e-2, warmupSteps: 0, evalEvery: 10, saveEvery: 15, logEvery: 5 },
+    data: { train: join(dir, 'sft.jsonl'), val: join(dir, 'sft.jsonl'), maxLen: 64, groupByLength: true },
+    train: { ...SFT_DEFAULTS.train, steps: 60, batchSize: 4, lr: 1e-2, warmupSteps: 0, evalEvery: 20, saveEvery: 30, logEvery: 5 },
     accuracy: { file: join(dir, 'eval.jsonl'), limit: 0, maxNewTokens: 4 },
   }, { quiet: true });
   assert.equal(s.examples, 8);
