@@ -1,0 +1,111 @@
+// `rlhf dpo`: direct preference optimisation of the SFT policy on preference pairs, no reward model
+// and no sampling. The reference log-probs come first (data.ts), then the offline loop trains the
+// policy (or LoRA adapters on it) with the loss of loss.ts; held-out pairs give the implicit-reward
+// accuracy, and held-out prompts the gold win rate against the SFT policy.
+import { join } from 'node:path';
+import { noGrad } from '../../engine/autograd.js';
+import type { Rng } from '../../engine/rng.js';
+import { loadPretrained, loadWeights } from '../../models/index.js';
+import { loadTokenizer } from '../../tokenizer/index.js';
+import { LoraModel } from '../../train/lora.js';
+import { copyTokenizer, prepareRunDir, writeSummary } from '../../train/run-dir.js';
+import { padId } from '../../train/sft.js';
+import { optimize } from '../core/loop.js';
+import { loadPolicyPrompts } from '../core/prompts.js';
+import { modelReference } from '../core/reference.js';
+import { comparePolicies, type PolicyComparison } from '../eval.js';
+import type { DpoConfig } from './config.js';
+import { collatePairs, computeReference, loadPairs, pairLogprobs, type DpoPair } from './data.js';
+import { dpoLoss } from './loss.js';
+
+export interface DpoSummary {
+  pairs: number;
+  dropped: number;
+  valPairs: number;
+  steps: number;
+  seconds: number;
+  /** Seconds spent on the reference log-probs before training. */
+  referenceSeconds: number;
+  trainLoss: number;
+  /** Held-out implicit-reward accuracy (null without data.val). */
+  valRewardAccuracy: number | null;
+  eval: PolicyComparison | null;
+  model: string;
+  adapter: string | null;
+  resumedFrom: number | null;
+}
+
+export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}): Promise<DpoSummary> {
+  prepareRunDir(cfg.out, cfg, resume);
+  const log = (s: string): void => { if (!quiet) console.log(s); };
+  const tokDir = cfg.tokenizer || cfg.model;
+  const tok = loadTokenizer(tokDir);
+  const pad = padId(tok);
+  const model = await loadPretrained(cfg.model);
+  const average = cfg.loss === 'ipo';
+  const train = await loadPairs(cfg.data.train, tok, cfg.data.maxLen, cfg.data.limit);
+  const val = cfg.data.val ? (await loadPairs(cfg.data.val, tok, cfg.data.maxLen)).pairs : [];
+  const t0 = performance.now();
+  // The reference is the starting policy: its log-probs before any update (before a resumed run
+  // loads its checkpoint, too).
+  computeReference(model, [...train.pairs, ...val], pad, average);
+  const referenceSeconds = (performance.now() - t0) / 1000;
+  log(`dpo: ${train.pairs.length} pairs (${train.dropped} too long), ${val.length} held out; reference log-probs in ${referenceSeconds.toFixed(1)} s`);
+
+  const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
+  const opts = { beta: cfg.beta, type: cfg.loss, labelSmoothing: cfg.labelSmoothing };
+  const step = (pairs: readonly DpoPair[], rng?: Rng) => {
+    const { chosen, rejected } = pairLogprobs(model, collatePairs(pairs, pad), average, rng);
+    return dpoLoss(chosen, rejected, Float32Array.from(pairs, (p) => p.refChosen), Float32Array.from(pairs, (p) => p.refRejected), opts);
+  };
+  const result = optimize({
+    label: lora ? 'dpo (lora)' : 'dpo',
+    runDir: cfg.out,
+    modules: [model],
+    trainable: lora ? lora.parameters() : model.namedParameters(),
+    examples: train.pairs,
+    loss: (pairs, rng) => {
+      const { loss, metrics } = step(pairs, rng);
+      return { loss, metrics: { ...metrics } };
+    },
+    evaluate: val.length ? () => {
+      let acc = 0;
+      noGrad(() => {
+        for (let i = 0; i < val.length; i += cfg.train.batchSize) {
+          const part = val.slice(i, i + cfg.train.batchSize);
+          acc += step(part).metrics.rewardAccuracy * part.length;
+        }
+      });
+      return { rewardAccuracy: acc / val.length };
+    } : undefined,
+    saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
+    loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),
+    config: cfg.train,
+  }, { resume, quiet });
+
+  const modelDir = join(cfg.out, 'model');
+  let adapter: string | null = null;
+  if (lora) {
+    adapter = join(cfg.out, 'adapter');
+    lora.save(adapter, cfg.model);
+    lora.merge();
+  }
+  model.save(modelDir);
+  copyTokenizer(tokDir, modelDir);
+
+  let evaluation: PolicyComparison | null = null;
+  if (cfg.eval.prompts) {
+    const sft = await loadPretrained(cfg.model);
+    const prompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxLen, cfg.eval.limit);
+    evaluation = await comparePolicies(model, sft, modelReference(sft), tok, prompts, {
+      maxNewTokens: cfg.eval.maxNewTokens, temperature: cfg.eval.temperature, seed: cfg.train.seed, padId: pad, keepSamples: 8,
+    });
+    log(`dpo: held-out win rate vs SFT ${(100 * evaluation.winRate).toFixed(1)}% (${evaluation.wins}/${evaluation.ties}/${evaluation.losses}), KL ${evaluation.kl.toFixed(2)} nats/response`);
+  }
+  const summary: DpoSummary = {
+    pairs: train.pairs.length, dropped: train.dropped, valPairs: val.length, steps: result.steps, seconds: result.seconds, referenceSeconds,
+    trainLoss: result.train.loss ?? NaN, valRewardAccuracy: result.eval?.rewardAccuracy ?? null, eval: evaluation, model: modelDir, adapter, resumedFrom: result.resumedFrom,
+  };
+  writeSummary(cfg.out, summary);
+  return summary;
+}

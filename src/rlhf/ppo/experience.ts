@@ -1,0 +1,109 @@
+// One PPO rollout turned into training data ("experience", as DeepSpeed-Chat calls it): the
+// sampled responses with their old log-probs, the reference's log-probs, the critic's values, the
+// reward model's scores, the per-token rewards, and GAE advantages and returns — all computed once,
+// without the tape, before any update.
+import { noGrad } from '../../engine/autograd.js';
+import { reshape } from '../../engine/ops/index.js';
+import type { CausalLM, ScalarHeadModel } from '../../models/index.js';
+import { goldScore } from '../../data/default/labelers.js';
+import type { Tokenizer } from '../../tokenizer/index.js';
+import { joinBatch, responseLogprobs, responseValues, sequenceScores, type SequenceBatch } from '../core/batch.js';
+import { gae } from '../core/gae.js';
+import { klPerToken, type KlEstimator } from '../core/kl.js';
+import { whiten } from '../core/masked.js';
+import { responseText, type PolicyPrompt } from '../core/prompts.js';
+import type { Reference } from '../core/reference.js';
+import type { Samples } from '../core/rollout.js';
+import { shapeScores, tokenRewards, type ScoreShaping } from './rewards.js';
+
+export interface Experience {
+  batch: SequenceBatch;
+  /** Per response token, [B·R] (0 on padding). */
+  oldLogprobs: Float32Array;
+  values: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+  stats: ExperienceStats;
+}
+
+export interface ExperienceStats {
+  /** Mean raw reward-model score, and after normalisation, clipping and the no-EOS penalty. */
+  score: number;
+  shapedScore: number;
+  /** Mean gold-labeler score (NaN when the prompts have no gold records): the reward-hacking watch. */
+  gold: number;
+  /** Mean KL from the reference per response, Σ_t (log π − log π_ref), nats. */
+  kl: number;
+  /** Mean response length in tokens, and the share that ended with the stop token. */
+  responseLength: number;
+  finished: number;
+}
+
+export interface ExperienceModels {
+  actor: CausalLM;
+  critic: ScalarHeadModel;
+  rewardModel: ScalarHeadModel;
+  ref: Reference;
+}
+
+export interface ExperienceSettings {
+  padId: number;
+  beta: number;
+  estimator: KlEstimator;
+  gamma: number;
+  lambda: number;
+  whitenAdvantages: boolean;
+  shaping: ScoreShaping;
+  /** The sampling log-probs are the policy's own (temperature 1, no top-k), so no recompute. */
+  samplingLogprobsExact: boolean;
+}
+
+const flat = (rows: number[][], R: number): Float32Array => {
+  const out = new Float32Array(rows.length * R);
+  rows.forEach((r, b) => out.set(r, b * R));
+  return out;
+};
+
+export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, s: ExperienceSettings, tok: Tokenizer): Experience {
+  const batch = joinBatch(prompts.map((p) => p.ids), samples.responses, s.padId);
+  const { B, R, responseMask: mask } = batch;
+  const inEval = <T>(model: { training: boolean; train(on?: boolean): unknown }, fn: () => T): T => {
+    const was = model.training;
+    model.train(false);
+    try {
+      return noGrad(fn);
+    } finally {
+      model.train(was);
+    }
+  };
+  const oldLogprobs = s.samplingLogprobsExact ? flat(samples.logprobs, R) : inEval(m.actor, () => responseLogprobs(m.actor, batch).logprobs.f);
+  const refLogprobs = m.ref.logprobs(batch);
+  const values = inEval(m.critic, () => reshape(responseValues(m.critic, batch), [B * R]).f.slice());
+  for (let i = 0; i < values.length; i++) values[i] *= mask[i];
+  const raw = inEval(m.rewardModel, () => sequenceScores(m.rewardModel, batch).f);
+  const scores = shapeScores(raw, samples.finished, s.shaping);
+
+  const kl = klPerToken(oldLogprobs, refLogprobs, s.estimator);
+  const rewards = tokenRewards(scores, kl, mask, B, R, s.beta);
+  const { advantages, returns } = gae(rewards, values, mask, B, R, s.gamma, s.lambda);
+
+  let klSum = 0, length = 0, gold = 0, golds = 0;
+  for (let i = 0; i < mask.length; i++) {
+    klSum += mask[i] * (oldLogprobs[i] - refLogprobs[i]);
+    length += mask[i];
+  }
+  prompts.forEach((p, b) => {
+    if (!p.gold) return;
+    gold += goldScore(p.gold, responseText(tok, samples.responses[b]));
+    golds++;
+  });
+  const mean = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+  return {
+    batch, oldLogprobs, values, returns,
+    advantages: s.whitenAdvantages ? whiten(advantages, mask) : advantages,
+    stats: {
+      score: mean(raw), shapedScore: mean(scores), gold: golds ? gold / golds : NaN, kl: klSum / B,
+      responseLength: length / B, finished: samples.finished.filter(Boolean).length / B,
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Reward-model data: ranking records (K responses, best first) or preference records (chosen and
+// rejected: a ranking of two), tokenized in the policy's layout (prompt with the assistant header,
+// response ending in the end-of-turn token), and collated so one element's K responses sit side by
+// side in the batch with its pairs.
+import { loadDataset, type PreferenceRecord, type RankingRecord } from '../../data/formats.js';
+import type { Tokenizer } from '../../tokenizer/index.js';
+import { joinBatch, type SequenceBatch } from '../core/batch.js';
+import { encodePrompt, encodeResponse, endOfTurnId } from '../core/prompts.js';
+import { rankingPairs, type RankingPairs } from './loss.js';
+
+export interface RankingExample {
+  prompt: number[];
+  responses: number[][];
+  /** Indices into responses, best first. */
+  ranking: number[];
+}
+
+/** Examples from a ranking or preference JSONL file; an example whose prompt plus longest response
+ * exceeds maxLen tokens is dropped (counted). */
+export async function loadRankings(file: string, tok: Tokenizer, maxLen: number): Promise<{ examples: RankingExample[]; dropped: number }> {
+  const ds = await loadDataset(file);
+  if (ds.format !== 'ranking' && ds.format !== 'preference') {
+    throw new Error(`${file}: the reward model trains on rankings ({prompt, responses, ranking}) or preferences ({prompt, chosen, rejected}), got format ${ds.format}`);
+  }
+  const eot = endOfTurnId(tok);
+  const examples: RankingExample[] = [];
+  let dropped = 0;
+  for (const r of ds.records) {
+    const rec = ds.format === 'ranking'
+      ? (r as RankingRecord)
+      : { prompt: (r as PreferenceRecord).prompt, responses: [(r as PreferenceRecord).chosen, (r as PreferenceRecord).rejected], ranking: [0, 1] };
+    const prompt = encodePrompt(tok, rec.prompt);
+    const responses = rec.responses.map((x) => encodeResponse(tok, x, eot));
+    if (prompt.length + Math.max(...responses.map((x) => x.length)) > maxLen) { dropped++; continue; }
+    examples.push({ prompt, responses, ranking: rec.ranking });
+  }
+  if (!examples.length) throw new Error(`${file}: no example fits in ${maxLen} tokens`);
+  return { examples, dropped };
+}
+
+/** Every response of every element as one batch, and the elements' pairs over its rows. */
+export function collateRankings(examples: readonly RankingExample[], padId: number): { batch: SequenceBatch; pairs: RankingPairs } {
+  const prompts: number[][] = [], responses: number[][] = [];
+  for (const e of examples) for (const r of e.responses) { prompts.push(e.prompt); responses.push(r); }
+  return { batch: joinBatch(prompts, responses, padId), pairs: rankingPairs(examples.map((e) => e.ranking)) };
+}

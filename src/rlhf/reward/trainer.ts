@@ -1,0 +1,107 @@
+// `rlhf reward`: the reward model of InstructGPT's step 2. The SFT model's body gets a scalar head
+// read at the last real token (the end-of-turn token of the response); it learns the labelers'
+// rankings with the pairwise loss of loss.ts, is scored by pairwise accuracy on held-out rankings,
+// and finally measures its own reward scale under the SFT policy (normalization.ts).
+import { join } from 'node:path';
+import { noGrad } from '../../engine/autograd.js';
+import { loadPretrained, loadScalarModel, loadWeights } from '../../models/index.js';
+import { loadTokenizer } from '../../tokenizer/index.js';
+import { stopIds } from '../../train/accuracy.js';
+import { copyTokenizer, prepareRunDir, writeSummary } from '../../train/run-dir.js';
+import { padId } from '../../train/sft.js';
+import { sequenceScores } from '../core/batch.js';
+import { optimize } from '../core/loop.js';
+import { loadPolicyPrompts } from '../core/prompts.js';
+import { sampleResponses } from '../core/rollout.js';
+import type { RewardConfig } from './config.js';
+import { collateRankings, loadRankings, type RankingExample } from './data.js';
+import { rewardPairLoss } from './loss.js';
+import { meanStd, writeRewardNormalization, type RewardNormalization } from './normalization.js';
+import { scoreResponses } from './score.js';
+
+export interface RewardSummary {
+  examples: number;
+  dropped: number;
+  valExamples: number;
+  steps: number;
+  seconds: number;
+  /** Training loss and pair accuracy over the last logging window. */
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Held-out pairwise accuracy (null without data.val). */
+  accuracy: number | null;
+  valPairs: number;
+  normalization: RewardNormalization | null;
+  model: string;
+  resumedFrom: number | null;
+}
+
+/** Pairwise accuracy of `rm` over examples (ties count half). */
+export function pairwiseAccuracy(rm: Parameters<typeof sequenceScores>[0], examples: readonly RankingExample[], pad: number, batchSize: number): { accuracy: number; pairs: number } {
+  let correct = 0, pairs = 0;
+  noGrad(() => {
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const { batch, pairs: p } = collateRankings(examples.slice(i, i + batchSize), pad);
+      const { metrics } = rewardPairLoss(sequenceScores(rm, batch), p);
+      correct += metrics.accuracy * p.winners.length;
+      pairs += p.winners.length;
+    }
+  });
+  return { accuracy: pairs ? correct / pairs : NaN, pairs };
+}
+
+export async function trainRewardModel(cfg: RewardConfig, { resume = false, quiet = false } = {}): Promise<RewardSummary> {
+  prepareRunDir(cfg.out, cfg, resume);
+  const log = (s: string): void => { if (!quiet) console.log(s); };
+  const tokDir = cfg.tokenizer || cfg.model;
+  const tok = loadTokenizer(tokDir);
+  const pad = padId(tok);
+  const rm = await loadScalarModel(cfg.model, { seed: cfg.train.seed });
+  const train = await loadRankings(cfg.data.train, tok, cfg.data.maxLen);
+  const val = cfg.data.val ? (await loadRankings(cfg.data.val, tok, cfg.data.maxLen)).examples : [];
+  log(`reward model: ${train.examples.length} training rankings (${train.dropped} longer than ${cfg.data.maxLen} tokens dropped), ${val.length} held out`);
+
+  const evalBatch = Math.max(1, cfg.train.batchSize * 2);
+  const result = optimize({
+    label: 'reward',
+    runDir: cfg.out,
+    modules: [rm],
+    trainable: rm.namedParameters(),
+    examples: train.examples,
+    loss: (examples, rng) => {
+      const { batch, pairs } = collateRankings(examples, pad);
+      const { loss, metrics } = rewardPairLoss(sequenceScores(rm, batch, rng), pairs);
+      return { loss, metrics: { ...metrics } };
+    },
+    evaluate: val.length ? () => ({ ...pairwiseAccuracy(rm, val, pad, evalBatch) }) : undefined,
+    saveWeights: (dir) => rm.save(dir),
+    loadWeights: (dir) => loadWeights(rm, dir),
+    config: cfg.train,
+  }, { resume, quiet });
+
+  const modelDir = join(cfg.out, 'model');
+  rm.save(modelDir);
+  copyTokenizer(tokDir, modelDir);
+  const valResult = result.eval as { accuracy: number; pairs: number } | null;
+  if (valResult) log(`reward model: held-out pairwise accuracy ${(100 * valResult.accuracy).toFixed(1)}% over ${valResult.pairs} pairs`);
+
+  let normalization: RewardNormalization | null = null;
+  if (cfg.normalization.prompts) {
+    const n = cfg.normalization;
+    const policy = await loadPretrained(cfg.model);
+    const prompts = (await loadPolicyPrompts(n.prompts, tok, cfg.data.maxLen, n.samples)).map((p) => p.ids);
+    const s = await sampleResponses(policy, prompts, { maxNewTokens: n.maxNewTokens, temperature: n.temperature, topK: 0, stopTokenIds: stopIds(tok, policy), seed: cfg.train.seed, chunk: 32 });
+    const { mean, std } = meanStd(scoreResponses(rm, prompts, s.responses, pad));
+    normalization = { mean, std: Math.max(std, 1e-6), samples: prompts.length, policy: cfg.model };
+    writeRewardNormalization(modelDir, normalization);
+    log(`reward model: score under the SFT policy ${mean.toFixed(3)} ± ${std.toFixed(3)} (${prompts.length} samples)`);
+  }
+
+  const summary: RewardSummary = {
+    examples: train.examples.length, dropped: train.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
+    trainLoss: result.train.loss ?? NaN, trainAccuracy: result.train.accuracy ?? NaN,
+    accuracy: valResult?.accuracy ?? null, valPairs: valResult?.pairs ?? 0, normalization, model: modelDir, resumedFrom: result.resumedFrom,
+  };
+  writeSummary(cfg.out, summary);
+  return summary;
+}
