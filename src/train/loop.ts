@@ -196,6 +196,8 @@ export function train(run: TrainRun, { resume = false, quiet = false } = {}): Tr
   }
   bar?.finish();
   stream.close?.();
+  // A run resumed after its last step (killed while saving its outputs) still reports its figures.
+  if (!lastEval && run.evalBatches.length) lastEval = evaluate(run.model, run.evalBatches);
   const seconds = (performance.now() - t0) / 1000;
   return {
     steps: cfg.steps, tokens, seconds, trainLoss: window.n ? window.loss / window.n : NaN, eval: lastEval,
