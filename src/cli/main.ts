@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   reward: { summary: 'train a reward model on ranked responses (pairwise loss, held-out accuracy)', load: () => import('./reward.js') },
   ppo: { summary: 'PPO against a reward model with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
   dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO) on preference pairs', load: () => import('./dpo.js') },
+  grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js') },
   pipeline: { summary: 'run data → tokenizer → pretrain → SFT into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },

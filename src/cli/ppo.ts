@@ -1,7 +1,7 @@
 // `rlhf ppo`: optimise the SFT policy against a reward model with PPO (config keys in
 // src/rlhf/ppo/config.ts).
 import { PPO_DEFAULTS, validatePpo } from '../rlhf/ppo/config.js';
-import { ppo } from '../rlhf/ppo/trainer.js';
+import { ppo } from '../rlhf/ppo/run.js';
 import type { CommandSpec } from './args.js';
 import { parseConfigCommand } from './config-args.js';
 

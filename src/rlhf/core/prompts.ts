@@ -34,6 +34,8 @@ export function responseText(tok: Tokenizer, tokens: number[]): string {
 /** A prompt to sample from: its ids, and its gold record when the file has one. */
 export interface PolicyPrompt {
   ids: number[];
+  messages: Message[];
+  /** The messages' text, for reports. */
   text: string;
   gold: Gold | null;
 }
@@ -49,7 +51,8 @@ export async function loadPolicyPrompts(file: string, tok: Tokenizer, maxLen: nu
   for (const r of rows) {
     const ids = encodePrompt(tok, r.prompt);
     if (ids.length > maxLen) continue;
-    out.push({ ids, text: asMessages(r.prompt).map((m) => m.content).join('\n'), gold: r.gold ?? null });
+    const messages = asMessages(r.prompt);
+    out.push({ ids, messages, text: messages.map((m) => m.content).join('\n'), gold: r.gold ?? null });
     if (limit > 0 && out.length === limit) break;
   }
   if (!out.length) throw new Error(`${file}: no prompt fits in ${maxLen} tokens`);

@@ -5,13 +5,11 @@
 import { noGrad } from '../../engine/autograd.js';
 import { reshape } from '../../engine/ops/index.js';
 import type { CausalLM, ScalarHeadModel } from '../../models/index.js';
-import { goldScore } from '../../data/default/labelers.js';
-import type { Tokenizer } from '../../tokenizer/index.js';
-import { joinBatch, responseLogprobs, responseValues, sequenceScores, type SequenceBatch } from '../core/batch.js';
+import { joinBatch, responseLogprobs, responseValues, type SequenceBatch } from '../core/batch.js';
 import { gae } from '../core/gae.js';
 import { klPerToken, type KlEstimator } from '../core/kl.js';
 import { whiten } from '../core/masked.js';
-import { responseText, type PolicyPrompt } from '../core/prompts.js';
+import type { PolicyPrompt } from '../core/prompts.js';
 import type { Reference } from '../core/reference.js';
 import type { Samples } from '../core/rollout.js';
 import { shapeScores, tokenRewards, type ScoreShaping } from './rewards.js';
@@ -42,8 +40,11 @@ export interface ExperienceStats {
 export interface ExperienceModels {
   actor: CausalLM;
   critic: ScalarHeadModel;
-  rewardModel: ScalarHeadModel;
   ref: Reference;
+  /** Raw reward per response [B]: the frozen reward model's score, or any function of the batch. */
+  score(batch: SequenceBatch): Float32Array;
+  /** The gold labeler's score of one response (NaN when the prompt has no gold record). */
+  gold(prompt: PolicyPrompt, response: number[]): number;
 }
 
 export interface ExperienceSettings {
@@ -64,7 +65,7 @@ const flat = (rows: number[][], R: number): Float32Array => {
   return out;
 };
 
-export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, s: ExperienceSettings, tok: Tokenizer): Experience {
+export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, s: ExperienceSettings): Experience {
   const batch = joinBatch(prompts.map((p) => p.ids), samples.responses, s.padId);
   const { B, R, responseMask: mask } = batch;
   const inEval = <T>(model: { training: boolean; train(on?: boolean): unknown }, fn: () => T): T => {
@@ -80,7 +81,7 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
   const refLogprobs = m.ref.logprobs(batch);
   const values = inEval(m.critic, () => reshape(responseValues(m.critic, batch), [B * R]).f.slice());
   for (let i = 0; i < values.length; i++) values[i] *= mask[i];
-  const raw = inEval(m.rewardModel, () => sequenceScores(m.rewardModel, batch).f);
+  const raw = m.score(batch);
   const scores = shapeScores(raw, samples.finished, s.shaping);
 
   const kl = klPerToken(oldLogprobs, refLogprobs, s.estimator);
@@ -93,8 +94,9 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
     length += mask[i];
   }
   prompts.forEach((p, b) => {
-    if (!p.gold) return;
-    gold += goldScore(p.gold, responseText(tok, samples.responses[b]));
+    const g = m.gold(p, samples.responses[b]);
+    if (Number.isNaN(g)) return;
+    gold += g;
     golds++;
   });
   const mean = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0) / xs.length;

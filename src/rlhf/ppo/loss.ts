@@ -46,18 +46,21 @@ export function ppoPolicyLoss(i: PolicyLossInput): { loss: Tensor; metrics: Poli
   const ratio = exp(sub(i.logprobs, vec(i.oldLogprobs)));
   const unclipped = mul(ratio, negAdv);
   const clipped = mul(clamp(ratio, 1 - i.clipRange, 1 + i.clipRange), negAdv);
-  const policyLoss = maskedMeanT(maximum(unclipped, clipped), i.mask, n);
-  const entropy = maskedMeanT(i.entropy, i.mask, n);
-  const loss = i.entropyCoef > 0 ? sub(policyLoss, scale(entropy, i.entropyCoef)) : policyLoss;
+  const perToken = maximum(unclipped, clipped);
+  // The bonus joins per token, so the loss is one masked mean (and stays a rank-1 computation).
+  const loss = maskedMeanT(i.entropyCoef > 0 ? sub(perToken, scale(i.entropy, i.entropyCoef)) : perToken, i.mask, n);
 
   const active = greater(clipped, unclipped).data;
-  let clipFrac = 0, approxKl = 0;
+  let clipFrac = 0, approxKl = 0, policyLoss = 0, entropy = 0;
   for (let t = 0; t < i.mask.length; t++) {
     if (!i.mask[t]) continue;
     clipFrac += active[t];
     approxKl += 0.5 * (i.logprobs.data[t] - i.oldLogprobs[t]) ** 2;
+    policyLoss += perToken.data[t];
+    entropy += i.entropy.data[t];
   }
-  return { loss, metrics: { policyLoss: policyLoss.item(), clipFrac: clipFrac / Math.max(n, 1), approxKl: approxKl / Math.max(n, 1), entropy: entropy.item() } };
+  const per = (x: number): number => x / Math.max(n, 1);
+  return { loss, metrics: { policyLoss: per(policyLoss), clipFrac: per(clipFrac), approxKl: per(approxKl), entropy: per(entropy) } };
 }
 
 export interface ValueLossInput {

@@ -11,9 +11,11 @@ export interface RewardConfig {
   /** Tokenizer folder ('' = the model folder). */
   tokenizer: string;
   data: {
-    /** Rankings ({prompt, responses, ranking}) or preferences ({prompt, chosen, rejected}) JSONL. */
+    /** Rankings ({prompt, responses, ranking}) or preferences ({prompt, chosen, rejected}) JSONL;
+     * several files are separated by commas. */
     train: string;
-    /** Held-out rankings for pairwise accuracy ('' = none). */
+    /** Held-out rankings for pairwise accuracy, comma-separated ('' = none); the first is the one
+     * tracked during training and reported as the accuracy. */
     val: string;
     /** Examples whose prompt plus longest response is longer are dropped. */
     maxLen: number;

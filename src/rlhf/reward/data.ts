@@ -15,9 +15,21 @@ export interface RankingExample {
   ranking: number[];
 }
 
-/** Examples from a ranking or preference JSONL file; an example whose prompt plus longest response
- * exceeds maxLen tokens is dropped (counted). */
-export async function loadRankings(file: string, tok: Tokenizer, maxLen: number): Promise<{ examples: RankingExample[]; dropped: number }> {
+/** Examples from ranking or preference JSONL files (comma-separated); an example whose prompt plus
+ * longest response exceeds maxLen tokens is dropped (counted). */
+export async function loadRankings(files: string, tok: Tokenizer, maxLen: number): Promise<{ examples: RankingExample[]; dropped: number }> {
+  const examples: RankingExample[] = [];
+  let dropped = 0;
+  for (const file of files.split(',').map((f) => f.trim()).filter(Boolean)) {
+    const r = await loadRankingFile(file, tok, maxLen);
+    examples.push(...r.examples);
+    dropped += r.dropped;
+  }
+  if (!examples.length) throw new Error(`${files}: no example fits in ${maxLen} tokens`);
+  return { examples, dropped };
+}
+
+async function loadRankingFile(file: string, tok: Tokenizer, maxLen: number): Promise<{ examples: RankingExample[]; dropped: number }> {
   const ds = await loadDataset(file);
   if (ds.format !== 'ranking' && ds.format !== 'preference') {
     throw new Error(`${file}: the reward model trains on rankings ({prompt, responses, ranking}) or preferences ({prompt, chosen, rejected}), got format ${ds.format}`);
@@ -34,7 +46,6 @@ export async function loadRankings(file: string, tok: Tokenizer, maxLen: number)
     if (prompt.length + Math.max(...responses.map((x) => x.length)) > maxLen) { dropped++; continue; }
     examples.push({ prompt, responses, ranking: rec.ranking });
   }
-  if (!examples.length) throw new Error(`${file}: no example fits in ${maxLen} tokens`);
   return { examples, dropped };
 }
 

@@ -17,7 +17,7 @@ import type { RewardConfig } from './config.js';
 import { collateRankings, loadRankings, type RankingExample } from './data.js';
 import { rewardPairLoss } from './loss.js';
 import { meanStd, writeRewardNormalization, type RewardNormalization } from './normalization.js';
-import { scoreResponses } from './score.js';
+import { scorePairs } from './score.js';
 
 export interface RewardSummary {
   examples: number;
@@ -28,9 +28,11 @@ export interface RewardSummary {
   /** Training loss and pair accuracy over the last logging window. */
   trainLoss: number;
   trainAccuracy: number;
-  /** Held-out pairwise accuracy (null without data.val). */
+  /** Held-out pairwise accuracy on the first data.val file (null without data.val). */
   accuracy: number | null;
   valPairs: number;
+  /** Accuracy on each data.val file. */
+  valSets: { file: string; accuracy: number; pairs: number }[];
   normalization: RewardNormalization | null;
   model: string;
   resumedFrom: number | null;
@@ -58,8 +60,10 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   const pad = padId(tok);
   const rm = await loadScalarModel(cfg.model, { seed: cfg.train.seed });
   const train = await loadRankings(cfg.data.train, tok, cfg.data.maxLen);
-  const val = cfg.data.val ? (await loadRankings(cfg.data.val, tok, cfg.data.maxLen)).examples : [];
-  log(`reward model: ${train.examples.length} training rankings (${train.dropped} longer than ${cfg.data.maxLen} tokens dropped), ${val.length} held out`);
+  const valFiles = cfg.data.val.split(',').map((f) => f.trim()).filter(Boolean);
+  const valSets = await Promise.all(valFiles.map(async (file) => ({ file, examples: (await loadRankings(file, tok, cfg.data.maxLen)).examples })));
+  const val = valSets[0]?.examples ?? [];
+  log(`reward model: ${train.examples.length} training rankings (${train.dropped} longer than ${cfg.data.maxLen} tokens dropped), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
 
   const evalBatch = Math.max(1, cfg.train.batchSize * 2);
   const result = optimize({
@@ -83,7 +87,8 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   rm.save(modelDir);
   copyTokenizer(tokDir, modelDir);
   const valResult = result.eval as { accuracy: number; pairs: number } | null;
-  if (valResult) log(`reward model: held-out pairwise accuracy ${(100 * valResult.accuracy).toFixed(1)}% over ${valResult.pairs} pairs`);
+  const perSet = valSets.map((v, i) => ({ file: v.file, ...(i === 0 && valResult ? valResult : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
+  for (const v of perSet) log(`reward model: held-out pairwise accuracy ${(100 * v.accuracy).toFixed(1)}% over ${v.pairs} pairs of ${v.file}`);
 
   let normalization: RewardNormalization | null = null;
   if (cfg.normalization.prompts) {
@@ -91,7 +96,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
     const policy = await loadPretrained(cfg.model);
     const prompts = (await loadPolicyPrompts(n.prompts, tok, cfg.data.maxLen, n.samples)).map((p) => p.ids);
     const s = await sampleResponses(policy, prompts, { maxNewTokens: n.maxNewTokens, temperature: n.temperature, topK: 0, stopTokenIds: stopIds(tok, policy), seed: cfg.train.seed, chunk: 32 });
-    const { mean, std } = meanStd(scoreResponses(rm, prompts, s.responses, pad));
+    const { mean, std } = meanStd(scorePairs(rm, prompts, s.responses, pad));
     normalization = { mean, std: Math.max(std, 1e-6), samples: prompts.length, policy: cfg.model };
     writeRewardNormalization(modelDir, normalization);
     log(`reward model: score under the SFT policy ${mean.toFixed(3)} ± ${std.toFixed(3)} (${prompts.length} samples)`);
@@ -100,7 +105,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   const summary: RewardSummary = {
     examples: train.examples.length, dropped: train.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
     trainLoss: result.train.loss ?? NaN, trainAccuracy: result.train.accuracy ?? NaN,
-    accuracy: valResult?.accuracy ?? null, valPairs: valResult?.pairs ?? 0, normalization, model: modelDir, resumedFrom: result.resumedFrom,
+    accuracy: valResult?.accuracy ?? null, valPairs: valResult?.pairs ?? 0, valSets: perSet, normalization, model: modelDir, resumedFrom: result.resumedFrom,
   };
   writeSummary(cfg.out, summary);
   return summary;

@@ -1,0 +1,86 @@
+// GRPO: every default in one place. G = 8 samples per prompt, ε 0.2, β 0.04 and one update per
+// rollout follow DeepSeekMath (Shao et al. 2024); the learning rate is scaled for the small models of
+// the default pipeline.
+import { check } from '../../util/config.js';
+import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
+
+export interface GrpoConfig {
+  /** Run folder: config, metrics, checkpoints, model/ and summary.json. */
+  out: string;
+  /** The SFT model: the policy starts here, and the reference is this model. */
+  policy: string;
+  /** Tokenizer folder ('' = the policy folder). */
+  tokenizer: string;
+  data: {
+    /** Prompt JSONL with gold records; only instruction prompts (checkable answers) are used. */
+    prompts: string;
+    maxPromptLen: number;
+  };
+  iterations: number;
+  /** Prompts per iteration; each is sampled groupSize times. */
+  promptsPerIteration: number;
+  groupSize: number;
+  rollout: { maxNewTokens: number; temperature: number; topK: number };
+  /** The checker's reward: `exact` for an exact-match answer, plus `correct` when the labeler finds
+   * the right answer in a longer response (partial credit, 0 = off). */
+  reward: { exact: number; correct: number };
+  /** Passes over each rollout batch, and samples per gradient step. */
+  epochs: number;
+  miniBatchSize: number;
+  clipRange: number;
+  /** β of the k3 KL penalty to the reference (0 = none, and no reference model is loaded). */
+  klCoef: number;
+  optim: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; maxGradNorm: number };
+  lora: LoraConfig;
+  /** Greedy exact-match accuracy of the SFT and the GRPO policy on held-out instruction prompts. */
+  eval: { prompts: string; limit: number; maxNewTokens: number };
+  seed: number;
+  saveEvery: number;
+  keepLast: number;
+}
+
+export const GRPO_DEFAULTS: GrpoConfig = {
+  out: 'runs/grpo',
+  policy: '',
+  tokenizer: '',
+  data: { prompts: '', maxPromptLen: 192 },
+  iterations: 30,
+  promptsPerIteration: 8,
+  groupSize: 8,
+  rollout: { maxNewTokens: 24, temperature: 1, topK: 0 },
+  reward: { exact: 1, correct: 0 },
+  epochs: 1,
+  miniBatchSize: 32,
+  clipRange: 0.2,
+  klCoef: 0.04,
+  optim: { lr: 5e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1 },
+  lora: { ...LORA_DEFAULTS },
+  eval: { prompts: '', limit: 0, maxNewTokens: 24 },
+  seed: 1234,
+  saveEvery: 10,
+  keepLast: 2,
+};
+
+const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
+
+export function validateGrpo(c: GrpoConfig): void {
+  check([
+    [c.out !== '', 'out must name a run folder'],
+    [c.policy !== '', 'policy must name the SFT model folder'],
+    [c.data.prompts !== '', 'data.prompts must name a prompt JSONL file with gold records'],
+    posInt('data.maxPromptLen', c.data.maxPromptLen), posInt('iterations', c.iterations), posInt('promptsPerIteration', c.promptsPerIteration),
+    [Number.isInteger(c.groupSize) && c.groupSize >= 2, `groupSize must be an integer ≥ 2 (advantages are relative to the group), got ${c.groupSize}`],
+    posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
+    [c.rollout.temperature > 0, `rollout.temperature must be positive, got ${c.rollout.temperature}`],
+    [Number.isInteger(c.rollout.topK) && c.rollout.topK >= 0, `rollout.topK must be an integer ≥ 0, got ${c.rollout.topK}`],
+    [c.reward.exact >= 0 && c.reward.correct >= 0 && c.reward.exact + c.reward.correct > 0, `reward.exact and reward.correct must be ≥ 0 and not both 0, got ${c.reward.exact}, ${c.reward.correct}`],
+    posInt('epochs', c.epochs), posInt('miniBatchSize', c.miniBatchSize),
+    [c.clipRange > 0, `clipRange must be positive, got ${c.clipRange}`],
+    [c.klCoef >= 0, `klCoef must be ≥ 0, got ${c.klCoef}`],
+    [c.optim.lr > 0, `optim.lr must be positive, got ${c.optim.lr}`],
+    [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
+    [Number.isInteger(c.eval.limit) && c.eval.limit >= 0, `eval.limit must be an integer ≥ 0, got ${c.eval.limit}`],
+    posInt('eval.maxNewTokens', c.eval.maxNewTokens), posInt('saveEvery', c.saveEvery), posInt('keepLast', c.keepLast),
+  ]);
+  if (c.lora.enabled) validateLora(c.lora);
+}

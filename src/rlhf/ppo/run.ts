@@ -1,0 +1,104 @@
+// `rlhf ppo`: InstructGPT's step 3 with four models — the actor (from SFT, trained), the critic
+// (from the reward model, trained), the frozen reference (SFT; with LoRA, the actor with its adapters
+// off) and the frozen reward model. Loads them, runs trainer.ts, saves the policy and the value
+// model, and compares the policy with the SFT policy on held-out prompts.
+import { join } from 'node:path';
+import type { Tensor } from '../../engine/tensor.js';
+import { goldScore } from '../../data/default/labelers.js';
+import { loadPretrained, loadScalarModel, loadWeights, type CausalLM } from '../../models/index.js';
+import { loadTokenizer } from '../../tokenizer/index.js';
+import { stopIds } from '../../train/accuracy.js';
+import { LoraModel } from '../../train/lora.js';
+import { copyTokenizer, prepareRunDir, writeSummary } from '../../train/run-dir.js';
+import { padId } from '../../train/sft.js';
+import { encodeExamples, loadConversations } from '../../train/sft-data.js';
+import { loadPolicyPrompts, responseText } from '../core/prompts.js';
+import { loraReference, modelReference } from '../core/reference.js';
+import { comparePolicies, type PolicyComparison } from '../eval.js';
+import { readRewardNormalization } from '../reward/normalization.js';
+import { scoreResponses } from '../reward/score.js';
+import type { PpoConfig } from './config.js';
+import { trainPpo, type PpoIterationRecord } from './trainer.js';
+
+export interface PpoSummary {
+  iterations: number;
+  seconds: number;
+  /** Time split over the iterations run in this process. */
+  generateS: number;
+  scoreS: number;
+  trainS: number;
+  first: PpoIterationRecord | null;
+  last: PpoIterationRecord | null;
+  /** Held-out comparison with the SFT policy (null without eval.prompts). */
+  eval: PolicyComparison | null;
+  model: string;
+  valueModel: string;
+  resumedFrom: number | null;
+}
+
+const freeze = (m: { parameters(): Tensor[] }): void => { for (const p of m.parameters()) p.requiresGrad = false; };
+
+export async function ppo(cfg: PpoConfig, { resume = false, quiet = false } = {}): Promise<PpoSummary> {
+  prepareRunDir(cfg.out, cfg, resume);
+  const log = (s: string): void => { if (!quiet) console.log(s); };
+  const tokDir = cfg.tokenizer || cfg.policy;
+  const tok = loadTokenizer(tokDir);
+  const pad = padId(tok);
+
+  const actor = await loadPretrained(cfg.policy);
+  const lora = cfg.lora.enabled ? new LoraModel(actor, cfg.lora, cfg.seed) : null;
+  const refModel = lora ? null : await loadPretrained(cfg.policy);
+  if (refModel) freeze(refModel);
+  const rewardModel = await loadScalarModel(cfg.reward);
+  freeze(rewardModel);
+  const critic = await loadScalarModel(cfg.reward);
+  const norm = cfg.score.normalize ? readRewardNormalization(cfg.reward) : null;
+  if (cfg.score.normalize && !norm) log(`ppo: ${cfg.reward} has no reward_normalization.json; using raw scores`);
+  const prompts = await loadPolicyPrompts(cfg.data.prompts, tok, cfg.data.maxPromptLen);
+  const ptx = cfg.ptx.coef > 0 ? encodeExamples(tok, await loadConversations(cfg.ptx.data), cfg.ptx.maxLen).examples : [];
+  log(`ppo: ${prompts.length} prompts, ${cfg.iterations} iterations of ${cfg.rollout.batchSize} rollouts${lora ? ' (LoRA actor; reference = adapters off)' : ''}`);
+
+  const result = await trainPpo({
+    actor,
+    actorParams: lora ? lora.parameters() : actor.namedParameters(),
+    saveActor: (dir) => (lora ? lora.save(dir, cfg.policy) : actor.save(dir)),
+    loadActor: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(actor, dir)),
+    critic,
+    ref: lora ? loraReference(lora) : modelReference(refModel!),
+    score: (batch) => scoreResponses(rewardModel, batch),
+    gold: (p, response) => (p.gold ? goldScore(p.gold, responseText(tok, response)) : NaN),
+    normalization: { mean: norm?.mean ?? 0, std: norm?.std ?? 1 },
+    prompts, ptx, padId: pad, stopIds: stopIds(tok, actor),
+  }, cfg, { resume, quiet });
+
+  const modelDir = join(cfg.out, 'model'), valueDir = join(cfg.out, 'value_model');
+  if (result.ema) {
+    const ema = result.ema;
+    if (lora) ema.withAveraged(() => lora.save(join(cfg.out, 'adapter_ema'), cfg.policy));
+    else ema.withAveraged(() => actor.save(join(cfg.out, 'model_ema')));
+  }
+  if (lora) {
+    lora.save(join(cfg.out, 'adapter'), cfg.policy);
+    lora.merge();
+  }
+  actor.save(modelDir);
+  copyTokenizer(tokDir, modelDir);
+  critic.save(valueDir);
+
+  let evaluation: PolicyComparison | null = null;
+  if (cfg.eval.prompts) {
+    const sft: CausalLM = refModel ?? (await loadPretrained(cfg.policy));
+    const evalPrompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxPromptLen, cfg.eval.limit);
+    evaluation = await comparePolicies(actor, sft, modelReference(sft), tok, evalPrompts, {
+      maxNewTokens: cfg.eval.maxNewTokens, temperature: cfg.eval.temperature, seed: cfg.seed, padId: pad, keepSamples: 8,
+    });
+    log(`ppo: held-out win rate vs SFT ${(100 * evaluation.winRate).toFixed(1)}% (${evaluation.wins}/${evaluation.ties}/${evaluation.losses}), KL ${evaluation.kl.toFixed(2)} nats/response`);
+  }
+  const r = result.records;
+  const summary: PpoSummary = {
+    iterations: cfg.iterations, seconds: result.seconds, generateS: result.generateS, scoreS: result.scoreS, trainS: result.trainS,
+    first: r[0] ?? null, last: r[r.length - 1] ?? null, eval: evaluation, model: modelDir, valueModel: valueDir, resumedFrom: result.resumedFrom,
+  };
+  writeSummary(cfg.out, summary);
+  return summary;
+}

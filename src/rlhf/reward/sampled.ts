@@ -1,0 +1,40 @@
+// Rankings of the policy's own samples, as InstructGPT collected them: K responses sampled from the
+// SFT policy for each prompt, ranked by the gold labeler. A reward model trained only on hand-built
+// candidates never sees the policy's kind of text and scores it at random; these rankings cover the
+// distribution PPO will actually sample from. Responses the labeler scores equally are merged (one
+// kept), so every ranking is strict; prompts left with fewer than two distinct scores are skipped.
+import { goldRank, goldScore } from '../../data/default/labelers.js';
+import type { RankingRecord } from '../../data/formats.js';
+import type { CausalLM } from '../../models/index.js';
+import type { Tokenizer } from '../../tokenizer/index.js';
+import { stopIds } from '../../train/accuracy.js';
+import { responseText, type PolicyPrompt } from '../core/prompts.js';
+import { sampleResponses } from '../core/rollout.js';
+
+export interface SampledRankingOptions {
+  k: number;
+  maxNewTokens: number;
+  temperature: number;
+  seed: number;
+}
+
+/** One ranking per prompt with a gold record (and at least two distinctly scored samples). */
+export async function rankPolicySamples(policy: CausalLM, tok: Tokenizer, prompts: PolicyPrompt[], o: SampledRankingOptions): Promise<RankingRecord[]> {
+  const withGold = prompts.filter((p) => p.gold);
+  const ids = withGold.flatMap((p) => Array<number[]>(o.k).fill(p.ids));
+  const s = await sampleResponses(policy, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, policy), seed: o.seed, chunk: 64 });
+  const out: RankingRecord[] = [];
+  withGold.forEach((p, i) => {
+    const seen = new Set<number>();
+    const responses: string[] = [];
+    for (let j = 0; j < o.k; j++) {
+      const text = responseText(tok, s.responses[i * o.k + j]).trim();
+      const score = goldScore(p.gold!, text);
+      if (text === '' || seen.has(score)) continue;
+      seen.add(score);
+      responses.push(text);
+    }
+    if (responses.length >= 2) out.push({ prompt: p.messages, responses, ranking: goldRank(p.gold!, responses) });
+  });
+  return out;
+}

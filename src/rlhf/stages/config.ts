@@ -1,0 +1,93 @@
+// The RLHF part of the one-command pipeline: the settings of its stages, every default in one
+// place, sized so that reward model, PPO, DPO, GRPO and the report card fit in about ten minutes on a
+// 2-core machine after pretraining and SFT. Paths are not configured: each stage reads the run
+// folder (the data stage's files, the SFT model, the reward model). The pipeline config extends this.
+import { check } from '../../util/config.js';
+import type { LoopConfig } from '../../train/config.js';
+import { validateLoop } from '../../train/config.js';
+import { DPO_DEFAULTS, validateDpo, type DpoConfig } from '../dpo/config.js';
+import { GRPO_DEFAULTS, validateGrpo, type GrpoConfig } from '../grpo/config.js';
+import { PPO_DEFAULTS, validatePpo, type PpoConfig } from '../ppo/config.js';
+import { REWARD_DEFAULTS, validateReward } from '../reward/config.js';
+
+/** The method configs without the keys the pipeline fills in (folders and files). */
+export type PpoStageConfig = Omit<PpoConfig, 'out' | 'policy' | 'reward' | 'tokenizer' | 'data' | 'eval' | 'ptx'> & { ptx: Omit<PpoConfig['ptx'], 'data'> };
+export type DpoStageConfig = Omit<DpoConfig, 'out' | 'model' | 'tokenizer' | 'data' | 'eval'> & { pairs: number };
+export type GrpoStageConfig = Omit<GrpoConfig, 'out' | 'policy' | 'tokenizer' | 'data' | 'eval'>;
+
+export interface RlhfStagesConfig {
+  /** Rankings of the SFT policy's own samples by the gold labeler (reward/sampled.ts), added to the
+   * default data's rankings so the reward model learns on the text PPO will sample. */
+  rankings: {
+    /** Training prompts ranked (the first ones of prompts.jsonl) and held-out ones (its last). */
+    prompts: number;
+    valPrompts: number;
+    /** Samples per prompt. */
+    k: number;
+    temperature: number;
+  };
+  reward: {
+    train: LoopConfig;
+    /** Responses sampled from the SFT policy to measure the reward's mean and std. */
+    normalizationSamples: number;
+  };
+  ppo: PpoStageConfig;
+  dpo: DpoStageConfig;
+  grpo: GrpoStageConfig;
+  /** Held-out measurement, shared by every stage: eval.jsonl's prompts, judged by the gold labelers. */
+  evaluation: {
+    /** Prompts for the win rates against SFT (0 = all of eval.jsonl). */
+    winRatePrompts: number;
+    /** Instruction prompts for exact-match accuracy (0 = all; the SFT stage scores its own count). */
+    accuracyPrompts: number;
+    maxNewTokens: number;
+    /** Sampling temperature of both sides of a win-rate comparison (1 = the policies themselves). */
+    temperature: number;
+  };
+  /** Sample generations shown in the report card. */
+  report: { samples: number };
+}
+
+/** A deep copy of `o` without `keys`. */
+function omit<T extends object, K extends keyof T>(o: T, keys: K[]): Omit<T, K> {
+  const copy = structuredClone(o);
+  for (const k of keys) delete copy[k];
+  return copy;
+}
+
+const ppoDefaults = omit(PPO_DEFAULTS, ['out', 'policy', 'reward', 'tokenizer', 'data', 'eval']);
+
+export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
+  rankings: { prompts: 600, valPrompts: 150, k: 4, temperature: 1 },
+  reward: { train: { ...REWARD_DEFAULTS.train, steps: 120, lr: 3e-4, saveEvery: 40 }, normalizationSamples: 64 },
+  ppo: {
+    ...ppoDefaults, iterations: 30, ptx: omit(ppoDefaults.ptx, ['data']),
+    optim: { ...ppoDefaults.optim, actorLr: 2e-4, criticLr: 2e-4 }, ppo: { ...ppoDefaults.ppo, epochs: 4 },
+  },
+  dpo: { ...omit(DPO_DEFAULTS, ['out', 'model', 'tokenizer', 'data', 'eval']), pairs: 800 },
+  grpo: omit(GRPO_DEFAULTS, ['out', 'policy', 'tokenizer', 'data', 'eval']),
+  evaluation: { winRatePrompts: 200, accuracyPrompts: 100, maxNewTokens: 32, temperature: 1 },
+  report: { samples: 6 },
+};
+
+export function validateRlhfStages(c: RlhfStagesConfig): void {
+  const count = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 0, `${key} must be an integer ≥ 0, got ${v}`];
+  check([
+    count('rankings.prompts', c.rankings.prompts), count('rankings.valPrompts', c.rankings.valPrompts),
+    [Number.isInteger(c.rankings.k) && c.rankings.k >= 2, `rankings.k must be an integer ≥ 2, got ${c.rankings.k}`],
+    [c.rankings.temperature > 0, `rankings.temperature must be positive, got ${c.rankings.temperature}`],
+    [Number.isInteger(c.reward.normalizationSamples) && c.reward.normalizationSamples >= 2, `reward.normalizationSamples must be an integer ≥ 2, got ${c.reward.normalizationSamples}`],
+    count('dpo.pairs', c.dpo.pairs), count('evaluation.winRatePrompts', c.evaluation.winRatePrompts), count('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),
+    [Number.isInteger(c.evaluation.maxNewTokens) && c.evaluation.maxNewTokens >= 1, `evaluation.maxNewTokens must be a positive integer, got ${c.evaluation.maxNewTokens}`],
+    [c.evaluation.temperature >= 0, `evaluation.temperature must be ≥ 0, got ${c.evaluation.temperature}`],
+    count('report.samples', c.report.samples),
+  ]);
+  validateLoop(c.reward.train, 'reward.train');
+  // The method validators check the rest; the paths they require are the pipeline's, filled here.
+  const paths = { out: '-', tokenizer: '' };
+  validateReward({ ...REWARD_DEFAULTS, ...paths, model: '-', data: { ...REWARD_DEFAULTS.data, train: '-' }, train: c.reward.train });
+  validatePpo({ ...PPO_DEFAULTS, ...c.ppo, ...paths, policy: '-', reward: '-', data: { ...PPO_DEFAULTS.data, prompts: '-' }, ptx: { ...c.ppo.ptx, data: '-' } });
+  const { pairs: _pairs, ...dpo } = c.dpo;
+  validateDpo({ ...DPO_DEFAULTS, ...dpo, ...paths, model: '-', data: { ...DPO_DEFAULTS.data, train: '-' } });
+  validateGrpo({ ...GRPO_DEFAULTS, ...c.grpo, ...paths, policy: '-', data: { ...GRPO_DEFAULTS.data, prompts: '-' } });
+}
