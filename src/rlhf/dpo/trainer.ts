@@ -69,14 +69,16 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
       return { loss, metrics: { ...metrics } };
     },
     evaluate: val.length ? () => {
+      // Mid-run evaluations may look at the first evalBatches batches only.
+      const pairs = cfg.train.evalBatches ? val.slice(0, cfg.train.evalBatches * cfg.train.batchSize) : val;
       let acc = 0;
       noGrad(() => {
-        for (let i = 0; i < val.length; i += cfg.train.batchSize) {
-          const part = val.slice(i, i + cfg.train.batchSize);
+        for (let i = 0; i < pairs.length; i += cfg.train.batchSize) {
+          const part = pairs.slice(i, i + cfg.train.batchSize);
           acc += step(part).metrics.rewardAccuracy * part.length;
         }
       });
-      return { rewardAccuracy: acc / val.length };
+      return { rewardAccuracy: acc / pairs.length };
     } : undefined,
     saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
     loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),

@@ -55,8 +55,10 @@ const numberOr = (x: unknown): number | null => (typeof x === 'number' && Number
 export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {}): ReportData {
   const stages = stageRecords(runDir);
   const result = (name: string): Record<string, unknown> => stages.find((s) => s.name === name)?.result ?? {};
-  const order = ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'reward', 'ppo', 'dpo', 'grpo', 'report'];
-  stages.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  // The pipeline's own order; stages it does not list (left from another config) go last.
+  const order = jsonIf<{ stages: string[] }>(join(runDir, 'pipeline_config.json'))?.stages ?? [];
+  const rank = (name: string): number => (order.includes(name) ? order.indexOf(name) : order.length);
+  stages.sort((a, b) => rank(a.name) - rank(b.name));
   const figures: ReportFigures = {
     rm_accuracy: numberOr(result('reward').accuracy),
     ppo_win_rate: numberOr(result('ppo').winRate),

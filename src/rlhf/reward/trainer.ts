@@ -77,7 +77,8 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
       const { loss, metrics } = rewardPairLoss(sequenceScores(rm, batch, rng), pairs);
       return { loss, metrics: { ...metrics } };
     },
-    evaluate: val.length ? () => ({ ...pairwiseAccuracy(rm, val, pad, evalBatch) }) : undefined,
+    // Mid-run evaluations may look at the first evalBatches batches only; the final one sees all.
+    evaluate: val.length ? () => ({ ...pairwiseAccuracy(rm, cfg.train.evalBatches ? val.slice(0, cfg.train.evalBatches * evalBatch) : val, pad, evalBatch) }) : undefined,
     saveWeights: (dir) => rm.save(dir),
     loadWeights: (dir) => loadWeights(rm, dir),
     config: cfg.train,
@@ -87,7 +88,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   rm.save(modelDir);
   copyTokenizer(tokDir, modelDir);
   const valResult = result.eval as { accuracy: number; pairs: number } | null;
-  const perSet = valSets.map((v, i) => ({ file: v.file, ...(i === 0 && valResult ? valResult : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
+  const perSet = valSets.map((v, i) => ({ file: v.file, ...(i === 0 && valResult && !cfg.train.evalBatches ? valResult : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
   for (const v of perSet) log(`reward model: held-out pairwise accuracy ${(100 * v.accuracy).toFixed(1)}% over ${v.pairs} pairs of ${v.file}`);
 
   let normalization: RewardNormalization | null = null;
@@ -105,7 +106,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   const summary: RewardSummary = {
     examples: train.examples.length, dropped: train.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
     trainLoss: result.train.loss ?? NaN, trainAccuracy: result.train.accuracy ?? NaN,
-    accuracy: valResult?.accuracy ?? null, valPairs: valResult?.pairs ?? 0, valSets: perSet, normalization, model: modelDir, resumedFrom: result.resumedFrom,
+    accuracy: perSet[0]?.accuracy ?? null, valPairs: perSet[0]?.pairs ?? 0, valSets: perSet, normalization, model: modelDir, resumedFrom: result.resumedFrom,
   };
   writeSummary(cfg.out, summary);
   return summary;
