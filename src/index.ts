@@ -5,3 +5,5 @@ export type { Kernels, AttentionGeometry } from './engine/kernels.js';
 export * from './models/index.js';
 export * from './data/index.js';
 export * from './tokenizer/index.js';
+export * from './train/index.js';
+export * from './pipeline/index.js';

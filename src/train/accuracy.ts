@@ -3,10 +3,11 @@
 // answers greedily until its end-of-turn token, and the answer counts when it equals the gold
 // answer after trimming whitespace and a trailing full stop.
 import type { CausalLM } from '../models/index.js';
-import { loadDataset, type Message, type Turns } from '../data/formats.js';
-import type { InstructionGold } from '../data/default/labelers.js';
+import type { Message } from '../data/formats.js';
+import { loadGoldPrompts as loadPromptFile, type InstructionGold } from '../data/default/labelers.js';
 import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
 
+/** A held-out instruction prompt as a conversation, with its gold answer. */
 export interface GoldPrompt { prompt: Message[]; gold: InstructionGold }
 
 export interface AccuracySample { task: string; prompt: string; answer: string; output: string; correct: boolean }
@@ -23,11 +24,10 @@ export interface AccuracyReport {
 /** The instruction prompts of a prompt file with `gold` records (continuations have no single
  * right answer and are skipped); limit 0 keeps all. */
 export async function loadGoldPrompts(file: string, limit = 0): Promise<GoldPrompt[]> {
-  const ds = await loadDataset(file, 'prompt');
   const out: GoldPrompt[] = [];
-  for (const r of ds.records as ({ prompt: Turns; gold?: { kind: string } })[]) {
-    if (r.gold?.kind !== 'instruction') continue;
-    out.push({ prompt: typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : r.prompt, gold: r.gold as InstructionGold });
+  for (const r of await loadPromptFile(file)) {
+    if (r.gold.kind !== 'instruction') continue;
+    out.push({ prompt: typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : r.prompt, gold: r.gold });
     if (limit > 0 && out.length === limit) break;
   }
   if (!out.length) throw new Error(`${file}: no instruction prompts with a gold answer`);

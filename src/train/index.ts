@@ -1,0 +1,31 @@
+// Training: the loop and its checkpoints, pretraining, supervised fine-tuning and LoRA.
+//
+//   const s = await pretrain({ ...PRETRAIN_DEFAULTS, data: { train: 'shards/', val: 'val/', seqLen: 256 } });
+//   const t = await sft({ ...SFT_DEFAULTS, model: s.model, data: { ...SFT_DEFAULTS.data, train: 'sft.jsonl' } });
+//   const lora = new LoraModel(model, { ...LORA_DEFAULTS, enabled: true }); lora.save(dir); lora.merge();
+
+// Configs, with every default.
+export {
+  LOOP_DEFAULTS, PRETRAIN_DEFAULTS, SFT_DEFAULTS, LORA_DEFAULTS, validateLoop, validatePretrain, validateSft, validateLora,
+  type LoopConfig, type PretrainConfig, type PretrainModelConfig, type SftConfig, type LoraConfig,
+} from './config.js';
+
+// The loop, for any causal-LM objective expressed as batches of ids and targets.
+export { train, evaluate, batchLoss, countTargets, IGNORE, TrainingDiverged, type LmBatch, type BatchStream, type TrainRun, type TrainResult, type EvalResult } from './loop.js';
+export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState } from './checkpoint.js';
+export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
+export { prepareRunDir, copyTokenizer, writeSummary, configDiff } from './run-dir.js';
+
+// Pretraining.
+export { pretrain, pretrainModelConfig, type PretrainSummary } from './pretrain.js';
+export { shardPaths, shardStream, evalWindows } from './shard-data.js';
+export { BigramModel, countShards } from './bigram.js';
+
+// Supervised fine-tuning and its evaluation.
+export { sft, padId, type SftSummary } from './sft.js';
+export { loadConversations, encodeExample, encodeExamples, collate, sftStream, sftEvalBatches, epochBatches, type SftExample } from './sft-data.js';
+// (Renamed here: the data API exports its own loadGoldPrompts, of every gold prompt of a file.)
+export { exactMatchAccuracy, exactMatch, loadGoldPrompts as loadInstructionPrompts, stopIds, type AccuracyReport, type AccuracySample, type GoldPrompt as InstructionPrompt } from './accuracy.js';
+
+// LoRA.
+export { LoraModel, loadLora, readAdapterConfig } from './lora.js';
