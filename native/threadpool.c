@@ -1,7 +1,9 @@
 /* A persistent pool of worker threads: tasks are handed out through an atomic counter, so uneven
  * tasks balance themselves; the caller takes tasks too instead of sleeping. Between jobs a worker
- * spins briefly before it sleeps, and the caller spins briefly before it waits: a training step
- * issues thousands of short parallel calls, and a futex wake-up costs more than many of them. */
+ * polls for a short while before it sleeps, and so does the caller before it waits: on a virtual
+ * machine, waking a thread whose core went idle costs hundreds of microseconds (a 512³ GEMM ran at
+ * half speed), while back-to-back kernels come microseconds apart. The polling is kept short
+ * because on an oversubscribed machine every microsecond of it is taken from other work. */
 #include "rlhf.h"
 
 #include <pthread.h>
@@ -18,9 +20,8 @@
 #endif
 
 #define MAX_THREADS 256
-/* How long an idle thread polls before it sleeps: longer than the gap between the kernels of one
- * layer, short enough that an idle process gives its cores back at once. */
-#define SPIN_NS 100000L
+/* How long an idle thread polls before it sleeps. */
+#define SPIN_NS 20000L
 
 static struct {
   pthread_mutex_t lock;
@@ -51,7 +52,7 @@ static int spin_until(int (*done)(unsigned long), unsigned long arg) {
   for (int i = 0;; i++) {
     if (done(arg)) return 1;
     cpu_relax();
-    if ((i & 255) == 255) { /* reading the clock costs more than a pause: do it now and then */
+    if ((i & 63) == 63) { /* reading the clock costs more than a pause: do it now and then */
       long t = now_ns();
       if (!deadline) deadline = t + SPIN_NS;
       else if (t > deadline) return 0;
