@@ -25,6 +25,7 @@ export interface PipelineConfig {
   sft: {
     maxLen: number;
     groupByLength: boolean;
+    averageLossBy: 'token' | 'conversation';
     train: LoopConfig;
     lora: LoraConfig;
     /** Held-out instruction prompts scored for exact match (0 = all of eval.jsonl's). */
@@ -48,6 +49,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   sft: {
     maxLen: 256,
     groupByLength: true,
+    averageLossBy: 'token',
     train: { ...LOOP_DEFAULTS, steps: 600, batchSize: 16, lr: 1e-3, warmupSteps: 20, minLrRatio: 0.1, weightDecay: 0, evalEvery: 200, evalBatches: 8, saveEvery: 100, logEvery: 10 },
     lora: { ...LORA_DEFAULTS },
     accuracyPrompts: 100,

@@ -105,7 +105,7 @@ export const STAGES: Stage<PipelineConfig>[] = [
         out: ctx.dir,
         model: join(ctx.dirs.pretrain, 'model'),
         tokenizer: '',
-        data: { train: join(data, 'sft.jsonl'), val: join(data, 'sft_val.jsonl'), maxLen: p.sft.maxLen, groupByLength: p.sft.groupByLength },
+        data: { train: join(data, 'sft.jsonl'), val: join(data, 'sft_val.jsonl'), maxLen: p.sft.maxLen, groupByLength: p.sft.groupByLength, averageLossBy: p.sft.averageLossBy },
         train: p.sft.train,
         lora: p.sft.lora,
         accuracy: { file: join(data, 'eval.jsonl'), limit: p.sft.accuracyPrompts, maxNewTokens: p.sft.maxNewTokens },

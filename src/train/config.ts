@@ -99,6 +99,9 @@ export interface SftConfig {
     maxLen: number;
     /** Batch conversations of similar length together (less padding, same data each epoch). */
     groupByLength: boolean;
+    /** 'token': the loss is the mean over all assistant tokens; 'conversation': each
+     * conversation's mean counts once, so long replies do not outweigh short ones. */
+    averageLossBy: 'token' | 'conversation';
   };
   train: LoopConfig;
   lora: LoraConfig;
@@ -150,7 +153,7 @@ export const SFT_DEFAULTS: SftConfig = {
   out: 'runs/sft',
   model: '',
   tokenizer: '',
-  data: { train: '', val: '', maxLen: 256, groupByLength: true },
+  data: { train: '', val: '', maxLen: 256, groupByLength: true, averageLossBy: 'token' },
   // Fine-tuning moves less far than pretraining: a lower peak, a short warm-up, no decay floor.
   train: { ...LOOP_DEFAULTS, steps: 500, lr: 3e-4, warmupSteps: 20, minLrRatio: 0, weightDecay: 0, evalEvery: 100, saveEvery: 100 },
   lora: { ...LORA_DEFAULTS },
@@ -205,6 +208,7 @@ export function validateSft(c: SftConfig): void {
     [c.model !== '', 'model must name the base model folder (a Hugging Face checkpoint)'],
     [c.data.train !== '', 'data.train must name a JSONL file of conversations (messages) or prompt/completion pairs'],
     posInt('data.maxLen', c.data.maxLen),
+    [c.data.averageLossBy === 'token' || c.data.averageLossBy === 'conversation', `data.averageLossBy must be token | conversation, got ${JSON.stringify(c.data.averageLossBy)}`],
     count('accuracy.limit', c.accuracy.limit), posInt('accuracy.maxNewTokens', c.accuracy.maxNewTokens),
   ]);
   validateLoop(c.train);

@@ -11,7 +11,7 @@ export {
 } from './config.js';
 
 // The loop, for any causal-LM objective expressed as batches of ids and targets.
-export { train, evaluate, batchLoss, countTargets, IGNORE, TrainingDiverged, type LmBatch, type BatchStream, type TrainRun, type TrainResult, type EvalResult } from './loop.js';
+export { train, evaluate, batchLoss, countTargets, targetWeight, IGNORE, TrainingDiverged, type LmBatch, type BatchStream, type TrainRun, type TrainResult, type EvalResult } from './loop.js';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState } from './checkpoint.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export { prepareRunDir, copyTokenizer, writeSummary, configDiff } from './run-dir.js';
@@ -23,7 +23,7 @@ export { BigramModel, countShards } from './bigram.js';
 
 // Supervised fine-tuning and its evaluation.
 export { sft, padId, type SftSummary } from './sft.js';
-export { loadConversations, encodeExample, encodeExamples, collate, sftStream, sftEvalBatches, epochBatches, type SftExample } from './sft-data.js';
+export { loadConversations, encodeExample, encodeExamples, collate, sftStream, sftEvalBatches, epochBatches, type SftExample, type LossAveraging } from './sft-data.js';
 // (Renamed here: the data API exports its own loadGoldPrompts, of every gold prompt of a file.)
 export { exactMatchAccuracy, exactMatch, loadGoldPrompts as loadInstructionPrompts, stopIds, type AccuracyReport, type AccuracySample, type GoldPrompt as InstructionPrompt } from './accuracy.js';
 

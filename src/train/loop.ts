@@ -22,13 +22,15 @@ import { MetricsLog } from './metrics.js';
 export const IGNORE = -100;
 
 /** One micro-batch for a causal LM: ids [B, T] predict targets [B, T] (already shifted; IGNORE
- * where there is nothing to learn), with an attention mask [B, T] (1 token, 0 pad) or null. */
+ * where there is nothing to learn), with an attention mask [B, T] (1 token, 0 pad) or null.
+ * Optional per-target weights [B, T] change how the training loss averages (see targetWeight). */
 export interface LmBatch {
   ids: Int32Array;
   targets: Int32Array;
   mask: Int32Array | null;
   B: number;
   T: number;
+  weights?: Float32Array | null;
 }
 
 /** An endless, seeded source of training batches whose position is a JSON value. */
@@ -88,6 +90,15 @@ export function countTargets(b: LmBatch): number {
   return n;
 }
 
+/** What a batch's loss is averaged over: its weight summed over counted targets (their number when
+ * unweighted). */
+export function targetWeight(b: LmBatch): number {
+  if (!b.weights) return countTargets(b);
+  let w = 0;
+  for (let i = 0; i < b.targets.length; i++) if (b.targets[i] !== IGNORE) w += b.weights[i];
+  return w;
+}
+
 function countTokens(b: LmBatch): number {
   if (!b.mask) return b.B * b.T;
   let n = 0;
@@ -95,14 +106,17 @@ function countTokens(b: LmBatch): number {
   return n;
 }
 
-/** Summed cross-entropy of a batch's targets (and the MoE auxiliary loss, if any). */
-export function batchLoss(model: CausalLM, b: LmBatch, rng?: Rng): { sum: Tensor; aux: Tensor | null } {
+/** Summed cross-entropy of a batch's targets, weighted by b.weights when `weighted` (and the MoE
+ * auxiliary loss, if any). */
+export function batchLoss(model: CausalLM, b: LmBatch, rng?: Rng, weighted = true): { sum: Tensor; aux: Tensor | null } {
   const { logits, auxLoss } = model.call(new Tensor(b.ids, [b.B, b.T]), { attentionMask: b.mask, rng });
   const V = logits.shape[2];
-  return { sum: crossEntropy(reshape(logits, [b.B * b.T, V]), b.targets, { ignoreIndex: IGNORE, reduction: 'sum' }), aux: auxLoss };
+  const weights = weighted ? b.weights ?? null : null;
+  return { sum: crossEntropy(reshape(logits, [b.B * b.T, V]), b.targets, { ignoreIndex: IGNORE, reduction: 'sum', weights }), aux: auxLoss };
 }
 
-/** Mean loss and perplexity over held-out batches (eval mode, no tape). */
+/** Mean loss per target token and perplexity over held-out batches (eval mode, no tape; weights
+ * are not applied, so perplexities stay comparable). */
 export function evaluate(model: CausalLM, batches: LmBatch[]): EvalResult {
   const wasTraining = model.training;
   model.eval();
@@ -110,7 +124,7 @@ export function evaluate(model: CausalLM, batches: LmBatch[]): EvalResult {
   try {
     noGrad(() => {
       for (const b of batches) {
-        total += batchLoss(model, b).sum.item();
+        total += batchLoss(model, b, undefined, false).sum.item();
         tokens += countTargets(b);
       }
     });
@@ -156,14 +170,14 @@ export function train(run: TrainRun, { resume = false, quiet = false } = {}): Tr
   for (let step = start; step < cfg.steps; step++) {
     const lr = learningRate(step, cfg.lr, schedule);
     const micro = Array.from({ length: cfg.gradAccum }, () => stream.next());
-    const targets = micro.reduce((n, b) => n + countTargets(b), 0);
+    const targets = micro.reduce((n, b) => n + targetWeight(b), 0);
     let lossSum = 0, stepTokens = 0;
     for (const b of micro) {
       const { sum, aux } = batchLoss(run.model, b, rng);
       lossSum += sum.item();
       stepTokens += countTokens(b);
-      // The step's loss is the mean over all its target tokens, so each micro-batch's sum is
-      // scaled by the step's total (not its own count): accumulation equals one large batch.
+      // The step's loss is the (weighted) mean over all its target tokens, so each micro-batch's
+      // sum is scaled by the step's total (not its own): accumulation equals one large batch.
       if (targets > 0) sum.backward(Tensor.scalar(1 / targets));
       if (aux) aux.backward(Tensor.scalar(1 / cfg.gradAccum));
     }

@@ -52,16 +52,27 @@ export function encodeExamples(tok: Tokenizer, conversations: Message[][], maxLe
   return { examples, dropped: conversations.length - examples.length };
 }
 
-/** Right-pads examples into one batch [B, max length]; pads get mask 0 and target IGNORE. */
-export function collate(examples: SftExample[], padId: number): LmBatch {
+/** How the SFT loss averages: over every assistant token of a step ('token', TRL's default: long
+ * replies weigh more), or per conversation first ('conversation': each conversation counts the
+ * same, however long its replies). */
+export type LossAveraging = 'token' | 'conversation';
+
+/** Right-pads examples into one batch [B, max length]; pads get mask 0 and target IGNORE. With
+ * 'conversation' averaging, each target weighs 1 / (its conversation's target count). */
+export function collate(examples: SftExample[], padId: number, averaging: LossAveraging = 'token'): LmBatch {
   const B = examples.length, T = Math.max(...examples.map((e) => e.ids.length));
   const ids = new Int32Array(B * T).fill(padId), targets = new Int32Array(B * T).fill(IGNORE), mask = new Int32Array(B * T);
+  const weights = averaging === 'conversation' ? new Float32Array(B * T) : null;
   examples.forEach((e, b) => {
     ids.set(e.ids, b * T);
     targets.set(e.targets, b * T);
     mask.fill(1, b * T, b * T + e.ids.length);
+    if (weights) {
+      const n = e.targets.reduce((c, t) => c + (t === IGNORE ? 0 : 1), 0);
+      weights.fill(1 / n, b * T, b * T + e.ids.length);
+    }
   });
-  return { ids, targets, mask: examples.every((e) => e.ids.length === T) ? null : mask, B, T };
+  return { ids, targets, mask: examples.every((e) => e.ids.length === T) ? null : mask, B, T, weights };
 }
 
 export interface SftStreamState { seed: number; epoch: number; cursor: number; examples: number }
@@ -90,7 +101,8 @@ export function epochBatches(lengths: number[], batchSize: number, seed: number,
 
 /** Batches in a seeded order that changes every epoch; the order is a function of (seed, epoch),
  * so {epoch, cursor} (batches served this epoch) is the whole position. */
-export function sftStream(examples: SftExample[], batchSize: number, padId: number, seed: number, { groupByLength = false, state }: { groupByLength?: boolean; state?: unknown } = {}): BatchStream {
+export function sftStream(examples: SftExample[], batchSize: number, padId: number, seed: number,
+  { groupByLength = false, averaging = 'token', state }: { groupByLength?: boolean; averaging?: LossAveraging; state?: unknown } = {}): BatchStream {
   if (!examples.length) throw new Error('SFT: no training examples with assistant tokens');
   const saved = state as SftStreamState | undefined;
   if (saved && (saved.seed !== seed || saved.examples !== examples.length)) {
@@ -106,7 +118,7 @@ export function sftStream(examples: SftExample[], batchSize: number, padId: numb
         cursor = 0;
         batches = epochBatches(lengths, batchSize, seed, epoch, groupByLength);
       }
-      return collate([...batches[cursor++]].map((i) => examples[i]), padId);
+      return collate([...batches[cursor++]].map((i) => examples[i]), padId, averaging);
     },
     state: (): SftStreamState => ({ seed, epoch, cursor, examples: examples.length }),
   };

@@ -68,7 +68,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
     runDir: cfg.out,
     model,
     trainable: lora ? lora.parameters() : model.namedParameters(),
-    openStream: (state) => sftStream(examples, cfg.train.batchSize, pad, cfg.train.seed, { groupByLength: cfg.data.groupByLength, state }),
+    openStream: (state) => sftStream(examples, cfg.train.batchSize, pad, cfg.train.seed, { groupByLength: cfg.data.groupByLength, averaging: cfg.data.averageLossBy, state }),
     evalBatches: sftEvalBatches(val, cfg.train.batchSize, pad, cfg.train.evalBatches),
     saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
     loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),

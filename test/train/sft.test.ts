@@ -8,7 +8,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { crossEntropy, reshape } from '../../src/engine/ops/index.js';
 import { CausalLM, modelConfig } from '../../src/models/index.js';
 import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, saveTokenizer, trainBpe, type Tokenizer } from '../../src/tokenizer/index.js';
-import { IGNORE, batchLoss } from '../../src/train/loop.js';
+import { IGNORE, batchLoss, countTargets, targetWeight } from '../../src/train/loop.js';
 import { collate, encodeExample, epochBatches, sftStream } from '../../src/train/sft-data.js';
 import { exactMatch } from '../../src/train/accuracy.js';
 import { SFT_DEFAULTS } from '../../src/train/config.js';
@@ -62,6 +62,22 @@ test('right padding with an attention mask leaves every example\'s loss unchange
   assert.ok(Math.abs(together - apart) < 1e-4 * Math.abs(apart), `${together} vs ${apart}`);
 });
 
+test('conversation averaging: every conversation\'s mean loss counts once, however long its replies', () => {
+  const tok = chatTokenizer();
+  const model = new CausalLM(modelConfig({ vocabSize: tok.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 24, maxPositions: 64 }), { seed: 2 });
+  const examples = CONVERSATIONS.map((c) => encodeExample(tok, c, 64)!);
+  const batch = collate(examples, 0, 'conversation');
+  assert.ok(Math.abs(targetWeight(batch) - 3) < 1e-6, 'weights sum to one per conversation');
+  const perConversation = examples.map((e) => {
+    const one = collate([e], 0);
+    return batchLoss(model, one).sum.item() / targetWeight(one);
+  });
+  const mean = perConversation.reduce((a, b) => a + b, 0) / 3;
+  assert.ok(Math.abs(batchLoss(model, batch).sum.item() / targetWeight(batch) - mean) < 1e-5);
+  const tokenMean = batchLoss(model, batch, undefined, false).sum.item() / countTargets(batch);
+  assert.ok(Math.abs(tokenMean - mean) > 1e-4, 'differs from the token mean');
+});
+
 test('the SFT stream is a seeded shuffle that resumes from its state, grouped by length or not', () => {
   const examples = Array.from({ length: 7 }, (_, i) => ({ ids: new Int32Array(1 + (i % 4)).fill(i), targets: new Int32Array(1 + (i % 4)).fill(IGNORE) }));
   for (const groupByLength of [false, true]) {
@@ -105,7 +121,7 @@ test('sft end to end: trains on conversations, saves the model with its tokenize
   ]));
   const s = await sft({
     ...structuredClone(SFT_DEFAULTS), out: join(dir, 'run'), model: base,
-    data: { train: join(dir, 'sft.jsonl'), val: join(dir, 'sft.jsonl'), maxLen: 64, groupByLength: true },
+    data: { train: join(dir, 'sft.jsonl'), val: join(dir, 'sft.jsonl'), maxLen: 64, groupByLength: true, averageLossBy: 'token' },
     train: { ...SFT_DEFAULTS.train, steps: 60, batchSize: 4, lr: 1e-2, warmupSteps: 0, evalEvery: 20, saveEvery: 30, logEvery: 5 },
     accuracy: { file: join(dir, 'eval.jsonl'), limit: 0, maxNewTokens: 4 },
   }, { quiet: true });
