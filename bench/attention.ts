@@ -1,7 +1,9 @@
 // Fused causal attention, native flash kernels beside the TypeScript reference in the same run
 // (GPT-2-small-like head geometry: B 8, T 256, 4 heads of 64). Keys: attention_fwd_ms_<shape>,
 // attention_bwd_ms_<shape> (native), attention_fwd_ms_ref_<shape>, attention_bwd_ms_ref_<shape>,
-// attention_fwd_speedup_<shape>, attention_bwd_speedup_<shape> (ref time over native), attention_isa.
+// attention_fwd_speedup_<shape>, attention_bwd_speedup_<shape> (ref time over native), attention_isa;
+// and one-query decode steps against a KV cache (stories15M heads: 6 of 48, 256 keys in a cache of
+// 320): attention_decode_us_b1_h6_d48_t256, attention_decode_us_b8_h6_d48_t256.
 import type { Bench } from './harness.js';
 import type { AttentionGeometry, Kernels } from '../src/engine/kernels.js';
 import { refKernels } from '../src/engine/backends/ref/kernels.js';
@@ -27,6 +29,21 @@ function timeBoth(b: Bench, k: Kernels, g: AttentionGeometry, slow: boolean): { 
   return { fwd, bwd };
 }
 
+/** Median µs of one decode step: one query per row at position Tk − 1, causal, kvCapacity > Tk. */
+function timeDecode(b: Bench, k: Kernels, B: number, H: number, D: number, Tk: number): number {
+  const g: AttentionGeometry = {
+    B, Tq: 1, Tk, kvCapacity: Tk + 64, Hq: H, Hkv: H, D, scale: 1 / Math.sqrt(D), qOffset: Tk - 1, causal: true, window: 0,
+    prefixLen: null, keyMask: null, alibiSlopes: null,
+  };
+  const q = random(B * H * D), kk = random(B * g.kvCapacity * H * D), v = random(B * g.kvCapacity * H * D);
+  const out = new Float32Array(B * H * D), lse = new Float32Array(B * H);
+  const calls = 20; // a single call is a few µs: time batches of calls
+  const ms = b.time(() => {
+    for (let i = 0; i < calls; i++) k.attentionForward(out, lse, q, kk, v, g);
+  }, { warmup: 20, reps: 50, minMs: 300 });
+  return (ms * 1000) / calls;
+}
+
 export async function run(b: Bench): Promise<void> {
   const native = loadNativeKernels();
   b.record('attention_isa', native.isa, `${native.threads} threads`);
@@ -43,4 +60,6 @@ export async function run(b: Bench): Promise<void> {
   b.record(`attention_bwd_ms_ref_${shape}`, ref.bwd, 'TypeScript reference, one run');
   b.record(`attention_fwd_speedup_${shape}`, ref.fwd / nat.fwd, 'reference time / native time');
   b.record(`attention_bwd_speedup_${shape}`, ref.bwd / nat.bwd, 'reference time / native time');
+  for (const batch of [1, 8])
+    b.record(`attention_decode_us_b${batch}_h6_d48_t256`, timeDecode(b, native, batch, 6, 48, 256), 'native, one query per row');
 }

@@ -1,8 +1,9 @@
 /* N-API glue of fused attention: reads the flattened AttentionGeometry, checks every length
  * against it, and runs the flash-attention tasks of native/isa/attention.c on the thread pool,
- * each thread with its own scratch tile. Heavy tasks are numbered first (under a causal mask the
- * last query blocks and the first key blocks see the most keys), so the pool's queue ends on
- * short tasks. */
+ * each thread with its own scratch tile. A forward of up to RLHF_ATTN_ROWS_TQ queries (decode)
+ * runs one query row at a time, without scratch; a forward smaller than ATTN_PARALLEL_MIN runs on
+ * the calling thread alone. Heavy tasks are numbered first (under a causal mask the last query
+ * blocks and the first key blocks see the most keys), so the pool's queue ends on short tasks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,10 +47,10 @@ static int read_geometry(rlhf_args *a, size_t i0, rlhf_attn_geom *g) {
   return 1;
 }
 
-/* one aligned slice of scratch per pool thread */
-static int alloc_scratch(rlhf_args *a, attn_ctx *c) {
+/* one aligned slice of scratch for each of `threads` threads */
+static int alloc_scratch(rlhf_args *a, attn_ctx *c, int threads) {
   c->scratch_floats = (rlhf_attn_scratch_floats(c->g.D) + 15) & ~(int64_t)15;
-  c->scratch = aligned_alloc(64, (size_t)(c->scratch_floats * rlhf_threads()) * sizeof(float));
+  c->scratch = aligned_alloc(64, (size_t)(c->scratch_floats * threads) * sizeof(float));
   return rlhf_check(a, c->scratch != NULL, "out of memory for attention scratch");
 }
 
@@ -59,6 +60,16 @@ static void forward_task(void *p, int t, int thread) {
   c->kt->attn_forward_block(&c->g, c->out, c->lse, c->q, c->k, c->v, b, h, qb * RLHF_ATTN_BQ,
                             c->scratch + thread * c->scratch_floats);
 }
+
+static void rows_task(void *p, int t, int thread) {
+  attn_ctx *c = p;
+  c->kt->attn_forward_rows(&c->g, c->out, c->lse, c->q, c->k, c->v, t / c->g.Hq, t % c->g.Hq);
+}
+
+/* Below this many multiply-adds of Q·Kᵀ (B·Hq·Tq·Tk·D; about 15 µs on one core) the forward runs
+ * on the calling thread: a decode step at B 1 (6 heads of 48, 256 keys: 74k) is done before the
+ * pool's threads would be awake, and on a loaded machine a wake-up can cost 200 µs. */
+#define ATTN_PARALLEL_MIN (1 << 17)
 
 /* attentionForward(out, lse, q, k, v, ...geometry) */
 static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
@@ -78,9 +89,18 @@ static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
       !rlhf_need(&a, l[3], nkv, "k") || !rlhf_need(&a, l[4], nkv, "v"))
     return NULL;
   if (nq == 0) return rlhf_undefined(env);
-  if (!alloc_scratch(&a, &c)) return NULL;
+  const int parallel = (int64_t)g->B * g->Hq * g->Tq * g->Tk * g->D >= ATTN_PARALLEL_MIN;
+  if (g->Tq <= RLHF_ATTN_ROWS_TQ) { /* one task per (batch, head), no scratch */
+    if (parallel) rlhf_parallel_for(g->B * g->Hq, rows_task, &c);
+    else
+      for (int t = 0; t < g->B * g->Hq; t++) rows_task(&c, t, 0);
+    return rlhf_undefined(env);
+  }
+  if (!alloc_scratch(&a, &c, parallel ? rlhf_threads() : 1)) return NULL;
   c.nqb = (g->Tq + RLHF_ATTN_BQ - 1) / RLHF_ATTN_BQ;
-  rlhf_parallel_for(c.nqb * g->B * g->Hq, forward_task, &c);
+  if (parallel) rlhf_parallel_for(c.nqb * g->B * g->Hq, forward_task, &c);
+  else
+    for (int t = 0; t < c.nqb * g->B * g->Hq; t++) forward_task(&c, t, 0);
   free(c.scratch);
   return rlhf_undefined(env);
 }
@@ -164,7 +184,7 @@ static napi_value js_attention_backward(napi_env env, napi_callback_info info) {
     return rlhf_undefined(env);
   }
   c.delta = malloc((size_t)nl * sizeof(float));
-  if (!rlhf_check(&a, c.delta != NULL, "out of memory") || !alloc_scratch(&a, &c)) {
+  if (!rlhf_check(&a, c.delta != NULL, "out of memory") || !alloc_scratch(&a, &c, rlhf_threads())) {
     free(c.delta);
     return NULL;
   }

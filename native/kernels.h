@@ -30,6 +30,9 @@ typedef struct {
 #define RLHF_ATTN_BQ 64
 #define RLHF_ATTN_BK 64
 
+/* Up to this many queries, forward runs one query row at a time (attn_forward_rows), no tiles. */
+#define RLHF_ATTN_ROWS_TQ 3
+
 /* Per-thread scratch of the attention tasks, in floats (D rounded up to a multiple of 16). */
 static inline int64_t rlhf_attn_dpad(int D) { return (D + 15) & ~15; }
 static inline int64_t rlhf_attn_scratch_floats(int D) {
@@ -83,6 +86,9 @@ typedef struct {
   /* attention tasks (native/isa/attention.c); scratch holds rlhf_attn_scratch_floats(D) floats */
   void (*attn_forward_block)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k, const float *v,
                              int b, int h, int i0, float *scratch);
+  /* every query row of (batch b, head h), one at a time, no scratch: the few-query path (decode) */
+  void (*attn_forward_rows)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k, const float *v,
+                            int b, int h);
   /* delta[b, h, i] = Σ_d dout · out (the softmax-backward row term) for one query row */
   float (*attn_delta_row)(const float *dout, const float *out, int D);
   /* dk, dv of one key block [j0, j0+BK) of kv head hk, summed over its query heads; with dq

@@ -267,6 +267,191 @@ void RLHF_FN(attn_forward_block)(const rlhf_attn_geom *g, float *out, float *lse
   }
 }
 
+/* ---- forward, a few queries (decode) -------------------------------------------------------------
+ * One query against a KV cache gains nothing from 64×64 tiles: its keys are streamed once. So each
+ * query row of a (batch, head) goes through the keys in chunks of RL_ROW_CHUNK, chunk-major so the
+ * chunk's K and V rows stay in L1 across the rows: gather the row's visible keys, their scores (a
+ * dot product over D each), an online softmax across chunks, and the weighted V rows added
+ * straight into the output row, which is the only scratch besides the stack. */
+#define RL_ROW_CHUNK 64
+
+/* s[c] = scale · (q · k_{js[c]}) for c < n, key j at kb + j·ldk */
+#if defined(__AVX512F__) || defined(__AVX2__)
+RL_INLINE float hsum(vf x) {
+#if defined(__AVX512F__)
+  return _mm512_reduce_add_ps(x);
+#else
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+#endif
+}
+
+/* the four sums of a0..a3, reduced together (one horizontal tree for all four) */
+RL_INLINE __m128 hsum4(vf a0, vf a1, vf a2, vf a3) {
+#if defined(__AVX512F__)
+  const __m256 b0 = _mm256_add_ps(_mm512_castps512_ps256(a0), _mm512_extractf32x8_ps(a0, 1));
+  const __m256 b1 = _mm256_add_ps(_mm512_castps512_ps256(a1), _mm512_extractf32x8_ps(a1, 1));
+  const __m256 b2 = _mm256_add_ps(_mm512_castps512_ps256(a2), _mm512_extractf32x8_ps(a2, 1));
+  const __m256 b3 = _mm256_add_ps(_mm512_castps512_ps256(a3), _mm512_extractf32x8_ps(a3, 1));
+#else
+  const __m256 b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+#endif
+  const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(b0, b1), _mm256_hadd_ps(b2, b3));
+  return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+/* the D % VW trailing elements of a row, zeros past them */
+RL_INLINE vf load_tail(const float *x, int n) {
+#if defined(__AVX512F__)
+  return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), x);
+#else
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_maskload_ps(x, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane));
+#endif
+}
+
+static void row_scores(float *s, const float *q, const float *kb, int64_t ldk, const int *js, int n, int D, float scale) {
+  const int dv = D - D % VW, tail = D % VW;
+  const vf qt = tail ? load_tail(q + dv, tail) : VZERO();
+  int c = 0;
+  for (; c + 4 <= n; c += 4) { /* four independent FMA chains */
+    const float *k0 = kb + js[c] * ldk, *k1 = kb + js[c + 1] * ldk, *k2 = kb + js[c + 2] * ldk, *k3 = kb + js[c + 3] * ldk;
+    vf a0 = VZERO(), a1 = VZERO(), a2 = VZERO(), a3 = VZERO();
+    for (int d = 0; d < dv; d += VW) {
+      const vf qd = VLOAD(q + d);
+      a0 = VFMA(qd, VLOAD(k0 + d), a0);
+      a1 = VFMA(qd, VLOAD(k1 + d), a1);
+      a2 = VFMA(qd, VLOAD(k2 + d), a2);
+      a3 = VFMA(qd, VLOAD(k3 + d), a3);
+    }
+    if (tail) {
+      a0 = VFMA(qt, load_tail(k0 + dv, tail), a0);
+      a1 = VFMA(qt, load_tail(k1 + dv, tail), a1);
+      a2 = VFMA(qt, load_tail(k2 + dv, tail), a2);
+      a3 = VFMA(qt, load_tail(k3 + dv, tail), a3);
+    }
+    _mm_storeu_ps(s + c, _mm_mul_ps(hsum4(a0, a1, a2, a3), _mm_set1_ps(scale)));
+  }
+  for (; c < n; c++) {
+    const float *k0 = kb + js[c] * ldk;
+    vf a0 = tail ? VFMA(qt, load_tail(k0 + dv, tail), VZERO()) : VZERO();
+    for (int d = 0; d < dv; d += VW) a0 = VFMA(VLOAD(q + d), VLOAD(k0 + d), a0);
+    s[c] = hsum(a0) * scale;
+  }
+}
+#else
+static void row_scores(float *s, const float *q, const float *kb, int64_t ldk, const int *js, int n, int D, float scale) {
+  for (int c = 0; c < n; c++) {
+    const float *kr = kb + js[c] * ldk;
+    float a = 0.0f;
+#pragma omp simd reduction(+ : a)
+    for (int d = 0; d < D; d++) a += q[d] * kr[d];
+    s[c] = a * scale;
+  }
+}
+#endif
+
+/* o += Σ_c p[c] · v_{js[c]}, four keys per pass over o */
+static void row_add_values(float *o, const float *vb, int64_t ldk, const int *js, const float *p, int n, int D) {
+  int c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const float *v0 = vb + js[c] * ldk, *v1 = vb + js[c + 1] * ldk, *v2 = vb + js[c + 2] * ldk, *v3 = vb + js[c + 3] * ldk;
+    const float p0 = p[c], p1 = p[c + 1], p2 = p[c + 2], p3 = p[c + 3];
+#pragma omp simd
+    for (int d = 0; d < D; d++) o[d] += p0 * v0[d] + p1 * v1[d] + p2 * v2[d] + p3 * v3[d];
+  }
+  for (; c < n; c++) {
+    const float *v0 = vb + js[c] * ldk, p0 = p[c];
+#pragma omp simd
+    for (int d = 0; d < D; d++) o[d] += p0 * v0[d];
+  }
+}
+
+/* The visible keys of query row i among [c0, c1), into js; returns how many. */
+static int visible_keys(int *js, const view *w, int pos, int c0, int c1) {
+  const rlhf_attn_geom *g = w->g;
+  int n = 0, ranges[2][2] = {{c0, c1}, {0, 0}};
+  if (g->causal) { /* the prefix [0, prefix), then [lo, hi) up to the query and inside the window */
+    const int hi = pos + 1, lo = g->window > 0 && pos - g->window + 1 > w->prefix ? pos - g->window + 1 : w->prefix;
+    ranges[0][1] = c1 < w->prefix ? c1 : w->prefix;
+    ranges[1][0] = c0 > lo ? c0 : lo;
+    ranges[1][1] = c1 < hi ? c1 : hi;
+  }
+  for (int r = 0; r < 2; r++)
+    for (int j = ranges[r][0]; j < ranges[r][1]; j++) {
+      js[n] = j;
+      n += !w->mask || w->mask[j] != 0;
+    }
+  return n;
+}
+
+void RLHF_FN(attn_forward_rows)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
+                                const float *v, int b, int h) {
+  const view w = make_view(g, b);
+  const int64_t ldq = (int64_t)g->Hq * g->D, ldk = (int64_t)g->Hkv * g->D;
+  const int D = g->D, hk = h / (g->Hq / g->Hkv), nq = g->Tq;
+  const float slope = g->alibi ? g->alibi[h] : 0.0f;
+  const float *kb = k + ((int64_t)b * g->kvCapacity * g->Hkv + hk) * D, *vb = v + ((int64_t)b * g->kvCapacity * g->Hkv + hk) * D;
+  const float *qb = q + (int64_t)b * g->Tq * ldq + (int64_t)h * D;
+  float *ob = out + (int64_t)b * g->Tq * ldq + (int64_t)h * D;
+  int js[RL_ROW_CHUNK];
+  float s[RL_ROW_CHUNK], m[RLHF_ATTN_ROWS_TQ], l[RLHF_ATTN_ROWS_TQ];
+  /* keys past the last query's position are hidden from every row, unless in the prefix */
+  const int last = g->qOffset + nq - 1, end = !g->causal ? g->Tk : last + 1 > w.prefix ? (last + 1 < g->Tk ? last + 1 : g->Tk) : w.prefix;
+
+  for (int i = 0; i < nq; i++) {
+    m[i] = -INFINITY, l[i] = 0.0f;
+    memset(ob + i * ldq, 0, (size_t)D * sizeof *ob);
+  }
+  /* chunk-major, so the rows of a chunk's K and V stay in L1 for every query row */
+  for (int c0 = 0; c0 < end; c0 += RL_ROW_CHUNK) {
+    const int c1 = end - c0 < RL_ROW_CHUNK ? end : c0 + RL_ROW_CHUNK;
+    for (int i = 0; i < nq; i++) {
+      const int pos = g->qOffset + i, n = visible_keys(js, &w, pos, c0, c1);
+      if (n == 0) continue;
+      float *o = ob + i * ldq;
+      row_scores(s, qb + i * ldq, kb, ldk, js, n, D, g->scale);
+      if (slope != 0.0f) {
+#pragma omp simd
+        for (int c = 0; c < n; c++) s[c] -= slope * fabsf((float)(pos - js[c]));
+      }
+      float mx = m[i];
+#pragma omp simd reduction(max : mx)
+      for (int c = 0; c < n; c++) mx = s[c] > mx ? s[c] : mx;
+      if (mx == -INFINITY) continue; /* every score −∞: these keys add nothing */
+      if (mx > m[i] && l[i] != 0.0f) { /* a new running max: rescale what was summed so far */
+        const float alpha = rl_exp(m[i] - mx);
+        l[i] *= alpha;
+#pragma omp simd
+        for (int d = 0; d < D; d++) o[d] *= alpha;
+      }
+      m[i] = mx;
+      float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+      for (int c = 0; c < n; c++) {
+        s[c] = rl_exp(s[c] - mx);
+        sum += s[c];
+      }
+      l[i] += sum;
+      row_add_values(o, vb, ldk, js, s, n, D);
+    }
+  }
+
+  for (int i = 0; i < nq; i++) {
+    float *o = ob + i * ldq, *L = lse + ((int64_t)b * g->Hq + h) * g->Tq + i;
+    if (l[i] == 0.0f) { /* a query that sees no key */
+      memset(o, 0, (size_t)D * sizeof *o);
+      *L = -INFINITY;
+      continue;
+    }
+    const float inv = 1.0f / l[i];
+#pragma omp simd
+    for (int d = 0; d < D; d++) o[d] *= inv;
+    *L = m[i] + logf(l[i]);
+  }
+}
+
 /* ---- backward ------------------------------------------------------------------------------------ */
 
 float RLHF_FN(attn_delta_row)(const float *dout, const float *out, int D) {

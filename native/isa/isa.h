@@ -22,6 +22,8 @@ void RLHF_FN(rope_row)(float *out, const float *x, const float *cos, const float
 
 void RLHF_FN(attn_forward_block)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
                                  const float *v, int b, int h, int i0, float *scratch);
+void RLHF_FN(attn_forward_rows)(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
+                                const float *v, int b, int h);
 float RLHF_FN(attn_delta_row)(const float *dout, const float *out, int D);
 void RLHF_FN(attn_backward_dkdv_block)(const rlhf_attn_geom *g, float *dk, float *dv, float *dq, const float *dout,
                                        const float *q, const float *k, const float *v, const float *lse,

@@ -281,6 +281,7 @@ const rlhf_kernel_table RLHF_CAT(rlhf_kernels, RLHF_ISA) = {
   .layernorm_backward_row = RLHF_FN(layernorm_backward_row),
   .rope_row = RLHF_FN(rope_row),
   .attn_forward_block = RLHF_FN(attn_forward_block),
+  .attn_forward_rows = RLHF_FN(attn_forward_rows),
   .attn_delta_row = RLHF_FN(attn_delta_row),
   .attn_backward_dkdv_block = RLHF_FN(attn_backward_dkdv_block),
   .attn_backward_dq_block = RLHF_FN(attn_backward_dq_block),
