@@ -24,6 +24,9 @@ export interface GrpoConfig {
   /** The checker's reward: `exact` for an exact-match answer, plus `correct` when the labeler finds
    * the right answer in a longer response (partial credit, 0 = off). */
   reward: { exact: number; correct: number };
+  /** Leave groups whose rewards are all equal out of the update (DAPO's dynamic sampling, Yu et
+   * al. 2025): their advantages are 0, so they would only add the KL term and cost a backward. */
+  skipUniformGroups: boolean;
   /** Passes over each rollout batch, and samples per gradient step. */
   epochs: number;
   miniBatchSize: number;
@@ -45,10 +48,13 @@ export const GRPO_DEFAULTS: GrpoConfig = {
   tokenizer: '',
   data: { prompts: '', maxPromptLen: 192 },
   iterations: 30,
-  promptsPerIteration: 8,
+  promptsPerIteration: 16,
   groupSize: 8,
   rollout: { maxNewTokens: 24, temperature: 1, topK: 0 },
-  reward: { exact: 1, correct: 0 },
+  // Partial credit for a right answer in the wrong form gives a weak policy more groups to learn
+  // from; the exact form still earns twice as much.
+  reward: { exact: 1, correct: 0.5 },
+  skipUniformGroups: true,
   epochs: 1,
   miniBatchSize: 32,
   clipRange: 0.2,

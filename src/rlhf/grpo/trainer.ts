@@ -133,19 +133,23 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
     const flat = (rows: number[][]): Float32Array => { const x = new Float32Array(B * R); rows.forEach((r, b) => x.set(r, b * R)); return x; };
     const inEval = <T>(fn: () => T): T => { policy.eval(); try { return noGrad(fn); } finally { policy.train(); } };
     const old = exactLogprobs ? flat(samples.logprobs) : inEval(() => responseLogprobs(policy, batch).logprobs.f);
-    const refLp = ref ? ref.logprobs(batch) : null;
 
     const sums = { loss: 0, kl: 0, clipFrac: 0 };
     let steps = 0;
+    const uniform = (row: number): boolean => { const g = row - (row % G); return rewards.subarray(g, g + G).every((r) => r === rewards[g]); };
+    const trained = [...Array(B).keys()].filter((row) => !cfg.skipUniformGroups || !uniform(row));
+    // Reference log-probs of the trained rows only, in `trained` order.
+    const refLp = ref && trained.length ? ref.logprobs(selectRows(batch, trained)) : null;
+    const refRow = new Map(trained.map((row, i) => [row, i]));
     policy.train();
-    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const order = rng.shuffle([...Array(B).keys()]);
-      for (let i = 0; i < B; i += cfg.miniBatchSize) {
+    for (let epoch = 0; epoch < cfg.epochs && trained.length; epoch++) {
+      const order = rng.shuffle(trained.slice());
+      for (let i = 0; i < order.length; i += cfg.miniBatchSize) {
         const rows = order.slice(i, i + cfg.miniBatchSize);
         const mb = selectRows(batch, rows);
         const { logprobs } = responseLogprobs(policy, mb, rng);
         const l = grpoLoss({
-          logprobs, oldLogprobs: takeRows(old, rows, R), refLogprobs: refLp ? takeRows(refLp, rows, R) : null,
+          logprobs, oldLogprobs: takeRows(old, rows, R), refLogprobs: refLp ? takeRows(refLp, rows.map((r) => refRow.get(r)!), R) : null,
           advantages: Float32Array.from(rows, (r) => advantages[r]), mask: mb.responseMask, B: mb.B, R, clipRange: cfg.clipRange, beta: cfg.klCoef,
         });
         l.loss.backward();
@@ -162,11 +166,11 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
     time.generate += generateS;
     time.train += trainS;
     let informative = 0;
-    for (let g = 0; g < B; g += G) if (rewards.subarray(g, g + G).some((r) => r !== rewards[g])) informative++;
+    for (let g = 0; g < B; g += G) if (!uniform(g)) informative++;
     const record: GrpoIterationRecord = {
       step: it + 1, reward: rewards.reduce((a, r) => a + r, 0) / B, exactMatch: judged.filter((j) => j.exact).length / B,
       informativeGroups: informative / (B / G), responseLength: batch.responseMask.reduce((a, m) => a + m, 0) / B,
-      loss: sums.loss / steps, kl: sums.kl / steps, clipFrac: sums.clipFrac / steps, generateS, trainS,
+      loss: steps ? sums.loss / steps : 0, kl: steps ? sums.kl / steps : 0, clipFrac: steps ? sums.clipFrac / steps : 0, generateS, trainS,
     };
     metrics.write({ ...record });
     first ??= record;

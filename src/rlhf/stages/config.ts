@@ -12,7 +12,13 @@ import { REWARD_DEFAULTS, validateReward } from '../reward/config.js';
 
 /** The method configs without the keys the pipeline fills in (folders and files). */
 export type PpoStageConfig = Omit<PpoConfig, 'out' | 'policy' | 'reward' | 'tokenizer' | 'data' | 'eval' | 'ptx'> & { ptx: Omit<PpoConfig['ptx'], 'data'> };
-export type DpoStageConfig = Omit<DpoConfig, 'out' | 'model' | 'tokenizer' | 'data' | 'eval'> & { pairs: number };
+export type DpoStageConfig = Omit<DpoConfig, 'out' | 'model' | 'tokenizer' | 'data' | 'eval'> & {
+  /** Which pairs DPO learns from: best vs worst of the SFT samples ranked by the gold labeler
+   * (on-policy, the rankings stage), the default data's preference pairs, or both (sampled first). */
+  pairsFrom: 'sampled' | 'default' | 'both';
+  /** Training pairs used (0 = all). */
+  pairs: number;
+};
 export type GrpoStageConfig = Omit<GrpoConfig, 'out' | 'policy' | 'tokenizer' | 'data' | 'eval'>;
 
 export interface RlhfStagesConfig {
@@ -58,13 +64,13 @@ function omit<T extends object, K extends keyof T>(o: T, keys: K[]): Omit<T, K> 
 const ppoDefaults = omit(PPO_DEFAULTS, ['out', 'policy', 'reward', 'tokenizer', 'data', 'eval']);
 
 export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
-  rankings: { prompts: 600, valPrompts: 150, k: 4, temperature: 1 },
+  rankings: { prompts: 800, valPrompts: 150, k: 4, temperature: 1 },
   reward: { train: { ...REWARD_DEFAULTS.train, steps: 120, lr: 3e-4, saveEvery: 40 }, normalizationSamples: 64 },
   ppo: {
     ...ppoDefaults, iterations: 30, ptx: omit(ppoDefaults.ptx, ['data']),
     optim: { ...ppoDefaults.optim, actorLr: 2e-4, criticLr: 2e-4 }, ppo: { ...ppoDefaults.ppo, epochs: 4 },
   },
-  dpo: { ...omit(DPO_DEFAULTS, ['out', 'model', 'tokenizer', 'data', 'eval']), pairs: 800 },
+  dpo: { ...omit(DPO_DEFAULTS, ['out', 'model', 'tokenizer', 'data', 'eval']), pairsFrom: 'sampled', pairs: 0 },
   grpo: omit(GRPO_DEFAULTS, ['out', 'policy', 'tokenizer', 'data', 'eval']),
   evaluation: { winRatePrompts: 200, accuracyPrompts: 100, maxNewTokens: 32, temperature: 1 },
   report: { samples: 6 },
@@ -77,7 +83,8 @@ export function validateRlhfStages(c: RlhfStagesConfig): void {
     [Number.isInteger(c.rankings.k) && c.rankings.k >= 2, `rankings.k must be an integer ≥ 2, got ${c.rankings.k}`],
     [c.rankings.temperature > 0, `rankings.temperature must be positive, got ${c.rankings.temperature}`],
     [Number.isInteger(c.reward.normalizationSamples) && c.reward.normalizationSamples >= 2, `reward.normalizationSamples must be an integer ≥ 2, got ${c.reward.normalizationSamples}`],
-    count('dpo.pairs', c.dpo.pairs), count('evaluation.winRatePrompts', c.evaluation.winRatePrompts), count('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),
+    count('dpo.pairs', c.dpo.pairs),
+    [['sampled', 'default', 'both'].includes(c.dpo.pairsFrom), `dpo.pairsFrom must be sampled, default or both, got ${JSON.stringify(c.dpo.pairsFrom)}`], count('evaluation.winRatePrompts', c.evaluation.winRatePrompts), count('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),
     [Number.isInteger(c.evaluation.maxNewTokens) && c.evaluation.maxNewTokens >= 1, `evaluation.maxNewTokens must be a positive integer, got ${c.evaluation.maxNewTokens}`],
     [c.evaluation.temperature >= 0, `evaluation.temperature must be ≥ 0, got ${c.evaluation.temperature}`],
     count('report.samples', c.report.samples),
@@ -87,7 +94,7 @@ export function validateRlhfStages(c: RlhfStagesConfig): void {
   const paths = { out: '-', tokenizer: '' };
   validateReward({ ...REWARD_DEFAULTS, ...paths, model: '-', data: { ...REWARD_DEFAULTS.data, train: '-' }, train: c.reward.train });
   validatePpo({ ...PPO_DEFAULTS, ...c.ppo, ...paths, policy: '-', reward: '-', data: { ...PPO_DEFAULTS.data, prompts: '-' }, ptx: { ...c.ppo.ptx, data: '-' } });
-  const { pairs: _pairs, ...dpo } = c.dpo;
+  const dpo = omit(c.dpo, ['pairs', 'pairsFrom']);
   validateDpo({ ...DPO_DEFAULTS, ...dpo, ...paths, model: '-', data: { ...DPO_DEFAULTS.data, train: '-' } });
   validateGrpo({ ...GRPO_DEFAULTS, ...c.grpo, ...paths, policy: '-', data: { ...GRPO_DEFAULTS.data, prompts: '-' } });
 }

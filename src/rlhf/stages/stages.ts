@@ -101,15 +101,21 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
   },
   {
     name: 'dpo',
-    summary: 'DPO on the best-vs-worst preference pairs; win rate vs SFT',
-    inputs: ['data', 'sft'],
+    summary: 'DPO on best-vs-worst pairs (by default of SFT samples ranked by the gold labeler); win rate vs SFT',
+    inputs: ['data', 'sft', 'rankings'],
     config: (p) => ({ dpo: p.dpo, evaluation: p.evaluation }),
     run: async (ctx, p) => {
-      const data = ctx.dirs.data;
-      const { pairs, ...rest } = p.dpo;
+      const data = ctx.dirs.data, sampled = ctx.results.rankings as { train: number; val: number };
+      const { pairs, pairsFrom, ...rest } = p.dpo;
+      // Sampled rankings give pairs only when the labeler told some samples apart.
+      const own = pairsFrom !== 'default' && sampled.train > 0 && sampled.val > 0;
+      const pick = (mine: string, theirs: string): string => (!own ? theirs : pairsFrom === 'both' ? `${mine},${theirs}` : mine);
       const s = await dpo({
         ...rest, out: ctx.dir, model: join(ctx.dirs.sft, 'model'), tokenizer: '',
-        data: { train: join(data, 'preference.jsonl'), val: join(data, 'preference_val.jsonl'), maxLen: 256, limit: pairs },
+        data: {
+          train: pick(join(ctx.dirs.rankings, 'sampled.jsonl'), join(data, 'preference.jsonl')),
+          val: pick(join(ctx.dirs.rankings, 'sampled_val.jsonl'), join(data, 'preference_val.jsonl')), maxLen: 256, limit: pairs,
+        },
         eval: evalSettings(data, p),
       }, { resume: ctx.resume, quiet: ctx.quiet });
       return {
