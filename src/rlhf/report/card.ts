@@ -35,6 +35,8 @@ export interface ReportData {
   samples: { prompt: string; kind: string; sft: string; ppo: string | null; dpo: string | null; gold: { sft: number; ppo: number | null; dpo: number | null } }[];
   /** Held-out instruction prompts answered greedily by SFT and GRPO. */
   grpoSamples: { prompt: string; answer: string; sft: string; grpo: string }[];
+  /** Measured facts that bound the figures (ties, the SFT model's accuracy, signal in GRPO groups). */
+  notes: string[];
 }
 
 const TARGET_SECONDS = 1200;
@@ -102,8 +104,27 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
   const grpo = jsonIf<{ sftAccuracy: AccuracyReport | null; accuracy: AccuracyReport | null }>(join(runDir, 'grpo', 'summary.json'));
   const grpoSamples = (grpo?.accuracy?.samples ?? []).slice(0, samples).map((s, i) => ({ prompt: s.prompt, answer: s.answer, sft: grpo?.sftAccuracy?.samples[i]?.output ?? '', grpo: s.output }));
 
+  const notes: string[] = [];
+  for (const name of ['ppo', 'dpo']) {
+    const r = result(name);
+    if (typeof r.ties === 'number' && typeof r.wins === 'number' && typeof r.losses === 'number') {
+      const n = r.wins + r.ties + r.losses;
+      notes.push(`${name.toUpperCase()}: ${r.wins} wins, ${r.ties} ties, ${r.losses} losses of ${n} held-out prompts (decisive win rate ${r.wins + r.losses ? ((100 * r.wins) / (r.wins + r.losses)).toFixed(1) : '-'}%).`);
+    }
+  }
+  if (notes.length) notes.push('A tie is two responses the labeler scores the same, typically two wrong answers equally concise and well-formed; turning one into a win takes a correct answer, or a better-formed or more concise one.');
+  const sft = accuracy[1].value;
+  if (sft !== null) notes.push(`The SFT model answers ${(100 * sft).toFixed(1)}% of held-out instruction prompts exactly (greedy): the correctness that the labeler ranks first is mostly out of its reach, which bounds every method's gains.`);
+  const rw = result('reward');
+  if (typeof rw.sampledAccuracy === 'number') notes.push(`The reward model orders ${(100 * rw.sampledAccuracy).toFixed(1)}% of held-out pairs of SFT samples correctly (${rw.sampledPairs} pairs), against ${pct(f.rm_accuracy)} on the default data's held-out rankings: PPO optimises the former.`);
+  const grpoRuns = metrics('grpo');
+  if (grpoRuns.length) {
+    const share = grpoRuns.reduce((t, r) => t + Number(r.informativeGroups ?? 0), 0) / grpoRuns.length;
+    notes.push(`GRPO: on average ${(100 * share).toFixed(0)}% of the sampled groups held rewards that differ (the only ones with a learning signal).`);
+  }
+
   return {
-    runDir, figures, targets, stages,
+    runDir, figures, targets, stages, notes,
     curves: { pretrain: metrics('pretrain'), sft: metrics('sft'), reward: metrics('reward'), dpo: metrics('dpo'), ppo: metrics('ppo'), grpo: metrics('grpo') },
     accuracy, samples: rows, grpoSamples,
   };

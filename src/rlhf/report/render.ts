@@ -44,6 +44,7 @@ export function renderMarkdown(d: ReportData, plots: Plot[]): string {
   const L: string[] = ['# RLHF report card', '', `Run folder: \`${d.runDir}\``, '', '## Efficacy (held-out prompts, gold labelers)', '', '| figure | value | target | met |', '|---|---|---|---|'];
   for (const t of d.targets) L.push(`| ${t.figure} | ${t.value} | ${t.target} | ${mark(t.met)} |`);
   L.push('', 'Win rate = (wins + ties / 2) / prompts; a tie is a prompt where the gold labeler scores both responses the same.', '');
+  if (d.notes.length) L.push('What limits the figures (measured in this run):', '', ...d.notes.map((n) => `- ${n}`), '');
   L.push('## Stages', '', '| stage | seconds | figures |', '|---|---|---|');
   for (const s of d.stages) L.push(`| ${s.name} | ${s.seconds.toFixed(1)} | ${stageLine(s)} |`);
   L.push('', '## Plots', '');
@@ -71,6 +72,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;f
 <h1>RLHF report card</h1><p>Run folder: <code>${esc(d.runDir)}</code></p>
 <h2>Efficacy (held-out prompts, gold labelers)</h2>${targets}
 <p>Win rate = (wins + ties / 2) / prompts; a tie is a prompt where the gold labeler scores both responses the same.</p>
+${d.notes.length ? `<p>What limits the figures (measured in this run):</p><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <h2>Stages</h2>${stages}
 <h2>Plots</h2><div class="plots">${plots.map((p) => p.svg).join('')}</div>
 <h2>Sample generations on held-out prompts (gold score in brackets)</h2>${samples}
