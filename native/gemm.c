@@ -87,8 +87,8 @@ typedef struct {
   int splits, split_m, chunk; /* each batch entry is cut into `splits` slabs of `chunk` rows/cols */
 } job;
 
-/* y = op(W)·x + beta·y for one matrix-vector product; rows says whether W's rows are the
- * contiguous dot products (else each x[k] scales a contiguous row of W). */
+/* Outputs [lo, hi) of y = op(W)·x + beta·y: with rows_contig each output is the dot product of
+ * a contiguous row of W with x, else each x[k] scales a contiguous row of W. */
 static void gemv_slab(const rlhf_gemm_isa *f, float *y, const float *w, long ldw, const float *x, int rows_contig,
                       int k, int lo, int hi, float beta) {
   if (lo >= hi) return;
