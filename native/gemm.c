@@ -129,6 +129,13 @@ static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
 void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N, int K, int transA, int transB,
                float beta, long strideA, long strideB, long strideC) {
   if (batch <= 0 || M <= 0 || N <= 0) return;
+  if (batch > 1 && strideC < (long)M * N) {
+    /* Outputs overlap (strideC 0 with beta 1 sums the batch into one C): entries in order, as
+     * the reference computes them. */
+    for (int p = 0; p < batch; p++)
+      rlhf_gemm(c + p * strideC, a + p * strideA, b + p * strideB, 1, M, N, K, transA, transB, beta, 0, 0, 0);
+    return;
+  }
   const rlhf_gemm_isa *f = isa_impl();
   job j = {f, c, a, b, M, N, K, transA, transB, beta, strideA, strideB, strideC, 1, 1, M};
   int threads = (long)batch * M * N * (K > 0 ? K : 1) < SERIAL_MACS ? 1 : rlhf_threads();

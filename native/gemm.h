@@ -5,7 +5,8 @@
 
 /* C[p] = op(A[p]) · op(B[p]) + beta · C[p] for p < batch; see Kernels.gemm in src/engine/kernels.ts.
  * Row-major; op(A) is M×K (stored K×M when transA), op(B) is K×N (stored N×K when transB); batch
- * strides in elements, 0 repeats an operand. beta == 0 never reads C. */
+ * strides in elements, 0 repeats an operand; outputs that overlap (strideC < M·N) are computed
+ * entry by entry, in order. beta == 0 never reads C. */
 void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N, int K, int transA,
                int transB, float beta, long strideA, long strideB, long strideC);
 
