@@ -16,7 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   ppo: { summary: 'PPO against a reward model with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
   dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO) on preference pairs', load: () => import('./dpo.js') },
   grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js') },
-  pipeline: { summary: 'run data → tokenizer → pretrain → SFT into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
+  pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
 };

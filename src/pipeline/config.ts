@@ -6,8 +6,11 @@
 import { check } from '../util/config.js';
 import { DEFAULT_DATA, type DefaultDataConfig } from '../data/default/make.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig, type PretrainModelConfig } from '../train/config.js';
+import { RLHF_STAGES_DEFAULTS, validateRlhfStages, type RlhfStagesConfig } from '../rlhf/stages/config.js';
 
-export interface PipelineConfig {
+/** The RLHF stages' keys (rankings, reward, ppo, dpo, grpo, evaluation, report) come from
+ * src/rlhf/stages/config.ts. */
+export interface PipelineConfig extends RlhfStagesConfig {
   /** Run folder ('' = runs/pipeline-<date>-<time>, a fresh one). */
   out: string;
   /** Stages to run, in order. */
@@ -38,7 +41,7 @@ export interface PipelineConfig {
 
 export const PIPELINE_DEFAULTS: PipelineConfig = {
   out: '',
-  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft'],
+  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'rankings', 'reward', 'ppo', 'dpo', 'grpo', 'report'],
   data: { ...DEFAULT_DATA },
   tokenizer: { vocabSize: 4096, minFrequency: 2 },
   pretrain: {
@@ -56,6 +59,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
     maxNewTokens: 24,
   },
   samples: 6,
+  ...RLHF_STAGES_DEFAULTS,
 };
 
 export function validatePipeline(c: PipelineConfig): void {
@@ -74,4 +78,5 @@ export function validatePipeline(c: PipelineConfig): void {
   validateLoop(c.pretrain.train, 'pretrain.train');
   validateLoop(c.sft.train, 'sft.train');
   if (c.sft.lora.enabled) validateLora(c.sft.lora, 'sft.lora');
+  validateRlhfStages(c);
 }

@@ -5,7 +5,7 @@
 //   pack       Brown train/val tokenized into shards                                pack/
 //   pretrain   the model pretrained on the shards, with the bigram baseline         pretrain/model/
 //   sft        supervised fine-tuning, exact match of base vs SFT                   sft/model/
-// Later stages (reward model, PPO, DPO, GRPO) append themselves to STAGES the same way.
+// then the RLHF stages of src/rlhf/stages/stages.ts (rankings, reward, ppo, dpo, grpo, report).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDefault } from '../data/default/make.js';
@@ -14,6 +14,7 @@ import type { Doc } from '../data/stage.js';
 import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, loadTokenizer, saveTokenizer, trainBpe } from '../tokenizer/index.js';
 import { pretrain } from '../train/pretrain.js';
 import { sft } from '../train/sft.js';
+import { RLHF_STAGES } from '../rlhf/stages/stages.js';
 import type { PipelineConfig } from './config.js';
 import type { Stage } from './stage.js';
 
@@ -114,4 +115,5 @@ export const STAGES: Stage<PipelineConfig>[] = [
     },
     report: (r) => [`exact match on held-out instructions: base ${pct(r.baseAccuracy)} → SFT ${pct(r.sftAccuracy)}`],
   },
+  ...RLHF_STAGES,
 ];

@@ -12,6 +12,7 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 const TOY = [
   '--stages', 'data,tokenizer,pack,pretrain,sft',
+  '--stages', 'data,tokenizer,pack,pretrain,sft',
   '--data.sft', '60', '--data.sftVal', '8', '--data.rankings', '4', '--data.rankingsVal', '2', '--data.prompts', '4', '--data.eval', '12',
   '--tokenizer.vocabSize', '320',
   '--pretrain.model.hiddenSize', '32', '--pretrain.model.numLayers', '1', '--pretrain.model.numHeads', '2', '--pretrain.model.intermediateSize', '48',
