@@ -7,3 +7,4 @@ export * from './data/index.js';
 export * from './tokenizer/index.js';
 export * from './train/index.js';
 export * from './pipeline/index.js';
+export * from './rlhf/index.js';
