@@ -67,8 +67,10 @@ export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   rankings: { prompts: 800, valPrompts: 150, k: 4, temperature: 1 },
   reward: { train: { ...REWARD_DEFAULTS.train, steps: 120, lr: 3e-4, saveEvery: 40 }, normalizationSamples: 64 },
   ppo: {
-    ...ppoDefaults, iterations: 30, ptx: omit(ppoDefaults.ptx, ['data']),
-    optim: { ...ppoDefaults.optim, actorLr: 2e-4, criticLr: 2e-4 }, ppo: { ...ppoDefaults.ppo, epochs: 4 },
+    // Small steps, many rollouts: on dev prompts kept out of training (never the held-out eval set)
+    // this matched 2e-4 × 4 epochs × 30 iterations in win rate at half the KL, in the same time.
+    ...ppoDefaults, iterations: 50, ptx: omit(ppoDefaults.ptx, ['data']),
+    optim: { ...ppoDefaults.optim, actorLr: 1e-4, criticLr: 1e-4 },
   },
   dpo: { ...omit(DPO_DEFAULTS, ['out', 'model', 'tokenizer', 'data', 'eval']), pairsFrom: 'sampled', pairs: 0 },
   grpo: omit(GRPO_DEFAULTS, ['out', 'policy', 'tokenizer', 'data', 'eval']),
