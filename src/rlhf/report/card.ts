@@ -85,9 +85,11 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
 
   const metrics = (name: string): MetricsRecord[] => readMetrics(join(runDir, name, 'metrics.jsonl'));
   const sftAcc = jsonIf<{ base: AccuracyReport; sft: AccuracyReport }>(join(runDir, 'sft', 'accuracy.json'));
+  // SFT's bar comes from GRPO's own measurement when there is one: the same prompts as PPO, DPO and
+  // GRPO (the SFT stage may score another number of them, as it does the base model).
   const accuracy = [
     { stage: 'base', value: sftAcc?.base.accuracy ?? null },
-    { stage: 'SFT', value: sftAcc?.sft.accuracy ?? null },
+    { stage: 'SFT', value: numberOr(result('grpo').sftAccuracy) ?? sftAcc?.sft.accuracy ?? null },
     { stage: 'PPO', value: numberOr(result('ppo').accuracy) },
     { stage: 'DPO', value: numberOr(result('dpo').accuracy) },
     { stage: 'GRPO', value: f.grpo_accuracy },

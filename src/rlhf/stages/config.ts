@@ -44,7 +44,7 @@ export interface RlhfStagesConfig {
   evaluation: {
     /** Prompts for the win rates against SFT (0 = all of eval.jsonl). */
     winRatePrompts: number;
-    /** Instruction prompts for exact-match accuracy (0 = all; the SFT stage scores its own count). */
+    /** Instruction prompts for exact-match accuracy (0 = all of eval.jsonl's). */
     accuracyPrompts: number;
     maxNewTokens: number;
     /** Sampling temperature of both sides of a win-rate comparison (1 = the policies themselves). */
@@ -74,7 +74,7 @@ export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   },
   dpo: { ...omit(DPO_DEFAULTS, ['out', 'model', 'tokenizer', 'data', 'eval']), pairsFrom: 'sampled', pairs: 0 },
   grpo: omit(GRPO_DEFAULTS, ['out', 'policy', 'tokenizer', 'data', 'eval']),
-  evaluation: { winRatePrompts: 200, accuracyPrompts: 100, maxNewTokens: 32, temperature: 1 },
+  evaluation: { winRatePrompts: 200, accuracyPrompts: 0, maxNewTokens: 32, temperature: 1 },
   report: { samples: 6 },
 };
 
