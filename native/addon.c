@@ -44,7 +44,10 @@ static void *typed_arg(rlhf_args *a, size_t i, size_t *len, int nullable, napi_t
     return NULL;
   }
   if (len) *len = length;
-  return data;
+  /* An empty view may have no storage at all (NULL); callers read NULL as a failed argument, so
+   * hand them a valid pointer that is never dereferenced. */
+  static double empty_storage[1];
+  return data ? data : (void *)empty_storage;
 }
 
 float *rlhf_arg_f32(rlhf_args *a, size_t i, size_t *len, int nullable) {

@@ -80,7 +80,19 @@ int64_t rlhf_box_read(rlhf_args *a, rlhf_box *b, size_t shape_arg, const size_t 
   char msg[200];
   size_t nd = 0;
   const int32_t *shape = rlhf_arg_i32(a, shape_arg, &nd, 0);
-  if (!shape || !rlhf_check(a, nd >= 1 && nd <= RLHF_MAX_DIMS, "shape must have 1 to 16 dimensions")) return -1;
+  if (!shape || !rlhf_check(a, nd <= RLHF_MAX_DIMS, "shape must have at most 16 dimensions")) return -1;
+  if (nd == 0) {
+    /* A 0-d (scalar) index space: one element, each operand read at its offset 0. */
+    b->nd = 1;
+    b->nops = nops;
+    b->shape[0] = 1;
+    for (int k = 0; k < nops; k++) {
+      b->st[k][0] = 0;
+      snprintf(msg, sizeof msg, "%s is empty but a 0-d shape needs one element", names[k]);
+      if (!rlhf_check(a, lens[k] >= 1, msg)) return -1;
+    }
+    return 1;
+  }
   b->nd = (int)nd;
   b->nops = nops;
   int64_t total = 1;
