@@ -116,8 +116,11 @@ export async function run(b: Bench): Promise<void> {
 }
 
 // Child mode for peakRss: `node bench/train.js --peak-rss full|lora` prints its peak RSS in MB.
+// VmHWM, not getrusage's maxrss: Linux carries maxrss over exec, so a child of the (large) bench
+// process would report the parent's size.
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--peak-rss') {
   const { step } = stepper(SHAPES[1], process.argv[3] === 'lora');
   for (let i = 0; i < 3; i++) step();
-  console.log((process.resourceUsage().maxRSS / 1024).toFixed(1));
+  const hwm = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  console.log(((hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024).toFixed(1));
 }

@@ -147,7 +147,8 @@ export const PRETRAIN_DEFAULTS: PretrainConfig = {
   train: { ...LOOP_DEFAULTS },
 };
 
-export const LORA_DEFAULTS: LoraConfig = { enabled: false, rank: 8, alpha: 16, dropout: 0.05, targets: ['q_proj', 'v_proj'] };
+// PEFT's LoraConfig defaults, with r = 8 and alpha = 16 as its examples use.
+export const LORA_DEFAULTS: LoraConfig = { enabled: false, rank: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'v_proj'] };
 
 export const SFT_DEFAULTS: SftConfig = {
   out: 'runs/sft',

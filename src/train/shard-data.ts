@@ -36,7 +36,7 @@ export function shardVocab(paths: string[]): { vocabSize: number; eosId: number 
 }
 
 /** The training stream: TokenLoader batches as LmBatch, resumable from its state. */
-export function shardStream(paths: string[], seqLen: number, batchSize: number, seed: number, state?: unknown): BatchStream & { close(): void } {
+export function shardStream(paths: string[], seqLen: number, batchSize: number, seed: number, state?: unknown): BatchStream {
   const loader = TokenLoader.open(paths, { seqLen, batchSize, seed }, state as LoaderState | undefined);
   return {
     next(): LmBatch {
