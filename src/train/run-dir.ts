@@ -8,7 +8,9 @@
 // the same run.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CausalLM } from '../models/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import type { LoraModel } from './lora.js';
 import { readJson } from './metrics.js';
 
 /** Files of a Hugging Face tokenizer that travel with a model. */
@@ -48,4 +50,20 @@ export function copyTokenizer(src: string, dst: string): string[] {
 
 export function writeSummary(dir: string, summary: object): void {
   writeJsonAtomic(join(dir, 'summary.json'), summary);
+}
+
+/** Writes the trained model to out/model with its tokenizer. With LoRA the adapters are first saved
+ * to out/adapter in PEFT format (against `baseModel`), then merged, so model/ loads anywhere.
+ * Returns the adapter folder, or null without LoRA. */
+export function saveFinalModel(out: string, model: CausalLM, lora: LoraModel | null, baseModel: string, tokenizerDir: string): string | null {
+  let adapter: string | null = null;
+  if (lora) {
+    adapter = join(out, 'adapter');
+    lora.save(adapter, baseModel);
+    lora.merge();
+  }
+  const modelDir = join(out, 'model');
+  model.save(modelDir);
+  copyTokenizer(tokenizerDir, modelDir);
+  return adapter;
 }

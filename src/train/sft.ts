@@ -9,7 +9,7 @@ import type { SftConfig } from './config.js';
 import { exactMatchAccuracy, loadGoldPrompts, stopIds, type AccuracyReport } from './accuracy.js';
 import { LoraModel } from './lora.js';
 import { train, type TrainResult } from './loop.js';
-import { copyTokenizer, prepareRunDir, writeSummary } from './run-dir.js';
+import { prepareRunDir, saveFinalModel, writeSummary } from './run-dir.js';
 import { encodeExamples, loadConversations, sftEvalBatches, sftStream } from './sft-data.js';
 
 export interface SftSummary extends TrainResult {
@@ -76,15 +76,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
     config: cfg.train,
   }, { resume, quiet });
 
-  const modelDir = join(cfg.out, 'model');
-  let adapter: string | null = null;
-  if (lora) {
-    adapter = join(cfg.out, 'adapter');
-    lora.save(adapter, cfg.model);
-    lora.merge();
-  }
-  model.save(modelDir);
-  copyTokenizer(tokDir, modelDir);
+  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir);
   const tuned = await score('SFT model');
   if (base && tuned) writeJsonAtomic(join(cfg.out, 'accuracy.json'), { base, sft: tuned });
 
@@ -93,7 +85,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
     trainableParams: lora ? lora.numParameters() : model.numParameters(),
     stepMs: result.steps > (result.resumedFrom ?? 0) ? (1000 * result.seconds) / (result.steps - (result.resumedFrom ?? 0)) : 0,
     peakRssMb: process.resourceUsage().maxRSS / 1024, lora: Boolean(lora),
-    baseAccuracy: base?.accuracy ?? null, sftAccuracy: tuned?.accuracy ?? null, model: modelDir, adapter,
+    baseAccuracy: base?.accuracy ?? null, sftAccuracy: tuned?.accuracy ?? null, model: join(cfg.out, 'model'), adapter,
   };
   writeSummary(cfg.out, summary);
   return summary;

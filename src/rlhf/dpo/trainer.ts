@@ -8,7 +8,7 @@ import type { Rng } from '../../engine/rng.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
 import { LoraModel } from '../../train/lora.js';
-import { copyTokenizer, prepareRunDir, writeSummary } from '../../train/run-dir.js';
+import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { padId } from '../../train/sft.js';
 import { optimize } from '../core/loop.js';
 import { loadPolicyPrompts } from '../core/prompts.js';
@@ -85,15 +85,7 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
     config: cfg.train,
   }, { resume, quiet });
 
-  const modelDir = join(cfg.out, 'model');
-  let adapter: string | null = null;
-  if (lora) {
-    adapter = join(cfg.out, 'adapter');
-    lora.save(adapter, cfg.model);
-    lora.merge();
-  }
-  model.save(modelDir);
-  copyTokenizer(tokDir, modelDir);
+  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir);
 
   let evaluation: PolicyComparison | null = null;
   if (cfg.eval.prompts) {
@@ -106,7 +98,7 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   }
   const summary: DpoSummary = {
     pairs: train.pairs.length, dropped: train.dropped, valPairs: val.length, steps: result.steps, seconds: result.seconds, referenceSeconds,
-    trainLoss: result.train.loss ?? NaN, valRewardAccuracy: result.eval?.rewardAccuracy ?? null, eval: evaluation, model: modelDir, adapter, resumedFrom: result.resumedFrom,
+    trainLoss: result.train.loss ?? NaN, valRewardAccuracy: result.eval?.rewardAccuracy ?? null, eval: evaluation, model: join(cfg.out, 'model'), adapter, resumedFrom: result.resumedFrom,
   };
   writeSummary(cfg.out, summary);
   return summary;
