@@ -12,7 +12,7 @@ function leaves(obj: object, prefix = ''): [string, ConfigValue][] {
 }
 
 export function configHelp(spec: CommandSpec, defaults: object): string {
-  const keys = leaves(defaults).map(([k, v]) => `  --${k}`.padEnd(34) + JSON.stringify(v));
+  const keys = leaves(defaults).map(([k, v]) => `  --${k} `.padEnd(34) + JSON.stringify(v));
   return `${formatHelp(spec)}\n\nconfig keys (set in --config FILE, or as flags; see docs for each):\n${keys.join('\n')}`;
 }
 

@@ -11,7 +11,7 @@ export { Tokenizer, type TokenizerConfig, type TokenizerInit, type EncodeOptions
 export { BpeModel, type BpeModelOptions } from './bpe.js';
 export type { AddedToken, AllowedSpecial } from './added.js';
 export { Int32Buf } from './buf.js';
-export { GPT2_PATTERN, CL100K_PATTERN, PATTERNS, type PatternName } from './pretokenize.js';
+export { GPT2_PATTERN, CL100K_PATTERN, DIGITS_PATTERN, PATTERNS, type PatternName } from './pretokenize.js';
 export { bytesToUnicode, unicodeToBytes } from './bytes.js';
 
 // Where tokenizers come from.

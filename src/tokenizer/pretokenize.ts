@@ -9,11 +9,14 @@ export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s
  * three, case-insensitive contractions, a punctuation char may lead a word, newlines kept apart. */
 export const CL100K_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+/** GPT-2's pattern with every digit a piece of its own (as LLaMA's split_digits): a number is
+ * always spelled digit by digit, so small models can learn arithmetic column by column. */
+export const DIGITS_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 /** The same pattern as js-tiktoken spells it (no inline flags). */
 const CL100K_TIKTOKEN =
   "('s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-export const PATTERNS = { gpt2: GPT2_PATTERN, cl100k: CL100K_PATTERN } as const;
+export const PATTERNS = { gpt2: GPT2_PATTERN, cl100k: CL100K_PATTERN, digits: DIGITS_PATTERN } as const;
 export type PatternName = keyof typeof PATTERNS;
 
 export interface Splitter {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { brownDocuments } from '../../src/data/brown.js';
 import { utf8 } from '../../src/tokenizer/bytes.js';
-import { CL100K_PATTERN, GPT2_PATTERN, PieceCounter, trainBpe } from '../../src/tokenizer/index.js';
+import { CL100K_PATTERN, DIGITS_PATTERN, GPT2_PATTERN, PieceCounter, tokenizerFromJson, tokenizerToJson, trainBpe } from '../../src/tokenizer/index.js';
 import { learnMerges } from '../../src/tokenizer/trainer.js';
 import { ADVERSARIAL, randomText, rng } from './gen.js';
 
@@ -77,6 +77,19 @@ test('Brown, 2k vocabulary, cl100k pattern: round-trips every document and repor
   const ids = tok.encode('The jury said 12345');
   assert.ok(ids.length < 12, `${ids.length} tokens`);
   assert.ok(tok.encode('12345').length >= 2, 'cl100k splits digits in threes');
+});
+
+test('digits pattern: every digit is a token of its own, words merge as with GPT-2, tokenizer.json keeps it', () => {
+  const docs = [...brownDocuments()].slice(0, 40).map((d) => d.text);
+  const tok = trainBpe([...docs, 'In 1961 there were 2345 of them, and 1961 again: 1961.'], { vocabSize: 1500, pattern: DIGITS_PATTERN });
+  const pieces = (s: string): string[] => tok.encode(s).map((id) => tok.idToToken(id)!);
+  assert.deepEqual(pieces('1961 42 2003'), ['1', '9', '6', '1', 'Ġ', '4', '2', 'Ġ', '2', '0', '0', '3']);
+  const withDigits = Array.from({ length: tok.vocabSize }, (_, id) => tok.decode([id])).filter((t) => /\d/.test(t));
+  assert.deepEqual(withDigits.filter((t) => !/^\d$/.test(t)), [], 'no token holds a digit beside anything else');
+  assert.deepEqual(pieces(' the'), ['Ġthe']);
+  for (const d of docs) assert.equal(tok.decode(tok.encode(d)), d);
+  const back = tokenizerFromJson(tokenizerToJson(tok));
+  for (const s of [...docs.slice(0, 5), 'What is 17 + 25? It is 42.']) assert.deepEqual(back.encode(s), tok.encode(s));
 });
 
 test('training is deterministic', () => {
