@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_DATA, heldOutInstructions, makeDefaultData, resolveDefaultDataConfig } from '../../src/data/default/make.js';
-import { TASK_KINDS, makeFactTable, makeTask } from '../../src/data/default/tasks.js';
+import { TASK_KINDS, makeTask } from '../../src/data/default/tasks.js';
 import { isCorrect } from '../../src/data/default/labelers.js';
 import { formatValidator, type DatasetFormat, type Message } from '../../src/data/formats.js';
 import { Rng } from '../../src/engine/rng.js';
@@ -13,14 +13,21 @@ const data = makeDefaultData(cfg, sentences('train', 50), sentences('held', 20))
 
 test('every task answer passes its own checker and no wrong answer does', () => {
   const rng = new Rng(5);
-  const table = makeFactTable(rng, 10);
   for (let i = 0; i < 500; i++) {
-    const t = makeTask(rng, TASK_KINDS[i % TASK_KINDS.length], table);
+    const t = makeTask(rng, TASK_KINDS[i % TASK_KINDS.length]);
     const g = { kind: 'instruction' as const, task: t.task, answer: t.answer };
     assert.ok(isCorrect(g, t.answer), `${t.key}: answer ${t.answer}`);
     assert.ok(t.wrong.length >= 2, `${t.key}: wrong answers ${t.wrong}`);
     for (const w of t.wrong) assert.ok(!isCorrect(g, w), `${t.key}: wrong answer ${w} judged correct`);
   }
+});
+
+test('lookups can only be answered by reading: every prompt brings its own facts', () => {
+  const rng = new Rng(9);
+  const lookups = Array.from({ length: 200 }, () => makeTask(rng, 'lookup'));
+  for (const t of lookups) assert.match(t.prompt, new RegExp(`\\b${t.answer}\\b`), t.key);
+  const countries = new Set(lookups.map((t) => t.key.split(':')[2]));
+  assert.ok(countries.size > 150, `${countries.size} distinct countries asked about in 200 lookups`);
 });
 
 test('the same seed gives the same data; files do not depend on each other’s size', () => {

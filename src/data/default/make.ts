@@ -21,7 +21,7 @@ import { writeJsonl } from '../jsonl.js';
 import { processDocs, type PipelineReport } from '../pipeline.js';
 import { continuationCandidates, continuationItems, instructionCandidates, type ContinuationItem } from './candidates.js';
 import { goldRank, type Gold } from './labelers.js';
-import { TASK_KINDS, makeFactTable, makeTask, type Country, type TaskItem } from './tasks.js';
+import { TASK_KINDS, makeTask, type TaskItem } from './tasks.js';
 
 export interface DefaultDataConfig {
   seed: number;
@@ -44,7 +44,7 @@ export interface DefaultDataConfig {
 
 export const DEFAULT_DATA: DefaultDataConfig = {
   seed: 1234,
-  sft: 4000,
+  sft: 40000,
   sftVal: 200,
   rankings: 2000,
   rankingsVal: 200,
@@ -85,7 +85,7 @@ class ItemSource {
   private readonly taskRng: Rng;
   private readonly contRng: Rng;
 
-  constructor(seed: number, private readonly cfg: DefaultDataConfig, private readonly table: Country[], private readonly conts: ContinuationItem[], private readonly heldOut: boolean) {
+  constructor(seed: number, private readonly cfg: DefaultDataConfig, private readonly conts: ContinuationItem[], private readonly heldOut: boolean) {
     this.kindRng = new Rng(hashString32('kind', seed));
     this.taskRng = new Rng(hashString32('task', seed));
     this.contRng = new Rng(hashString32('continuation', seed));
@@ -97,7 +97,7 @@ class ItemSource {
       return { prompt: c.prompt, reference: c.continuation, gold: { kind: 'continuation' }, candidates: (r, k) => continuationCandidates(r, c, this.conts, k) };
     }
     let t: TaskItem;
-    do t = makeTask(this.taskRng, TASK_KINDS[this.taskRng.int(TASK_KINDS.length)], this.table);
+    do t = makeTask(this.taskRng, TASK_KINDS[this.taskRng.int(TASK_KINDS.length)]);
     while (unitHash(t.key, 'held-out') < this.cfg.heldOutShare !== this.heldOut);
     return { prompt: t.prompt, reference: t.answer, gold: { kind: 'instruction', task: t.task, answer: t.answer }, candidates: (r, k) => instructionCandidates(r, t, k) };
   }
@@ -115,18 +115,16 @@ export interface DefaultData {
 }
 
 const EVAL_SEED = 0xe7a1;
-const factTable = (cfg: DefaultDataConfig): Country[] => makeFactTable(new Rng(hashString32('facts', cfg.seed)), 40);
 
 /** Generates every default dataset from the seed; continuation prompts for training come from
  * `trainSentences`, held-out ones from `heldOutSentences`. Each file has its own generators, so
  * changing one file's size leaves the others as they were. */
 export function makeDefaultData(cfg: DefaultDataConfig, trainSentences: { docId: string; text: string }[], heldOutSentences: { docId: string; text: string }[]): DefaultData {
-  const table = factTable(cfg);
   const contTrain = continuationItems(new Rng(hashString32('cont-train', cfg.seed)), trainSentences, 2000);
   const contHeld = continuationItems(new Rng(hashString32('cont-held', cfg.seed)), heldOutSentences, Math.max(50, cfg.eval));
   const user = (content: string): Message[] => [{ role: 'user', content }];
   const times = <T>(name: string, n: number, f: (src: ItemSource, rng: Rng) => T): T[] => {
-    const src = new ItemSource(hashString32(name, cfg.seed), cfg, table, contTrain, false);
+    const src = new ItemSource(hashString32(name, cfg.seed), cfg, contTrain, false);
     const rng = new Rng(hashString32(name + ':responses', cfg.seed));
     return Array.from({ length: n }, () => f(src, rng));
   };
@@ -148,7 +146,7 @@ export function makeDefaultData(cfg: DefaultDataConfig, trainSentences: { docId:
   });
   const rankings = times('rankings', cfg.rankings, ranking);
   const rankingsVal = times('rankings_val', cfg.rankingsVal, ranking);
-  const held = new ItemSource(EVAL_SEED ^ cfg.seed, cfg, table, contHeld, true);
+  const held = new ItemSource(EVAL_SEED ^ cfg.seed, cfg, contHeld, true);
   return {
     sft: times('sft', cfg.sft, conversation),
     sftVal: times('sft_val', cfg.sftVal, conversation),
@@ -171,7 +169,7 @@ export function makeDefaultData(cfg: DefaultDataConfig, trainSentences: { docId:
  * continuation slots take none of them), known before Brown is processed so Brown can be
  * decontaminated against them. */
 export function heldOutInstructions(cfg: DefaultDataConfig, n = cfg.eval): string[] {
-  const src = new ItemSource(EVAL_SEED ^ cfg.seed, cfg, factTable(cfg), [], true);
+  const src = new ItemSource(EVAL_SEED ^ cfg.seed, cfg, [], true);
   return Array.from({ length: n }, () => src.next().prompt);
 }
 

@@ -1,7 +1,12 @@
 // Instruction tasks with checkable answers, generated from a seed: arithmetic, reversing, sorting
 // and counting words, capitalisation, unit conversion, and short lookups over a generated fact
-// table. Each task has several phrasings, a canonical concise answer, and the wrong answers a
+// table given in the prompt. Each task has several phrasings, a canonical concise answer, and the wrong answers a
 // careless model would give (the ranking data needs bad responses as much as good ones).
+//
+// The sizes (numbers below 20, times tables, two or three words to reorder, two facts to look up
+// in) are what the default model — 5 M parameters, a few minutes of training on 2 CPU cores —
+// can learn: with three-digit sums, six words to sort and three facts, its SFT answered 12% of
+// held-out prompts, too few for the RLHF stages to have anything to sharpen.
 import type { Rng } from '../../engine/rng.js';
 
 export type TaskKind =
@@ -77,11 +82,11 @@ function arithmetic(rng: Rng, task: 'add' | 'subtract' | 'multiply'): TaskItem {
   let a: number;
   let b: number;
   if (task === 'multiply') {
-    a = 2 + rng.int(18);
-    b = 2 + rng.int(11);
+    a = 2 + rng.int(8);
+    b = 2 + rng.int(8);
   } else {
-    a = rng.int(rng.uniform() < 0.7 ? 100 : 1000);
-    b = rng.int(rng.uniform() < 0.7 ? 100 : 1000);
+    a = rng.int(20);
+    b = rng.int(20);
     if (task === 'subtract' && b > a) [a, b] = [b, a];
   }
   const answer = task === 'add' ? a + b : task === 'subtract' ? a - b : a * b;
@@ -89,15 +94,15 @@ function arithmetic(rng: Rng, task: 'add' | 'subtract' | 'multiply'): TaskItem {
 }
 
 function wordTask(rng: Rng, task: 'reverse_words' | 'sort_words' | 'count_words' | 'uppercase' | 'title_case'): TaskItem {
-  const ws = distinctWords(rng, task === 'count_words' ? 3 + rng.int(7) : 3 + rng.int(4));
+  const ws = distinctWords(rng, task === 'count_words' ? 2 + rng.int(6) : 2 + rng.int(2));
   const text = ws.join(' ');
   const sorted = ws.slice().sort();
   const reversed = ws.slice().reverse();
   // The answer with its first two words swapped: a near miss that always differs from it.
   const nearMiss = (xs: string[]): string => [xs[1], xs[0], ...xs.slice(2)].join(' ');
   const variants: Record<typeof task, { answer: string; wrong: string[] }> = {
-    reverse_words: { answer: reversed.join(' '), wrong: [text, sorted.join(' '), nearMiss(reversed)] },
-    sort_words: { answer: sorted.join(' '), wrong: [text, sorted.slice().reverse().join(' '), nearMiss(sorted)] },
+    reverse_words: { answer: reversed.join(' '), wrong: [text, sorted.join(' '), nearMiss(reversed), reversed.slice(1).join(' ')] },
+    sort_words: { answer: sorted.join(' '), wrong: [text, sorted.slice().reverse().join(' '), nearMiss(sorted), sorted.slice(0, -1).join(' ')] },
     count_words: { answer: String(ws.length), wrong: wrongNumbers(rng, ws.length).filter((x) => Number(x) > 0) },
     uppercase: { answer: text.toUpperCase(), wrong: [text, titleCase(ws), ws.map((w, i) => (i % 2 ? w : w.toUpperCase())).join(' ')] },
     title_case: { answer: titleCase(ws), wrong: [text, text.toUpperCase(), text[0].toUpperCase() + text.slice(1)] },
@@ -108,7 +113,7 @@ function wordTask(rng: Rng, task: 'reverse_words' | 'sort_words' | 'count_words'
 
 function convertUnits(rng: Rng): TaskItem {
   const [from, to, factor] = pick(rng, CONVERSIONS);
-  const n = 1 + rng.int(20);
+  const n = 1 + rng.int(10);
   const answer = n * factor;
   const wrong = [n * factor * 10, (n + 1) * factor, n, n * factor + factor / 2].filter((x) => Number.isInteger(x) && x !== answer);
   return { task: 'convert_units', prompt: fill(pick(rng, PHRASINGS.convert_units), { n, from, to }), answer: `${answer} ${to}`, key: `units:${n}:${from}:${to}`, wrong: wrong.map((x) => `${x} ${to}`) };
@@ -133,7 +138,7 @@ function inventName(rng: Rng, parts: number): string {
   return s[0].toUpperCase() + s.slice(1);
 }
 
-/** n fictional countries with distinct names and capitals, from the seed. */
+/** n fictional countries with distinct names and capitals, drawn from rng. */
 export function makeFactTable(rng: Rng, n = 40): Country[] {
   const used = new Set<string>();
   const fresh = (parts: number): string => {
@@ -163,9 +168,11 @@ const LOOKUP_FRAMES = [
   'Read the facts and answer the question.\n{facts}\n{q}',
 ];
 
-function lookup(rng: Rng, table: Country[]): TaskItem {
+/** A question about one of two freshly invented countries whose facts the prompt gives: a new table
+ * every time, so the answer can only be read from the prompt, never remembered. */
+function lookup(rng: Rng): TaskItem {
   const attr = pick(rng, ['capital', 'animal', 'color'] as Attribute[]);
-  const shown = rng.shuffle(table.slice()).slice(0, 3);
+  const shown = makeFactTable(rng, 2);
   const target = shown[0];
   const answer = target[attr];
   const facts = rng.shuffle(shown.slice()).map((c) => FACT[attr](c)).join(' ');
@@ -173,7 +180,7 @@ function lookup(rng: Rng, table: Country[]): TaskItem {
   const distractors = shown.slice(1).map((c) => c[attr]).filter((v) => v !== answer);
   const wrong = [...new Set([...distractors, attr === 'capital' ? target.name : pick(rng, attr === 'animal' ? ANIMALS : COLORS)])].filter((v) => v !== answer);
   if (wrong.length < 2) wrong.push('I do not know');
-  return { task: 'lookup', prompt: fill(pick(rng, LOOKUP_FRAMES), { facts, q }), answer, key: `lookup:${target.name}:${attr}`, wrong };
+  return { task: 'lookup', prompt: fill(pick(rng, LOOKUP_FRAMES), { facts, q }), answer, key: `lookup:${shown.map((c) => `${c.name}=${c[attr]}`).join(',')}:${target.name}:${attr}`, wrong };
 }
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
@@ -181,7 +188,7 @@ function pick<T>(rng: Rng, xs: readonly T[]): T {
 }
 
 /** One random task of the given kind. */
-export function makeTask(rng: Rng, kind: TaskKind, table: Country[]): TaskItem {
+export function makeTask(rng: Rng, kind: TaskKind): TaskItem {
   switch (kind) {
     case 'add':
     case 'subtract':
@@ -190,7 +197,7 @@ export function makeTask(rng: Rng, kind: TaskKind, table: Country[]): TaskItem {
     case 'convert_units':
       return convertUnits(rng);
     case 'lookup':
-      return lookup(rng, table);
+      return lookup(rng);
     default:
       return wordTask(rng, kind);
   }
