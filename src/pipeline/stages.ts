@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { makeDefault } from '../data/default/make.js';
 import { packDocuments } from '../data/pack.js';
 import type { Doc } from '../data/stage.js';
-import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, loadTokenizer, saveTokenizer, trainBpe } from '../tokenizer/index.js';
+import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, PATTERNS, loadTokenizer, saveTokenizer, trainBpe, type PatternName } from '../tokenizer/index.js';
 import { pretrain } from '../train/pretrain.js';
 import { sft } from '../train/sft.js';
 import { RLHF_STAGES } from '../rlhf/stages/stages.js';
@@ -51,7 +51,9 @@ export const STAGES: Stage<PipelineConfig>[] = [
       const data = ctx.dirs.data;
       const texts = [...jsonlTexts(join(data, 'brown/train.jsonl'), brownText), ...jsonlTexts(join(data, 'sft.jsonl'), conversationText)];
       const tok = trainBpe(texts, {
-        vocabSize: p.tokenizer.vocabSize, minFrequency: p.tokenizer.minFrequency, specialTokens: [EOT, ...CHATML_SPECIAL_TOKENS],
+        vocabSize: p.tokenizer.vocabSize, minFrequency: p.tokenizer.minFrequency,
+        pattern: p.tokenizer.pattern in PATTERNS ? PATTERNS[p.tokenizer.pattern as PatternName] : p.tokenizer.pattern,
+        specialTokens: [EOT, ...CHATML_SPECIAL_TOKENS],
         config: { eosToken: EOT, padToken: EOT, chatTemplate: DEFAULT_CHAT_TEMPLATE },
       });
       saveTokenizer(tok, ctx.dir);
