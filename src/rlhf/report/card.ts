@@ -114,9 +114,13 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
       notes.push(`${name.toUpperCase()}: ${r.wins} wins, ${r.ties} ties, ${r.losses} losses of ${n} held-out prompts (decisive win rate ${r.wins + r.losses ? ((100 * r.wins) / (r.wins + r.losses)).toFixed(1) : '-'}%).`);
     }
   }
-  if (notes.length) notes.push('A tie is two responses the labeler scores the same, typically two wrong answers equally concise and well-formed; turning one into a win takes a correct answer, or a better-formed or more concise one.');
+  if (notes.length) notes.push('A tie is two responses the labeler scores the same — both right or both wrong, equally concise and well-formed; turning one into a win takes a correct answer, or a better-formed or more concise one.');
   const sft = accuracy[1].value;
-  if (sft !== null) notes.push(`The SFT model answers ${(100 * sft).toFixed(1)}% of held-out instruction prompts exactly (greedy): the correctness that the labeler ranks first is mostly out of its reach, which bounds every method's gains.`);
+  if (sft !== null) {
+    const byTask = sftAcc?.sft?.byTask ?? {};
+    const tasks = Object.entries(byTask).sort(([, a], [, b]) => b.correct / b.total - a.correct / a.total).map(([task, t]) => `${task} ${t.correct}/${t.total}`);
+    notes.push(`The SFT model answers ${(100 * sft).toFixed(1)}% of held-out instruction prompts exactly (greedy)${tasks.length ? ` — ${tasks.join(', ')}` : ''}. The labeler ranks correctness first, so a method wins an instruction prompt mainly by turning a wrong answer right; where the SFT model never learned the answer (a held-out question is one no training file asks), sampling it more sharply cannot.`);
+  }
   const rw = result('reward');
   if (typeof rw.sampledAccuracy === 'number') notes.push(`The reward model orders ${(100 * rw.sampledAccuracy).toFixed(1)}% of held-out pairs of SFT samples correctly (${rw.sampledPairs} pairs), against ${pct(f.rm_accuracy)} on the default data's held-out rankings: PPO optimises the former.`);
   const grpoRuns = metrics('grpo');
