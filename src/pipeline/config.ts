@@ -1,7 +1,7 @@
 // The pipeline's config: which stages run, and each stage's settings, every default in one place.
 // The defaults are `npm start`'s run: the embedded default data, a 4k byte-level BPE, the tiny
-// LLaMA-style model pretrained on Brown, then SFT on the instruction conversations, sized to finish
-// in about ten minutes on a 2-core machine. Paths between stages are not configured: each stage
+// LLaMA-style model pretrained on Brown, then SFT on the instruction conversations; with the RLHF
+// stages the whole run takes about eleven minutes on an idle 2-core machine. Paths between stages are not configured: each stage
 // reads its inputs from the run folder.
 import { check } from '../util/config.js';
 import { DEFAULT_DATA, type DefaultDataConfig } from '../data/default/make.js';

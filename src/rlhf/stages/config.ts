@@ -1,6 +1,6 @@
 // The RLHF part of the one-command pipeline: the settings of its stages, every default in one
-// place, sized so that reward model, PPO, DPO, GRPO and the report card fit in about ten minutes on a
-// 2-core machine after pretraining and SFT. Paths are not configured: each stage reads the run
+// place, sized so that reward model, PPO, DPO, GRPO and the report card take about five minutes on
+// an idle 2-core machine after pretraining and SFT. Paths are not configured: each stage reads the run
 // folder (the data stage's files, the SFT model, the reward model). The pipeline config extends this.
 import { check } from '../../util/config.js';
 import type { LoopConfig } from '../../train/config.js';
