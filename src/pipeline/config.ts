@@ -1,8 +1,8 @@
 // The pipeline's config: which stages run, and each stage's settings, every default in one place.
 // The defaults are `npm start`'s run: the embedded default data, a 4k byte-level BPE, the tiny
 // LLaMA-style model pretrained on Brown, then SFT on the instruction conversations; with the RLHF
-// stages the whole run takes about eleven minutes on an idle 2-core machine. Paths between stages are not configured: each stage
-// reads its inputs from the run folder.
+// stages the whole run takes about eleven minutes on an idle 2-core machine. Paths between stages
+// are not configured: each stage reads its inputs from the run folder.
 import { check } from '../util/config.js';
 import { DEFAULT_DATA, type DefaultDataConfig } from '../data/default/make.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig, type PretrainModelConfig } from '../train/config.js';
@@ -47,7 +47,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   data: { ...DEFAULT_DATA },
   tokenizer: { vocabSize: 4096, minFrequency: 2, pattern: 'digits' },
   pretrain: {
-    // Two layers: in this budget the deeper default learned no more than this one, at half the speed.
+    // Two layers: in this budget the 4-layer default learned no more than this one, at 0.6× the speed.
     model: { ...PRETRAIN_DEFAULTS.model, numLayers: 2 },
     seqLen: 256,
     train: { ...LOOP_DEFAULTS, steps: 300, batchSize: 8, lr: 2e-3, warmupSteps: 30, evalEvery: 100, evalBatches: 20, saveEvery: 50, logEvery: 10 },

@@ -1,7 +1,8 @@
 // Instruction tasks with checkable answers, generated from a seed: arithmetic, reversing, sorting
 // and counting words, capitalisation, unit conversion, and short lookups over a generated fact
-// table given in the prompt. Each task has several phrasings, a canonical concise answer, and the wrong answers a
-// careless model would give (the ranking data needs bad responses as much as good ones).
+// table given in the prompt. Each task has several phrasings, a canonical concise answer, and the
+// wrong answers a careless model would give (the ranking data needs bad responses as much as good
+// ones).
 //
 // The sizes (numbers below 20, times tables, two or three words to reorder, two facts to look up
 // in) are what the default model — 3.7 M parameters, a few minutes of training on 2 CPU cores —
@@ -140,7 +141,7 @@ function inventName(rng: Rng, parts: number): string {
 }
 
 /** n fictional countries with distinct names and capitals, drawn from rng. */
-export function makeFactTable(rng: Rng, n = 40): Country[] {
+export function makeFactTable(rng: Rng, n: number): Country[] {
   const used = new Set<string>();
   const fresh = (parts: number): string => {
     let name: string;
