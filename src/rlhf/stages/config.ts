@@ -69,8 +69,8 @@ export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   ppo: {
     // Small steps, many rollouts, and PPO-ptx: on dev prompts kept out of training (never the
     // held-out eval set) the policy without the pretraining term lost to SFT (win rate 0.43 after
-    // 150 iterations: the reward model is wrong on over a third of the policy's own pairs), with it held
-    // its ground (0.50).
+    // 150 iterations: the reward model is wrong on over a third of the policy's own pairs); with it
+    // the policy held its ground (0.50).
     ...ppoDefaults, iterations: 80, ptx: { ...omit(ppoDefaults.ptx, ['data']), coef: 1 },
     optim: { ...ppoDefaults.optim, actorLr: 1e-4, criticLr: 1e-4 },
   },
