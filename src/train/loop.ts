@@ -135,17 +135,25 @@ export function evaluate(model: CausalLM, batches: LmBatch[]): EvalResult {
   return { loss, ppl: Math.exp(loss), tokens };
 }
 
-const due = (every: number, step: number, last: number): boolean => step === last || (every > 0 && step % every === 0);
+/** Whether a periodic action (eval, save, log) falls on `step`; the last step always does. */
+export const due = (every: number, step: number, last: number): boolean => step === last || (every > 0 && step % every === 0);
+
+/** The start every training loop shares: half-written checkpoints removed, the newest complete one
+ * (which only `resume` may continue), and AdamW over the trainable parameters with decay groups. */
+export function openRun(runDir: string, trainable: Map<string, Tensor>, cfg: LoopConfig, resume: boolean): { latest: ReturnType<typeof latestCheckpoint>; opt: AdamW } {
+  removePartialCheckpoints(runDir);
+  const latest = latestCheckpoint(runDir);
+  if (latest && !resume) throw new Error(`${runDir} already holds checkpoints (newest: step ${latest.step}); pass --resume to continue it, or choose a new output folder`);
+  const opt = new AdamW(decayGroups(trainable, cfg.weightDecay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay });
+  return { latest, opt };
+}
 
 /** Trains run.model for run.config.steps steps (continuing from the newest checkpoint when
  * `resume`); throws TrainingDiverged if a loss or gradient stops being finite. */
 export function train(run: TrainRun, { resume = false, quiet = false } = {}): TrainResult {
   const cfg = run.config;
-  removePartialCheckpoints(run.runDir);
-  const latest = latestCheckpoint(run.runDir);
-  if (latest && !resume) throw new Error(`${run.runDir} already holds checkpoints (newest: step ${latest.step}); pass --resume to continue it, or choose a new output folder`);
+  const { latest, opt } = openRun(run.runDir, run.trainable, cfg, resume);
   const params = [...run.trainable.values()];
-  const opt = new AdamW(decayGroups(run.trainable, cfg.weightDecay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay });
   let rng = new Rng(cfg.seed ^ 0x5eed);
   let state: TrainerState | null = null;
   if (latest && resume) {

@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { Rng } from '../../engine/rng.js';
 import { Tensor } from '../../engine/tensor.js';
-import { AdamW, clipGradNorm, decayGroups, learningRate, type Module } from '../../nn/index.js';
+import { clipGradNorm, learningRate, type Module } from '../../nn/index.js';
 import type { LoopConfig } from '../../train/config.js';
-import { latestCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint, type TrainerState } from '../../train/checkpoint.js';
-import { TrainingDiverged } from '../../train/loop.js';
+import { loadCheckpoint, saveCheckpoint, type TrainerState } from '../../train/checkpoint.js';
+import { TrainingDiverged, due, openRun } from '../../train/loop.js';
 import { MetricsLog } from '../../train/metrics.js';
 import { Progress } from '../../util/progress.js';
 import { shuffledStream } from './stream.js';
@@ -41,15 +41,10 @@ export interface OfflineResult {
   resumedFrom: number | null;
 }
 
-const due = (every: number, step: number, last: number): boolean => step === last || (every > 0 && step % every === 0);
-
 export function optimize<T>(run: OfflineRun<T>, { resume = false, quiet = false } = {}): OfflineResult {
   const cfg = run.config;
-  removePartialCheckpoints(run.runDir);
-  const latest = latestCheckpoint(run.runDir);
-  if (latest && !resume) throw new Error(`${run.runDir} already holds checkpoints (newest: step ${latest.step}); pass --resume to continue it, or choose a new output folder`);
+  const { latest, opt } = openRun(run.runDir, run.trainable, cfg, resume);
   const params = [...run.trainable.values()];
-  const opt = new AdamW(decayGroups(run.trainable, cfg.weightDecay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay });
   let state: TrainerState | null = null;
   let rng = new Rng(cfg.seed ^ 0x5eed);
   if (latest && resume) {

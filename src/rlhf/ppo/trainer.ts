@@ -27,7 +27,7 @@ import type { Reference } from '../core/reference.js';
 import { sampleResponses } from '../core/rollout.js';
 import { shuffledStream, type StreamState } from '../core/stream.js';
 import type { PpoConfig } from './config.js';
-import { makeExperience, type Experience } from './experience.js';
+import { makeExperience, type Experience, type ExperienceStats } from './experience.js';
 import { ppoPolicyLoss, ppoValueLoss } from './loss.js';
 
 export interface PpoSetup {
@@ -53,15 +53,9 @@ export interface PpoSetup {
 }
 
 /** One line of metrics.jsonl. */
-export interface PpoIterationRecord {
+export interface PpoIterationRecord extends ExperienceStats {
   step: number;
   klCoef: number;
-  score: number;
-  shapedScore: number;
-  gold: number;
-  kl: number;
-  responseLength: number;
-  finished: number;
   policyLoss: number;
   valueLoss: number;
   entropy: number;
