@@ -8,7 +8,7 @@ import { DEFAULT_DATA, type DefaultDataConfig } from '../data/default/make.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig, type PretrainModelConfig } from '../train/config.js';
 import { RLHF_STAGES_DEFAULTS, validateRlhfStages, type RlhfStagesConfig } from '../rlhf/stages/config.js';
 
-/** The RLHF stages' keys (rankings, reward, ppo, dpo, grpo, evaluation, report) come from
+/** The RLHF stages' keys (rankings, reward, bestOfN, ppo, dpo, grpo, evaluation, report) come from
  * src/rlhf/stages/config.ts. */
 export interface PipelineConfig extends RlhfStagesConfig {
   /** Run folder ('' = runs/pipeline-<date>-<time>, a fresh one). */
@@ -43,7 +43,7 @@ export interface PipelineConfig extends RlhfStagesConfig {
 
 export const PIPELINE_DEFAULTS: PipelineConfig = {
   out: '',
-  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'rankings', 'reward', 'ppo', 'dpo', 'grpo', 'report'],
+  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'rankings', 'reward', 'best_of_n', 'ppo', 'dpo', 'grpo', 'report'],
   data: { ...DEFAULT_DATA },
   tokenizer: { vocabSize: 4096, minFrequency: 2, pattern: 'digits' },
   pretrain: {

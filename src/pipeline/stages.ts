@@ -5,7 +5,8 @@
 //   pack       Brown train/val tokenized into shards                                pack/
 //   pretrain   the model pretrained on the shards, with the bigram baseline         pretrain/model/
 //   sft        supervised fine-tuning, exact match of base vs SFT                   sft/model/
-// then the RLHF stages of src/rlhf/stages/stages.ts (rankings, reward, ppo, dpo, grpo, report).
+// then the RLHF stages of src/rlhf/stages/stages.ts (rankings, reward, best_of_n, ppo, dpo, grpo,
+// report).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDefault } from '../data/default/make.js';

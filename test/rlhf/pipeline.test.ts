@@ -1,6 +1,6 @@
 // The whole pipeline at minute size: data → tokenizer → pack → pretrain → sft → rankings → reward →
-// ppo → dpo → grpo → report, every output in the run folder, report.json with its keys, and a
-// second run that skips every stage.
+// best_of_n → ppo → dpo → grpo → report, every output in the run folder, report.json with its keys,
+// and a second run that skips every stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ const TOY = [
   '--pretrain.seqLen', '64', '--pretrain.train.steps', '2', '--pretrain.train.batchSize', '2', '--pretrain.train.evalBatches', '1',
   '--sft.train.steps', '2', '--sft.train.batchSize', '4', '--sft.train.evalBatches', '1', '--sft.accuracyPrompts', '3', '--sft.maxNewTokens', '4', '--samples', '2',
   '--rankings.prompts', '6', '--rankings.valPrompts', '4', '--rankings.k', '3',
-  '--reward.train.steps', '2', '--reward.train.batchSize', '2', '--reward.normalizationSamples', '4',
+  '--reward.train.steps', '2', '--reward.train.batchSize', '2', '--reward.normalizationSamples', '4', '--bestOfN.n', '3',
   '--ppo.iterations', '2', '--ppo.rollout.batchSize', '4', '--ppo.rollout.maxNewTokens', '4', '--ppo.ppo.miniBatchSize', '2', '--ppo.ppo.epochs', '1',
   '--dpo.train.steps', '2', '--dpo.train.batchSize', '2', '--dpo.pairs', '4',
   '--grpo.iterations', '2', '--grpo.promptsPerIteration', '2', '--grpo.groupSize', '2', '--grpo.miniBatchSize', '4',
@@ -31,7 +31,7 @@ test('rlhf pipeline runs every stage through the report card, then skips them al
   assert.equal(first.status, 0, first.stderr);
   for (const f of ['rankings/sampled.jsonl', 'reward/model/model.safetensors', 'reward/model/reward_normalization.json', 'ppo/model/model.safetensors',
     'ppo/value_model/model.safetensors', 'ppo/metrics.jsonl', 'dpo/model/model.safetensors', 'grpo/model/model.safetensors',
-    'report/report.md', 'report/report.html', 'report/report.json', 'report/ppo_reward.svg']) {
+    'report/report.md', 'report/report.html', 'report/report.json', 'report/ppo_reward.svg', 'report/win_rate_kl.svg']) {
     assert.ok(existsSync(join(out, f)), f);
   }
   const figures = JSON.parse(readFileSync(join(out, 'report', 'report.json'), 'utf8')) as Record<string, number | null>;
@@ -43,8 +43,12 @@ test('rlhf pipeline runs every stage through the report card, then skips them al
   const html = readFileSync(join(out, 'report', 'report.html'), 'utf8');
   assert.match(html, /<svg[\s\S]*PPO reward per iteration/);
   assert.match(first.stdout, /report +ran .*report card → .*report\.html/);
+  const bon = JSON.parse(readFileSync(join(out, 'best_of_n', 'stage.json'), 'utf8')).result as { curve: { n: number; goldWinRate: number; rewardWinRate: number }[] };
+  assert.deepEqual(bon.curve.map((p) => p.n), [1, 2, 3]);
+  // The gold labeler's pick of more samples never scores lower, so its win rate cannot fall.
+  for (let i = 1; i < bon.curve.length; i++) assert.ok(bon.curve[i].goldWinRate >= bon.curve[i - 1].goldWinRate);
 
   const second = spawnSync(process.execPath, [CLI, 'pipeline', '--out', out, '--quiet', ...TOY], { encoding: 'utf8' });
   assert.equal(second.status, 0, second.stderr);
-  assert.equal(second.stdout.match(/skipped/g)?.length, 11);
+  assert.equal(second.stdout.match(/skipped/g)?.length, 12);
 });

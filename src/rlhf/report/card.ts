@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs.js';
 import { readJson, readMetrics, type MetricsRecord } from '../../train/metrics.js';
 import type { AccuracyReport } from '../../train/accuracy.js';
+import type { BestOfNPoint } from '../bestofn.js';
 import type { ComparisonSample } from '../eval.js';
 import { renderHtml, renderMarkdown, reportPlots } from './render.js';
 
@@ -29,6 +30,8 @@ export interface ReportData {
   targets: TargetCheck[];
   stages: { name: string; seconds: number; result: Record<string, unknown> }[];
   curves: Record<'pretrain' | 'sft' | 'reward' | 'dpo' | 'ppo' | 'grpo', MetricsRecord[]>;
+  /** Best-of-N of the SFT policy against SFT, by N (empty when the stage did not run). */
+  bestOfN: BestOfNPoint[];
   /** Greedy exact match on held-out instruction prompts, by stage. */
   accuracy: { stage: string; value: number | null }[];
   /** Held-out prompts answered by SFT, PPO and DPO (same prompts, same sampling seed). */
@@ -123,6 +126,12 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
   }
   const rw = result('reward');
   if (typeof rw.sampledAccuracy === 'number') notes.push(`The reward model orders ${(100 * rw.sampledAccuracy).toFixed(1)}% of held-out pairs of SFT samples correctly (${rw.sampledPairs} pairs), against ${pct(f.rm_accuracy)} on the default data's held-out rankings: PPO optimises the former.`);
+  const bestOfN = (result('best_of_n').curve as BestOfNPoint[] | undefined) ?? [];
+  const top = bestOfN[bestOfN.length - 1];
+  if (top) {
+    const pass = top.passRate === null ? '' : ` Among its ${top.n} samples, ${(100 * top.passRate).toFixed(1)}% of the instruction prompts have a correct answer.`;
+    notes.push(`Best of ${top.n} SFT samples, picked by the gold labeler itself, wins ${pct(top.goldWinRate)} against SFT at a KL of at most ${top.kl.toFixed(2)} nats; picked by the reward model, ${pct(top.rewardWinRate)}. The first is what a policy this close to SFT could win with a perfect reward, the second what the reward model PPO optimises can tell apart (plot: win rate against KL).${pass}`);
+  }
   const grpoRuns = metrics('grpo');
   if (grpoRuns.length) {
     const share = grpoRuns.reduce((t, r) => t + Number(r.informativeGroups ?? 0), 0) / grpoRuns.length;
@@ -132,7 +141,7 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
   return {
     runDir, figures, targets, stages, notes,
     curves: { pretrain: metrics('pretrain'), sft: metrics('sft'), reward: metrics('reward'), dpo: metrics('dpo'), ppo: metrics('ppo'), grpo: metrics('grpo') },
-    accuracy, samples: rows, grpoSamples,
+    accuracy, bestOfN, samples: rows, grpoSamples,
   };
 }
 

@@ -12,10 +12,18 @@ const series = (name: string, records: MetricsRecord[], key: string): Series => 
 
 export function reportPlots(d: ReportData): Plot[] {
   const c = d.curves;
-  const win = (stage: string): number | null => {
-    const r = d.stages.find((s) => s.name === stage)?.result.winRate;
+  const figure = (stage: string, key: string): number | null => {
+    const r = d.stages.find((s) => s.name === stage)?.result[key];
     return typeof r === 'number' ? r : null;
   };
+  const win = (stage: string): number | null => figure(stage, 'winRate');
+  // A trained policy is one point of (KL, win rate); best-of-N is a curve over N.
+  const point = (name: string, stage: string): Series => ({ name, points: [[figure(stage, 'kl') ?? NaN, win(stage) ?? NaN]] });
+  const frontier: Series[] = [
+    { name: 'best-of-N, gold', points: d.bestOfN.map((p) => [p.kl, p.goldWinRate]) },
+    { name: 'best-of-N, RM', points: d.bestOfN.map((p) => [p.kl, p.rewardWinRate]) },
+    point('PPO', 'ppo'), point('DPO', 'dpo'),
+  ];
   const plots: [string, string, string][] = [
     ['loss_pretrain', 'Pretraining loss', lineChart('Pretraining loss', [series('train', c.pretrain, 'loss'), series('held-out', c.pretrain, 'evalLoss')])],
     ['loss_sft', 'SFT loss', lineChart('SFT loss', [series('train', c.sft, 'loss'), series('held-out', c.sft, 'evalLoss')])],
@@ -27,6 +35,7 @@ export function reportPlots(d: ReportData): Plot[] {
     ['grpo_reward', 'GRPO: reward and exact match of the samples per iteration', lineChart('GRPO per iteration', [series('reward', c.grpo, 'reward'), series('exact match', c.grpo, 'exactMatch')], { xLabel: 'iteration' })],
     ['accuracy', 'Held-out exact-match accuracy by stage', barChart('Exact match by stage', d.accuracy.map((a) => ({ label: a.stage, value: a.value })))],
     ['win_rate', 'Held-out win rate against SFT (gold labeler)', barChart('Win rate vs SFT', [{ label: 'PPO', value: win('ppo') }, { label: 'DPO', value: win('dpo') }], { target: 0.75 })],
+    ['win_rate_kl', 'Held-out win rate against SFT by KL to SFT: best-of-N SFT samples picked by the gold labeler or the reward model, and the trained policies', lineChart('Win rate vs SFT by KL', frontier, { xLabel: 'KL to SFT (nats per response)' })],
   ];
   return plots.map(([name, title, svg]) => ({ name, title, svg }));
 }

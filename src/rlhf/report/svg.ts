@@ -41,7 +41,13 @@ export function lineChart(title: string, series: Series[], { xLabel = 'step' } =
     body += `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`;
     if (s.points.length === 1) body += `<circle cx="${sx(s.points[0][0])}" cy="${sy(s.points[0][1])}" r="3" fill="${s.color}"/>`;
   }
-  const legend = live.map((s, i) => `<rect x="${PAD.l + 8 + i * 120}" y="${PAD.t + 2}" width="10" height="3" fill="${s.color}"/><text x="${PAD.l + 22 + i * 120}" y="${PAD.t + 7}">${esc(s.name)}</text>`).join('');
+  // Each legend entry as wide as its name (about 6 px a character at 11 px).
+  let at = PAD.l + 8;
+  const legend = live.map((s) => {
+    const entry = `<rect x="${at}" y="${PAD.t + 2}" width="10" height="3" fill="${s.color}"/><text x="${at + 14}" y="${PAD.t + 7}">${esc(s.name)}</text>`;
+    at += 26 + 6 * s.name.length;
+    return entry;
+  }).join('');
   return frame(title, body, legend);
 }
 

@@ -37,6 +37,12 @@ export interface RlhfStagesConfig {
     /** Responses sampled from the SFT policy to measure the reward's mean and std. */
     normalizationSamples: number;
   };
+  /** Best-of-N of the SFT policy on the win-rate prompts, picked by the gold labeler and by the reward
+   * model (src/rlhf/bestofn.ts): the yardstick the PPO and DPO win rates are read against. */
+  bestOfN: {
+    /** The largest N; the curve is measured at 1, 2, 4, … and N. */
+    n: number;
+  };
   ppo: PpoStageConfig;
   dpo: DpoStageConfig;
   grpo: GrpoStageConfig;
@@ -66,6 +72,7 @@ const ppoDefaults = omit(PPO_DEFAULTS, ['out', 'policy', 'reward', 'tokenizer', 
 export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   rankings: { prompts: 1600, valPrompts: 200, k: 4, temperature: 1 },
   reward: { train: { ...REWARD_DEFAULTS.train, steps: 600, lr: 5e-4, saveEvery: 100 }, normalizationSamples: 64 },
+  bestOfN: { n: 64 },
   ppo: {
     // Small steps, many rollouts, and PPO-ptx: on dev prompts kept out of training (never the
     // held-out eval set) the policy without the pretraining term lost to SFT (win rate 0.43 after
@@ -86,6 +93,7 @@ export function validateRlhfStages(c: RlhfStagesConfig): void {
     count('rankings.prompts', c.rankings.prompts), count('rankings.valPrompts', c.rankings.valPrompts),
     [Number.isInteger(c.rankings.k) && c.rankings.k >= 2, `rankings.k must be an integer ≥ 2, got ${c.rankings.k}`],
     [c.rankings.temperature > 0, `rankings.temperature must be positive, got ${c.rankings.temperature}`],
+    [Number.isInteger(c.bestOfN.n) && c.bestOfN.n >= 1, `bestOfN.n must be a positive integer, got ${c.bestOfN.n}`],
     [Number.isInteger(c.reward.normalizationSamples) && c.reward.normalizationSamples >= 2, `reward.normalizationSamples must be an integer ≥ 2, got ${c.reward.normalizationSamples}`],
     count('dpo.pairs', c.dpo.pairs),
     [['sampled', 'default', 'both'].includes(c.dpo.pairsFrom), `dpo.pairsFrom must be sampled, default or both, got ${JSON.stringify(c.dpo.pairsFrom)}`], count('evaluation.winRatePrompts', c.evaluation.winRatePrompts), count('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),

@@ -2,16 +2,20 @@
 // to a library call (the pipeline's own stages end with sft/model; these append):
 //   rankings K samples of the SFT policy per prompt, ranked by the gold labeler           rankings/
 //   reward   reward model on both sets of rankings, normalised under the SFT policy       reward/model/
+//   best_of_n  best-of-N SFT samples picked by the gold labeler and by the reward model:
+//            the win rate a policy this close to SFT could reach                             best_of_n/
 //   ppo      PPO against the reward model; win rate and KL vs SFT on held-out prompts      ppo/model/
 //   dpo      DPO on the best-vs-worst preference pairs; win rate vs SFT                   dpo/model/
 //   grpo     GRPO on the checkable instruction prompts; exact match vs SFT                 grpo/model/
 //   report   the report card: report.md, report.html (inline SVG plots), report.json       report/
 import { join } from 'node:path';
 import { writeJsonl } from '../../data/jsonl.js';
-import { loadPretrained } from '../../models/index.js';
+import { loadPretrained, loadScalarModel } from '../../models/index.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
 import { exactMatchAccuracy, loadGoldPrompts } from '../../train/accuracy.js';
+import { padId } from '../../train/sft.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { bestOfN } from '../bestofn.js';
 import { dpo } from '../dpo/trainer.js';
 import { grpo } from '../grpo/trainer.js';
 import { ppo } from '../ppo/run.js';
@@ -76,6 +80,23 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
       };
     },
     report: (r) => [`held-out pairwise accuracy ${pct(r.accuracy)} over ${r.pairs} pairs (SFT samples: ${pct(r.sampledAccuracy)} over ${r.sampledPairs}); SFT reward ${num(r.scoreMean)} ± ${num(r.scoreStd)}`],
+  },
+  {
+    name: 'best_of_n',
+    summary: 'best-of-N SFT samples on the win-rate prompts, picked by the gold labeler and by the reward model',
+    inputs: ['data', 'sft', 'reward'],
+    // PPO's seed: the SFT samples met here are the ones PPO's policy meets in its win rate.
+    config: (p) => ({ bestOfN: p.bestOfN, evaluation: p.evaluation, seed: p.ppo.seed }),
+    run: async (ctx, p) => {
+      const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), e = evalSettings(ctx.dirs.data, p);
+      const prompts = await loadPolicyPrompts(e.prompts, tok, 192, e.limit);
+      const curve = await bestOfN(await loadPretrained(modelDir), await loadScalarModel(join(ctx.dirs.reward, 'model')), tok, prompts, {
+        n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: p.ppo.seed, padId: padId(tok),
+      });
+      const top = curve[curve.length - 1];
+      return { n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, passRate: top.passRate, prompts: prompts.length, curve };
+    },
+    report: (r) => [`best of ${r.n} SFT samples (KL ≤ ${num(r.kl)} nats) wins ${pct(r.goldWinRate)} vs SFT picked by the gold labeler, ${pct(r.rewardWinRate)} picked by the reward model`],
   },
   {
     name: 'ppo',
@@ -145,7 +166,7 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
   {
     name: 'report',
     summary: 'the report card: figures, plots and sample generations',
-    inputs: ['pretrain', 'sft', 'reward', 'ppo', 'dpo', 'grpo'],
+    inputs: ['pretrain', 'sft', 'reward', 'best_of_n', 'ppo', 'dpo', 'grpo'],
     config: (p) => p.report,
     run: async (ctx, p) => {
       const card = writeReport(ctx.runDir, ctx.dir, { samples: p.report.samples });

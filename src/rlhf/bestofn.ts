@@ -1,0 +1,109 @@
+// Best-of-N against the SFT policy, the yardstick for the PPO and DPO win rates. For each held-out
+// prompt the SFT policy samples N responses and a judge keeps the one it scores highest; that response
+// then meets an independent SFT sample before the gold labeler, as a trained policy does in
+// comparePolicies. With the gold labeler itself as the judge, the curve shows what a policy this close
+// to SFT could reach with a perfect reward; with the reward model as the judge, how much of that the
+// reward model captures. Best-of-N lies within log N − (N−1)/N nats of the policy (Stiennon et al.
+// 2020; Beirami et al. 2024 show the formula is an upper bound), so each N is a point of win rate
+// against KL, on the same axes as a trained policy's (win rate, KL) point.
+import type { CausalLM, ScalarHeadModel } from '../models/index.js';
+import { goldScore, isCorrect } from '../data/default/labelers.js';
+import { hashString32 } from '../data/hash.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import { stopIds } from '../train/accuracy.js';
+import { responseText, type PolicyPrompt } from './core/prompts.js';
+import { sampleResponses } from './core/rollout.js';
+import { scorePairs } from './reward/score.js';
+
+export interface BestOfNPoint {
+  n: number;
+  /** log N − (N−1)/N: the KL of best-of-N from the policy, in nats (an upper bound). */
+  kl: number;
+  /** Win rate against the SFT sample when the gold labeler picks the best of N. */
+  goldWinRate: number;
+  /** The same when the reward model picks. */
+  rewardWinRate: number;
+  /** Share of instruction prompts with a correct answer among the N samples (pass@N; null without
+   * instruction prompts). */
+  passRate: number | null;
+}
+
+/** One prompt's candidates: gold and reward-model scores, and whether each is correct (null for a
+ * prompt without a checkable answer). */
+export interface BestOfNCandidates {
+  gold: number[];
+  reward: number[];
+  correct: boolean[] | null;
+}
+
+/** KL(best-of-n ‖ π) ≤ log n − (n−1)/n. */
+export const bestOfNKl = (n: number): number => Math.log(n) - (n - 1) / n;
+
+/** 1, 2, 4, … up to n, and n itself. */
+export function bestOfNSizes(n: number): number[] {
+  const out: number[] = [];
+  for (let s = 1; s < n; s *= 2) out.push(s);
+  out.push(n);
+  return out;
+}
+
+/** The curve at each size: a judge keeps the first of the N candidates it scores highest; a win
+ * counts 1, a tie ½ (comparePolicies' rule). */
+export function bestOfNCurve(candidates: BestOfNCandidates[], baselineGold: number[], sizes: number[]): BestOfNPoint[] {
+  if (candidates.length !== baselineGold.length) throw new Error(`bestOfNCurve: ${candidates.length} candidate sets for ${baselineGold.length} baseline scores`);
+  const win = (x: number, base: number): number => (x > base ? 1 : x === base ? 0.5 : 0);
+  const argmax = (xs: number[], n: number): number => {
+    let best = 0;
+    for (let j = 1; j < n; j++) if (xs[j] > xs[best]) best = j;
+    return best;
+  };
+  const checkable = candidates.filter((c) => c.correct !== null).length;
+  return sizes.map((n) => {
+    let gold = 0, reward = 0, passed = 0;
+    candidates.forEach((c, i) => {
+      if (c.gold.length < n || c.reward.length < n) throw new Error(`bestOfNCurve: prompt ${i + 1} has ${Math.min(c.gold.length, c.reward.length)} candidates, fewer than N = ${n}`);
+      gold += win(c.gold[argmax(c.gold, n)], baselineGold[i]);
+      reward += win(c.gold[argmax(c.reward, n)], baselineGold[i]);
+      if (c.correct?.slice(0, n).some(Boolean)) passed++;
+    });
+    const m = candidates.length || 1;
+    return { n, kl: bestOfNKl(n), goldWinRate: gold / m, rewardWinRate: reward / m, passRate: checkable ? passed / checkable : null };
+  });
+}
+
+export interface BestOfNOptions {
+  /** The largest N; the curve is measured at 1, 2, 4, … and N. */
+  n: number;
+  maxNewTokens: number;
+  temperature: number;
+  /** comparePolicies' seed: the baseline samples are then the very ones a trained policy met. */
+  seed: number;
+  padId: number;
+}
+
+/** Samples N candidates per prompt from `sft`, scores them with the gold labeler and `rm`, and
+ * measures the curve against SFT samples drawn as comparePolicies draws them. */
+export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer, prompts: PolicyPrompt[], o: BestOfNOptions): Promise<BestOfNPoint[]> {
+  const golds = prompts.map((p, i) => {
+    if (!p.gold) throw new Error(`bestOfN: prompt ${i + 1} has no gold record to judge it by`);
+    return p.gold;
+  });
+  const sample = { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, sft) };
+  const ids = prompts.map((p) => p.ids);
+  const baseline = await sampleResponses(sft, ids, { ...sample, seed: o.seed, chunk: 32 });
+  // A seed of their own keeps the candidates independent of the baseline; one prompt per chunk, so
+  // no padding.
+  const repeated = ids.flatMap((x) => Array<number[]>(o.n).fill(x));
+  const cands = await sampleResponses(sft, repeated, { ...sample, seed: hashString32('best-of-n', o.seed), chunk: o.n });
+  const reward = scorePairs(rm, repeated, cands.responses, o.padId);
+  const candidates = golds.map((gold, i): BestOfNCandidates => {
+    const texts = cands.responses.slice(i * o.n, (i + 1) * o.n).map((r) => responseText(tok, r));
+    return {
+      gold: texts.map((t) => goldScore(gold, t)),
+      reward: Array.from(reward.subarray(i * o.n, (i + 1) * o.n)),
+      correct: gold.kind === 'instruction' ? texts.map((t) => isCorrect(gold, t)) : null,
+    };
+  });
+  const baselineGold = golds.map((gold, i) => goldScore(gold, responseText(tok, baseline.responses[i])));
+  return bestOfNCurve(candidates, baselineGold, bestOfNSizes(o.n));
+}

@@ -1,0 +1,37 @@
+// Best-of-N against SFT: the curve on hand-computed candidates, the KL bound and the sizes measured.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bestOfNCurve, bestOfNKl, bestOfNSizes } from '../../src/rlhf/bestofn.js';
+
+test('best-of-N KL bound is log N − (N−1)/N, and the curve is measured at powers of two and N', () => {
+  assert.equal(bestOfNKl(1), 0);
+  assert.ok(Math.abs(bestOfNKl(2) - (Math.log(2) - 0.5)) < 1e-12);
+  assert.ok(Math.abs(bestOfNKl(64) - (Math.log(64) - 63 / 64)) < 1e-12);
+  assert.deepEqual(bestOfNSizes(1), [1]);
+  assert.deepEqual(bestOfNSizes(8), [1, 2, 4, 8]);
+  assert.deepEqual(bestOfNSizes(6), [1, 2, 4, 6]);
+});
+
+test('best-of-N win rates: the gold labeler or the reward model picks, ties count half, pass@N over checkable prompts', () => {
+  const candidates = [
+    { gold: [1, 3, 2], reward: [5, 0, 9], correct: [false, true, false] },
+    { gold: [0, 0, 4], reward: [1, 2, 3], correct: null },
+  ];
+  const curve = bestOfNCurve(candidates, [2, 0], [1, 2, 3]);
+  // N = 1: both judges take the first sample: a loss (1 < 2) and a tie (0 = 0).
+  assert.deepEqual(curve[0], { n: 1, kl: 0, goldWinRate: 0.25, rewardWinRate: 0.25, passRate: 0 });
+  // N = 2: gold takes 3 (win) and a 0 (tie); the RM takes 1 (loss) and a 0 (tie).
+  assert.equal(curve[1].goldWinRate, 0.75);
+  assert.equal(curve[1].rewardWinRate, 0.25);
+  assert.equal(curve[1].passRate, 1);
+  // N = 3: gold wins both; the RM's pick ties the first (2 = 2) and wins the second.
+  assert.equal(curve[2].goldWinRate, 1);
+  assert.equal(curve[2].rewardWinRate, 0.75);
+  assert.ok(Math.abs(curve[2].kl - (Math.log(3) - 2 / 3)) < 1e-12);
+  assert.equal(bestOfNCurve([candidates[1]], [0], [1])[0].passRate, null);
+});
+
+test('best-of-N refuses fewer candidates than N and mismatched baselines', () => {
+  assert.throws(() => bestOfNCurve([{ gold: [1], reward: [1], correct: null }], [0], [2]), /prompt 1 has 1 candidates, fewer than N = 2/);
+  assert.throws(() => bestOfNCurve([{ gold: [1], reward: [1], correct: null }], [0, 1], [1]), /1 candidate sets for 2 baseline scores/);
+});
