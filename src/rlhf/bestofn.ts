@@ -1,11 +1,12 @@
 // Best-of-N against the SFT policy, the yardstick for the PPO and DPO win rates. For each held-out
 // prompt the SFT policy samples N responses and a judge keeps the one it scores highest; that response
 // then meets an independent SFT sample before the gold labeler, as a trained policy does in
-// comparePolicies. With the gold labeler itself as the judge, the curve shows what a policy this close
-// to SFT could reach with a perfect reward; with the reward model as the judge, how much of that the
-// reward model captures. Best-of-N lies within log N − (N−1)/N nats of the policy (Stiennon et al.
-// 2020; Beirami et al. 2024 show the formula is an upper bound), so each N is a point of win rate
-// against KL, on the same axes as a trained policy's (win rate, KL) point.
+// comparePolicies. With the gold labeler itself as the judge, the curve is about the most any policy
+// this close to SFT can win (best-of-N is near-optimal for win rate at its KL, Yang et al. 2024),
+// though the labeler picks with the answer key in hand; with the reward model as the judge, it shows
+// how much of that the reward model captures. Best-of-N lies within log N − (N−1)/N nats of the
+// policy (Stiennon et al. 2020; Beirami et al. 2024 show the formula is an upper bound), so each N is
+// a point of win rate against KL, on the same axes as a trained policy's (win rate, KL) point.
 import type { CausalLM, ScalarHeadModel } from '../models/index.js';
 import { goldScore, isCorrect } from '../data/default/labelers.js';
 import { hashString32 } from '../data/hash.js';

@@ -130,7 +130,7 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
   const top = bestOfN[bestOfN.length - 1];
   if (top) {
     const pass = top.passRate === null ? '' : ` Among its ${top.n} samples, ${(100 * top.passRate).toFixed(1)}% of the instruction prompts have a correct answer.`;
-    notes.push(`Best of ${top.n} SFT samples, picked by the gold labeler itself, wins ${pct(top.goldWinRate)} against SFT at a KL of at most ${top.kl.toFixed(2)} nats; picked by the reward model, ${pct(top.rewardWinRate)}. The first is what a policy this close to SFT could win with a perfect reward, the second what the reward model PPO optimises can tell apart (plot: win rate against KL).${pass}`);
+    notes.push(`Best of ${top.n} SFT samples picked by the gold labeler wins ${pct(top.goldWinRate)} against SFT at a KL of at most ${top.kl.toFixed(2)} nats: about the most any policy that close to SFT can win (best-of-N is near-optimal for win rate at its KL), and it picks with the labeler's answer key in hand. Picked by the reward model, the same samples win ${pct(top.rewardWinRate)}: the signal PPO climbs (plot: win rate against KL).${pass}`);
   }
   const grpoRuns = metrics('grpo');
   if (grpoRuns.length) {
