@@ -13,6 +13,7 @@ import { hashString32 } from '../data/hash.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { stopIds } from '../train/accuracy.js';
 import { responseText, type PolicyPrompt } from './core/prompts.js';
+import { comparisonSamples } from './eval.js';
 import { sampleResponses } from './core/rollout.js';
 import { scorePairs } from './reward/score.js';
 
@@ -83,19 +84,20 @@ export interface BestOfNOptions {
 }
 
 /** Samples N candidates per prompt from `sft`, scores them with the gold labeler and `rm`, and
- * measures the curve against SFT samples drawn as comparePolicies draws them. */
+ * measures the curve against the SFT samples comparePolicies draws with the same seed. */
 export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer, prompts: PolicyPrompt[], o: BestOfNOptions): Promise<BestOfNPoint[]> {
   const golds = prompts.map((p, i) => {
     if (!p.gold) throw new Error(`bestOfN: prompt ${i + 1} has no gold record to judge it by`);
     return p.gold;
   });
-  const sample = { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, sft) };
   const ids = prompts.map((p) => p.ids);
-  const baseline = await sampleResponses(sft, ids, { ...sample, seed: o.seed, chunk: 32 });
+  const baseline = await comparisonSamples(sft, tok, ids, o);
   // A seed of their own keeps the candidates independent of the baseline; one prompt per chunk, so
   // no padding.
   const repeated = ids.flatMap((x) => Array<number[]>(o.n).fill(x));
-  const cands = await sampleResponses(sft, repeated, { ...sample, seed: hashString32('best-of-n', o.seed), chunk: o.n });
+  const cands = await sampleResponses(sft, repeated, {
+    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, sft), seed: hashString32('best-of-n', o.seed), chunk: o.n,
+  });
   const reward = scorePairs(rm, repeated, cands.responses, o.padId);
   const candidates = golds.map((gold, i): BestOfNCandidates => {
     const texts = cands.responses.slice(i * o.n, (i + 1) * o.n).map((r) => responseText(tok, r));

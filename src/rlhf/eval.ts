@@ -10,7 +10,7 @@ import { stopIds } from '../train/accuracy.js';
 import { joinBatch, responseLogprobs } from './core/batch.js';
 import { responseText, type PolicyPrompt } from './core/prompts.js';
 import type { Reference } from './core/reference.js';
-import { sampleResponses } from './core/rollout.js';
+import { sampleResponses, type Samples } from './core/rollout.js';
 
 export interface CompareOptions {
   maxNewTokens: number;
@@ -57,6 +57,12 @@ export function responseKl(policy: CausalLM, ref: Reference, prompts: number[][]
   return total / prompts.length;
 }
 
+/** Responses to `ids` as a comparison samples them (bestOfN draws its SFT side the same way, so both
+ * meet the very same SFT samples). */
+export function comparisonSamples(model: CausalLM, tok: Tokenizer, ids: number[][], o: Pick<CompareOptions, 'maxNewTokens' | 'temperature' | 'seed'>): Promise<Samples> {
+  return sampleResponses(model, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, model), seed: o.seed, chunk: 32 });
+}
+
 /** `policy` against `baseline` on prompts that all carry gold records. */
 export async function comparePolicies(policy: CausalLM, baseline: CausalLM, ref: Reference, tok: Tokenizer, prompts: PolicyPrompt[], o: CompareOptions): Promise<PolicyComparison> {
   const golds = prompts.map((p, i) => {
@@ -64,8 +70,7 @@ export async function comparePolicies(policy: CausalLM, baseline: CausalLM, ref:
     return p.gold;
   });
   const ids = prompts.map((p) => p.ids);
-  const sample = (m: CausalLM) => sampleResponses(m, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, m), seed: o.seed, chunk: 32 });
-  const [a, b] = [await sample(policy), await sample(baseline)];
+  const [a, b] = [await comparisonSamples(policy, tok, ids, o), await comparisonSamples(baseline, tok, ids, o)];
   const texts = (s: { responses: number[][] }): string[] => s.responses.map((r) => responseText(tok, r));
   const pt = texts(a), bt = texts(b);
   let wins = 0, ties = 0, pg = 0, bg = 0, length = 0;

@@ -2,8 +2,8 @@
 // to a library call (the pipeline's own stages end with sft/model; these append):
 //   rankings K samples of the SFT policy per prompt, ranked by the gold labeler           rankings/
 //   reward   reward model on both sets of rankings, normalised under the SFT policy       reward/model/
-//   best_of_n  best-of-N SFT samples picked by the gold labeler and by the reward model:
-//            the win rate a policy this close to SFT could reach                             best_of_n/
+//   best_of_n  the best of N SFT samples, picked by the gold labeler or the reward model,
+//            against SFT: the yardstick of the win rates below                              best_of_n/
 //   ppo      PPO against the reward model; win rate and KL vs SFT on held-out prompts      ppo/model/
 //   dpo      DPO on the best-vs-worst preference pairs; win rate vs SFT                   dpo/model/
 //   grpo     GRPO on the checkable instruction prompts; exact match vs SFT                 grpo/model/
