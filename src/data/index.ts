@@ -37,7 +37,7 @@ export { TokenLoader, type LoaderConfig, type LoaderState, type LoaderBatch } fr
 // Default data and gold labelers
 export { makeDefault, makeDefaultData, heldOutInstructions, resolveDefaultDataConfig, DEFAULT_DATA, type DefaultDataConfig, type DefaultData } from './default/make.js';
 export {
-  goldScore, goldRank, isCorrect, isWellFormed, conciseness, sentimentScore, measureAlignment, loadGoldPrompts,
+  goldScore, goldMax, goldRank, isCorrect, isWellFormed, conciseness, sentimentScore, measureAlignment, loadGoldPrompts,
   type Gold, type GoldPrompt, type InstructionGold, type ContinuationGold, type AlignmentReport,
 } from './default/labelers.js';
 export { makeTask, makeFactTable, TASK_KINDS, type TaskKind, type TaskItem } from './default/tasks.js';

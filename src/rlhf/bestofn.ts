@@ -8,7 +8,7 @@
 // policy (Stiennon et al. 2020; Beirami et al. 2024 show the formula is an upper bound), so each N is
 // a point of win rate against KL, on the same axes as a trained policy's (win rate, KL) point.
 import type { CausalLM, ScalarHeadModel } from '../models/index.js';
-import { goldScore, isCorrect } from '../data/default/labelers.js';
+import { goldMax, goldScore, isCorrect, type Gold } from '../data/default/labelers.js';
 import { hashString32 } from '../data/hash.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { stopIds } from '../train/accuracy.js';
@@ -73,6 +73,22 @@ export function bestOfNCurve(candidates: BestOfNCandidates[], baselineGold: numb
   });
 }
 
+/** The win rate of a policy with a perfect response to every prompt: it wins wherever the baseline
+ * scores below the labeler's maximum and ties where the baseline is already perfect. No policy, at
+ * any KL, beats this against the same baseline samples. */
+export function winRateCeiling(golds: Gold[], baselineGold: number[]): number {
+  if (golds.length !== baselineGold.length) throw new Error(`winRateCeiling: ${golds.length} prompts for ${baselineGold.length} baseline scores`);
+  // goldScore's 0.99 × conciseness can land a rounding error below 3.99.
+  const perfect = golds.filter((g, i) => baselineGold[i] >= goldMax(g) - 1e-9).length;
+  return golds.length ? (golds.length - perfect / 2) / golds.length : 0;
+}
+
+export interface BestOfNResult {
+  curve: BestOfNPoint[];
+  /** winRateCeiling against the same SFT samples. */
+  ceiling: number;
+}
+
 export interface BestOfNOptions {
   /** The largest N; the curve is measured at 1, 2, 4, … and N. */
   n: number;
@@ -84,8 +100,9 @@ export interface BestOfNOptions {
 }
 
 /** Samples N candidates per prompt from `sft`, scores them with the gold labeler and `rm`, and
- * measures the curve against the SFT samples comparePolicies draws with the same seed. */
-export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer, prompts: PolicyPrompt[], o: BestOfNOptions): Promise<BestOfNPoint[]> {
+ * measures the curve and the ceiling against the SFT samples comparePolicies draws with the same
+ * seed. */
+export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer, prompts: PolicyPrompt[], o: BestOfNOptions): Promise<BestOfNResult> {
   const golds = prompts.map((p, i) => {
     if (!p.gold) throw new Error(`bestOfN: prompt ${i + 1} has no gold record to judge it by`);
     return p.gold;
@@ -108,5 +125,5 @@ export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer
     };
   });
   const baselineGold = golds.map((gold, i) => goldScore(gold, responseText(tok, baseline.responses[i])));
-  return bestOfNCurve(candidates, baselineGold, bestOfNSizes(o.n));
+  return { curve: bestOfNCurve(candidates, baselineGold, bestOfNSizes(o.n)), ceiling: winRateCeiling(golds, baselineGold) };
 }

@@ -48,7 +48,7 @@ export { grpo, type GrpoSummary, type GrpoIterationRecord } from './grpo/trainer
 
 // Held-out comparison, the pipeline stages and the report card.
 export { comparePolicies, responseKl, type PolicyComparison, type ComparisonSample, type CompareOptions } from './eval.js';
-export { bestOfN, bestOfNCurve, bestOfNKl, bestOfNSizes, type BestOfNPoint, type BestOfNCandidates, type BestOfNOptions } from './bestofn.js';
+export { bestOfN, bestOfNCurve, bestOfNKl, bestOfNSizes, winRateCeiling, type BestOfNPoint, type BestOfNCandidates, type BestOfNOptions, type BestOfNResult } from './bestofn.js';
 export { RLHF_STAGES } from './stages/stages.js';
 export { RLHF_STAGES_DEFAULTS, validateRlhfStages, type RlhfStagesConfig } from './stages/config.js';
 export { writeReport, gatherReport, type ReportData, type ReportFigures } from './report/card.js';

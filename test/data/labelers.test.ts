@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { goldRank, goldScore, isCorrect, isWellFormed, loadGoldPrompts, measureAlignment, sentimentScore, type InstructionGold } from '../../src/data/default/labelers.js';
+import { goldMax, goldRank, goldScore, isCorrect, isWellFormed, loadGoldPrompts, measureAlignment, sentimentScore, type InstructionGold } from '../../src/data/default/labelers.js';
 import type { DataError } from '../../src/data/jsonl.js';
 
 const gold = (task: InstructionGold['task'], answer: string): InstructionGold => ({ kind: 'instruction', task, answer });
@@ -38,6 +38,10 @@ test('instruction ranking: correct first, then well-formed, then concise', () =>
   const responses = ['43', '42 42 42 42', 'Sure! Let me think step by step about it. The answer is 42.', '42', 'The answer is 42.'];
   assert.deepEqual(goldRank(gold('add', '42'), responses), [3, 4, 2, 1, 0]);
   assert.ok(goldScore(gold('add', '42'), '42 42 42 42') > goldScore(gold('add', '42'), '43'), 'a looping right answer still beats a clean wrong one');
+  // The concise right answer reaches the maximum; nothing goes above it.
+  assert.ok(Math.abs(goldScore(gold('add', '42'), '42') - goldMax(gold('add', '42'))) < 1e-9);
+  for (const r of responses) assert.ok(goldScore(gold('add', '42'), r) <= goldMax(gold('add', '42')) + 1e-9, r);
+  assert.ok(Math.abs(goldScore({ kind: 'continuation' }, 'Outstanding!') - goldMax({ kind: 'continuation' })) < 1e-9, 'a lone +5 word reaches the continuation maximum');
 });
 
 test('continuation ranking: positive sentiment first, a degenerate loop last', () => {

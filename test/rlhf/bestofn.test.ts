@@ -1,7 +1,7 @@
 // Best-of-N against SFT: the curve on hand-computed candidates, the KL bound and the sizes measured.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bestOfNCurve, bestOfNKl, bestOfNSizes } from '../../src/rlhf/bestofn.js';
+import { bestOfNCurve, bestOfNKl, bestOfNSizes, winRateCeiling } from '../../src/rlhf/bestofn.js';
 
 test('best-of-N KL bound is log N − (N−1)/N, and the curve is measured at powers of two and N', () => {
   assert.equal(bestOfNKl(1), 0);
@@ -34,4 +34,13 @@ test('best-of-N win rates: the gold labeler or the reward model picks, ties coun
 test('best-of-N refuses fewer candidates than N and mismatched baselines', () => {
   assert.throws(() => bestOfNCurve([{ gold: [1], reward: [1], correct: null }], [0], [2]), /prompt 1 has 1 candidates, fewer than N = 2/);
   assert.throws(() => bestOfNCurve([{ gold: [1], reward: [1], correct: null }], [0, 1], [1]), /1 candidate sets for 2 baseline scores/);
+});
+
+test('win-rate ceiling: a perfect policy ties only where the baseline is already perfect', () => {
+  const add = { kind: 'instruction' as const, task: 'add' as const, answer: '42' };
+  const golds = [add, add, add, { kind: 'continuation' as const }];
+  // Perfect (3 + 0.99), wrong, right but wordy, a neutral continuation: one tie, three wins.
+  assert.equal(winRateCeiling(golds, [3 + 0.99, 1.99, 3.5, 0]), 3.5 / 4);
+  assert.equal(winRateCeiling([add], [3.99]), 0.5);
+  assert.throws(() => winRateCeiling(golds, [0]), /4 prompts for 1 baseline scores/);
 });

@@ -43,8 +43,10 @@ test('rlhf pipeline runs every stage through the report card, then skips them al
   const html = readFileSync(join(out, 'report', 'report.html'), 'utf8');
   assert.match(html, /<svg[\s\S]*PPO reward per iteration/);
   assert.match(first.stdout, /report +ran .*report card → .*report\.html/);
-  const bon = JSON.parse(readFileSync(join(out, 'best_of_n', 'stage.json'), 'utf8')).result as { curve: { n: number; goldWinRate: number; rewardWinRate: number }[] };
+  const bon = JSON.parse(readFileSync(join(out, 'best_of_n', 'stage.json'), 'utf8')).result as { ceiling: number; curve: { n: number; goldWinRate: number; rewardWinRate: number }[] };
   assert.deepEqual(bon.curve.map((p) => p.n), [1, 2, 3]);
+  assert.ok(bon.ceiling >= 0.5 && bon.ceiling <= 1, `ceiling ${bon.ceiling}`);
+  for (const p of bon.curve) assert.ok(p.goldWinRate <= bon.ceiling, 'no pick beats a perfect policy');
   // The gold labeler's pick of more samples never scores lower, so its win rate cannot fall.
   for (let i = 1; i < bon.curve.length; i++) assert.ok(bon.curve[i].goldWinRate >= bon.curve[i - 1].goldWinRate);
 

@@ -87,6 +87,12 @@ export function goldScore(gold: Gold, response: string): number {
   return (isCorrect(gold, response) ? 2 : 0) + (isWellFormed(response) ? 1 : 0) + 0.99 * conciseness(response, gold.answer);
 }
 
+/** The highest score goldScore can give for a prompt: a correct, well-formed response no longer
+ * than the answer (3.99); for a continuation, nothing but words of valence +5. */
+export function goldMax(gold: Gold): number {
+  return gold.kind === 'continuation' ? 5 : 3.99;
+}
+
 /** Indices of responses, best first (ties keep their order). */
 export function goldRank(gold: Gold, responses: string[]): number[] {
   const scores = responses.map((r) => goldScore(gold, r));

@@ -127,6 +127,8 @@ export function gatherReport(runDir: string, { samples = 6, ownSeconds = 0 } = {
   const rw = result('reward');
   if (typeof rw.sampledAccuracy === 'number') notes.push(`The reward model orders ${(100 * rw.sampledAccuracy).toFixed(1)}% of held-out pairs of SFT samples correctly (${rw.sampledPairs} pairs), against ${pct(f.rm_accuracy)} on the default data's held-out rankings: PPO optimises the former.`);
   const bestOfN = (result('best_of_n').curve as BestOfNPoint[] | undefined) ?? [];
+  const ceiling = numberOr(result('best_of_n').ceiling);
+  if (ceiling !== null) notes.push(`A policy with a perfect response to every win-rate prompt would win ${pct(ceiling)} against the same SFT samples (it can only tie where the SFT sample is already perfect): no policy, at any KL, does better.`);
   const top = bestOfN[bestOfN.length - 1];
   if (top) {
     const pass = top.passRate === null ? '' : ` Among its ${top.n} samples, ${(100 * top.passRate).toFixed(1)}% of the instruction prompts have a correct answer.`;

@@ -90,13 +90,13 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     run: async (ctx, p) => {
       const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), e = evalSettings(ctx.dirs.data, p);
       const prompts = await loadPolicyPrompts(e.prompts, tok, 192, e.limit);
-      const curve = await bestOfN(await loadPretrained(modelDir), await loadScalarModel(join(ctx.dirs.reward, 'model')), tok, prompts, {
+      const { curve, ceiling } = await bestOfN(await loadPretrained(modelDir), await loadScalarModel(join(ctx.dirs.reward, 'model')), tok, prompts, {
         n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: p.ppo.seed, padId: padId(tok),
       });
       const top = curve[curve.length - 1];
-      return { n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, passRate: top.passRate, prompts: prompts.length, curve };
+      return { n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, passRate: top.passRate, ceiling, prompts: prompts.length, curve };
     },
-    report: (r) => [`best of ${r.n} SFT samples (KL ≤ ${num(r.kl)} nats) wins ${pct(r.goldWinRate)} vs SFT picked by the gold labeler, ${pct(r.rewardWinRate)} picked by the reward model`],
+    report: (r) => [`best of ${r.n} SFT samples (KL ≤ ${num(r.kl)} nats) wins ${pct(r.goldWinRate)} vs SFT picked by the gold labeler, ${pct(r.rewardWinRate)} picked by the reward model; a perfect policy ${pct(r.ceiling)}`],
   },
   {
     name: 'ppo',
