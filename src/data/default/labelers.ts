@@ -80,17 +80,20 @@ export function sentimentScore(text: string): number {
   return afinn.analyze(text).comparative;
 }
 
+// Instruction weights: each criterion outweighs everything after it.
+const CORRECT = 2, WELL_FORMED = 1, CONCISE = 0.99;
+
 /** The labeler's score of one response; higher is better. Instruction scores lie in [0, 4): 2 for
  * correct, 1 for well-formed, up to 0.99 for concise. */
 export function goldScore(gold: Gold, response: string): number {
   if (gold.kind === 'continuation') return sentimentScore(response) - (isWellFormed(response) ? 0 : 11);
-  return (isCorrect(gold, response) ? 2 : 0) + (isWellFormed(response) ? 1 : 0) + 0.99 * conciseness(response, gold.answer);
+  return (isCorrect(gold, response) ? CORRECT : 0) + (isWellFormed(response) ? WELL_FORMED : 0) + CONCISE * conciseness(response, gold.answer);
 }
 
 /** The highest score goldScore can give for a prompt: a correct, well-formed response no longer
- * than the answer (3.99); for a continuation, nothing but words of valence +5. */
+ * than the answer (3.99); for a continuation, nothing but words of AFINN's top valence, +5. */
 export function goldMax(gold: Gold): number {
-  return gold.kind === 'continuation' ? 5 : 3.99;
+  return gold.kind === 'continuation' ? 5 : CORRECT + WELL_FORMED + CONCISE;
 }
 
 /** Indices of responses, best first (ties keep their order). */
