@@ -59,8 +59,10 @@ function fromFamilyFields(json: Json, family: Family): ModelConfig {
   unsupported('rope_scaling', 'plain RoPE only');
   const C = num(json, 'hidden_size'), H = num(json, 'num_attention_heads');
   const attentionBias = json.attention_bias === true;
-  // Qwen2 applies its window only with use_sliding_window; Mistral whenever sliding_window is set.
-  const window = family === 'mistral' || (family === 'qwen2' && json.use_sliding_window === true) ? json.sliding_window : null;
+  // Qwen2 applies its window only with use_sliding_window; Mistral and Mixtral whenever
+  // sliding_window is set (transformers' MixtralAttention passes it to the mask as Mistral's does).
+  const windowed = family === 'mistral' || family === 'mixtral' || (family === 'qwen2' && json.use_sliding_window === true);
+  const window = windowed ? json.sliding_window : null;
   return {
     ...MODEL_DEFAULTS, family, vocabSize: num(json, 'vocab_size'), hiddenSize: C, numLayers: num(json, 'num_hidden_layers'),
     numHeads: H, numKvHeads: num(json, 'num_key_value_heads', H), headDim: num(json, 'head_dim', C / H),
