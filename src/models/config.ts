@@ -1,5 +1,6 @@
 // The decoder's configuration: one typed record with every default in one place, presets for the
 // LLaMA, Qwen2 and GPT-2 shapes, and the checks that reject impossible combinations up front.
+import { validateRopeScaling, type RopeScaling } from './rope-scaling.js';
 
 /** Which Hugging Face architecture (and so which tensor names) the model is saved as. */
 export type Family = 'llama' | 'qwen2' | 'mistral' | 'mixtral' | 'gpt2';
@@ -31,6 +32,9 @@ export interface ModelConfig {
 
   positions: PositionKind;
   ropeTheta: number;
+  /** RoPE scaling for contexts past the training length (Hugging Face's rope_scaling; null = plain
+   * RoPE). See rope-scaling.ts. */
+  ropeScaling: RopeScaling | null;
   /** Learned tables are this long; rope/alibi/sinusoidal models also refuse to run past it. */
   maxPositions: number;
   attention: AttentionKind;
@@ -69,6 +73,7 @@ export const MODEL_DEFAULTS: ModelConfig = {
   routerAuxLossCoef: 0.001,
   positions: 'rope',
   ropeTheta: 10000,
+  ropeScaling: null,
   maxPositions: 2048,
   attention: 'causal',
   slidingWindow: 0,
@@ -126,6 +131,10 @@ export function validateConfig(c: ModelConfig): void {
   if (!['rope', 'alibi', 'learned', 'sinusoidal', 'none'].includes(c.positions)) fail(`positions must be rope | alibi | learned | sinusoidal | none, got ${c.positions}`);
   if (!['causal', 'prefix-lm'].includes(c.attention)) fail(`attention must be causal | prefix-lm, got ${c.attention}`);
   if (c.positions === 'rope' && c.headDim % 2 !== 0) fail(`rope needs an even headDim, got ${c.headDim}`);
+  if (c.ropeScaling !== null) {
+    if (c.positions !== 'rope') fail(`ropeScaling needs positions rope, got ${c.positions}`);
+    validateRopeScaling(c.ropeScaling, fail);
+  }
   if (c.positions === 'sinusoidal' && c.hiddenSize % 2 !== 0) fail(`sinusoidal positions need an even hiddenSize, got ${c.hiddenSize}`);
   if (c.ffn === 'moe' && !(c.numExperts >= 1 && c.expertsPerToken >= 1 && c.expertsPerToken <= c.numExperts)) {
     fail(`moe needs 1 ≤ expertsPerToken ≤ numExperts, got ${c.expertsPerToken} of ${c.numExperts}`);

@@ -129,7 +129,7 @@ export class DecoderModel extends Module {
     }
     const ctx: LayerContext = {
       B, T, positions, prefixLen, cache,
-      rope: this.tables.rope, alibi: this.tables.alibi,
+      rope: this.tables.ropeFor(positions), alibi: this.tables.alibi,
       keyMask: cache ? cache.keyMask(mask, T) : mask,
       // Cached forwards are inference (generation): never dropped out, even in training mode.
       dropoutRng: this.training && cfg.dropout > 0 && !cache ? opts.rng ?? this.dropoutRng : null,

@@ -1,8 +1,10 @@
 // Position information: position ids from a padding mask, the fixed sinusoidal table, and the
-// per-model rotary / ALiBi tables, built once for maxPositions.
+// per-model rotary / ALiBi tables, built once for maxPositions (dynamic NTK RoPE, whose
+// frequencies depend on the sequence length, builds its rows per call).
 import { Tensor } from '../engine/tensor.js';
-import { alibiSlopes, ropeTables, type RopeTables } from '../engine/ops/index.js';
+import { alibiSlopes, type RopeTables } from '../engine/ops/index.js';
 import type { ModelConfig } from './config.js';
+import { ropeInvFreq, tablesFromInvFreq } from './rope-scaling.js';
 
 /** Position ids [B·T] from a key mask [B·T] (1 = token, 0 = pad): each row counts its own tokens
  * from 0, so a left-padded prompt starts at position 0 exactly like an unpadded one (what Hugging
@@ -41,9 +43,26 @@ export class PositionTables {
   readonly sinusoidal: Tensor | null;
 
   constructor(readonly cfg: ModelConfig) {
-    this.rope = cfg.positions === 'rope' ? ropeTables(cfg.maxPositions, cfg.headDim, cfg.ropeTheta) : null;
+    if (cfg.positions === 'rope') {
+      const { invFreq, attentionFactor } = ropeInvFreq(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling);
+      this.rope = tablesFromInvFreq(cfg.maxPositions, cfg.headDim, cfg.ropeTheta, invFreq, attentionFactor);
+    } else this.rope = null;
     this.alibi = cfg.positions === 'alibi' ? alibiSlopes(cfg.numHeads) : null;
     this.sinusoidal = cfg.positions === 'sinusoidal' ? sinusoidalTable(cfg.maxPositions, cfg.hiddenSize) : null;
+  }
+
+  /** The rotary tables for one call's positions. Dynamic NTK scaling recomputes the frequencies
+   * for the sequence length max(position) + 1 once it passes the original context, as transformers'
+   * dynamic_rope_update does each forward; only the rows this call reads are filled, so a decode
+   * step costs O(D), not O(length · D). */
+  ropeFor(pos: Int32Array): RopeTables | null {
+    const s = this.cfg.ropeScaling;
+    if (!this.rope || s?.type !== 'dynamic') return this.rope;
+    let max = 0;
+    for (let i = 0; i < pos.length; i++) if (pos[i] > max) max = pos[i];
+    if (max + 1 <= s.originalMaxPositions) return this.rope;
+    const { invFreq } = ropeInvFreq(this.cfg.headDim, this.cfg.ropeTheta, s, max + 1);
+    return tablesFromInvFreq(max + 1, this.cfg.headDim, this.cfg.ropeTheta, invFreq, 1, pos);
   }
 
   /** Throws when a position is past the tables (or past maxPositions for relative schemes). */
