@@ -51,6 +51,12 @@ export class CausalLM extends Module {
     return this.call(inputIds, opts).logits;
   }
 
+  /** MoE models: expert usage since the last call (tokens per expert, busiest expert's load,
+   * router entropy; see ExpertUsage.take), for training metrics. Empty for dense models. */
+  expertMetrics(): Record<string, number | string> {
+    return this.model.expertUsage?.take() ?? {};
+  }
+
   /** Continues each prompt; see generate.ts for the options. */
   generate(promptIds: number[][], opts: GenerateOptions = {}): Promise<GenerateOutput> {
     return generate(this, promptIds, opts);

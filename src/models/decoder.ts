@@ -8,7 +8,7 @@ import { Embedding, LayerNorm, Module, RMSNorm } from '../nn/index.js';
 import type { ModelConfig } from './config.js';
 import { Attention, type LayerContext } from './attention.js';
 import { GatedMlp, GeluMlp } from './mlp.js';
-import { SparseMoe, loadBalancingLoss, type RouterStats } from './moe.js';
+import { ExpertUsage, SparseMoe, loadBalancingLoss, type RouterStats } from './moe.js';
 import { PositionTables, positionIds } from './positions.js';
 import type { KVCache } from './kv-cache.js';
 
@@ -65,6 +65,9 @@ export interface ForwardOptions {
   /** RNG for dropout (default: the model's own, seeded at construction); dropout runs only in
    * training mode. */
   rng?: Rng;
+  /** MoE models: count this call's routing here (by default only training-mode forwards are
+   * counted, into the model's own `expertUsage`). */
+  expertUsage?: ExpertUsage;
 }
 
 export interface DecoderOutput {
@@ -103,6 +106,8 @@ export class DecoderModel extends Module {
   readonly layers: DecoderLayer[];
   readonly norm: Norm;
   readonly tables: PositionTables;
+  /** MoE models: expert usage over training-mode forwards (null for dense models). */
+  readonly expertUsage: ExpertUsage | null;
   private readonly dropoutRng: Rng;
 
   constructor(readonly cfg: ModelConfig, rng: Rng) {
@@ -113,6 +118,7 @@ export class DecoderModel extends Module {
     this.layers = Array.from({ length: cfg.numLayers }, (_, l) => this.child(`layers.${l}`, new DecoderLayer(cfg, rng)));
     this.norm = this.child('norm', makeNorm(cfg));
     this.tables = new PositionTables(cfg);
+    this.expertUsage = cfg.ffn === 'moe' ? new ExpertUsage(cfg.numExperts, cfg.expertsPerToken) : null;
     this.dropoutRng = new Rng(rng.nextU32());
   }
 
@@ -141,6 +147,8 @@ export class DecoderModel extends Module {
     const router: RouterStats[] = [];
     this.layers.forEach((layer, l) => { x = layer.forward(x, ctx, l, router); });
     if (cache) cache.advance(mask, T);
+    const usage = opts.expertUsage ?? (this.training && !cache ? this.expertUsage : null);
+    if (usage && router.length) usage.add(router, mask);
     // Generation (a cached forward) has no use for the auxiliary loss.
     const auxLoss = router.length && !cache
       ? scale(loadBalancingLoss(router, cfg.numExperts, cfg.expertsPerToken, mask), cfg.routerAuxLossCoef)

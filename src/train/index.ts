@@ -29,3 +29,6 @@ export { exactMatchAccuracy, exactMatch, loadGoldPrompts as loadInstructionPromp
 
 // LoRA.
 export { LoraModel, loadLora, readAdapterConfig } from './lora.js';
+
+// Sparse upcycling and its continued-pretraining comparison.
+export { upcycleRun, upcycleMarkdown, expertLoad, validateUpcycleRun, UPCYCLE_RUN_DEFAULTS, type UpcycleRunConfig, type UpcycleReport, type ExpertLoad } from './upcycle.js';

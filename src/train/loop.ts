@@ -203,7 +203,7 @@ export function train(run: TrainRun, { resume = false, quiet = false } = {}): Tr
     const done = step + 1;
     const elapsed = (performance.now() - t0) / 1000;
     if (done % cfg.logEvery === 0 || done === cfg.steps) {
-      metrics.write({ step: done, loss, lr, gradNorm, tokens, tokS: Math.round(processed / elapsed) });
+      metrics.write({ step: done, loss, lr, gradNorm, tokens, tokS: Math.round(processed / elapsed), ...run.model.expertMetrics() });
     }
     if (due(cfg.evalEvery, done, cfg.steps) && run.evalBatches.length) {
       lastEval = evaluate(run.model, run.evalBatches);
