@@ -1,10 +1,10 @@
-// `rlhf export gguf`: a model directory → one GGUF file for llama.cpp (LLaMA family).
+// `rlhf export gguf`: a model directory → one GGUF file for llama.cpp (LLaMA family and GPT-2).
 import { formatHelp, parseArgs, UsageError, type CommandSpec } from './args.js';
 import { exportGguf } from '../models/index.js';
 
 const spec: CommandSpec = {
   name: 'rlhf export gguf',
-  summary: 'write a LLaMA-family model directory (weights + tokenizer.json) as a GGUF file for llama.cpp',
+  summary: 'write a model directory (weights + tokenizer.json; llama, mistral, mixtral, qwen2 or gpt2) as a GGUF file for llama.cpp',
   usage: 'rlhf export gguf --model DIR --out FILE.gguf [--dtype f32|f16]',
   flags: {
     model: { type: 'string', help: 'model directory (config.json, model.safetensors, tokenizer.json)' },
