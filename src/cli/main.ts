@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
+  chinese: { summary: 'the Chinese-LLaMA flow: merge a Chinese vocabulary, train new embedding rows then everything on poems, Chinese SFT, a report card', load: () => import('./chinese.js') },
   moe: { summary: 'mixture of experts: upcycle a dense model into N experts, continue pretraining, compare with the dense model', load: () => import('./moe.js') },
 };
 
