@@ -1,14 +1,14 @@
 // Long-context extrapolation on held-out Brown text. A small LLaMA-style model is pretrained at
-// context L (positions up to 4L allowed, never seen), then scored at L, 2L and 4L on the same
+// context L (positions up to 8L allowed, never seen), then scored at L, 2L, 4L and 8L on the same
 // held-out tokens (consecutive windows of each length): plain RoPE; the same weights with each
 // RoPE scaling at factor 4 (linear, dynamic NTK, YaRN, llama3); the same after a short fine-tune
 // at 4L (plain RoPE fine-tuned too, as the control); and an ALiBi model pretrained the same way.
 //
 // Keys, for each method m in rope, linear, dynamic, yarn, llama3, alibi and (fine-tuned)
 // rope_ft, linear_ft, dynamic_ft, yarn_ft, llama3_ft:
-//   longctx_ppl_<m>_{1x,2x,4x}       held-out perplexity at L, 2L, 4L
+//   longctx_ppl_<m>_{1x,2x,4x,8x}    held-out perplexity at L, 2L, 4L, 8L
 //   longctx_ppl_ratio_4x_<m>         perplexity at 4L over perplexity at L (the same model)
-//   longctx_ppl_ratio_2x_<m>
+//   longctx_ppl_ratio_{2x,8x}_<m>
 // and the decode cost at long contexts, which the KV cache and the flash-attention kernel keep
 // linear per step: longctx_decode_step_ms_{1k,2k,4k,8k}, longctx_kv_cache_mb_8k.
 // The plot (longctx.svg, written to the working directory) is docs/longctx.svg.
@@ -28,7 +28,7 @@ import { LOOP_DEFAULTS, PRETRAIN_DEFAULTS, evalWindows, evaluate, pretrain, type
 export const prefixes = ['longctx'];
 
 export interface LongCtxOptions {
-  /** Training context L; evaluation at L, 2L, 4L. */
+  /** Training context L; evaluation at L, 2L, 4L, 8L. */
   L: number;
   vocabSize: number;
   hiddenSize: number;
@@ -52,10 +52,12 @@ export const LONGCTX_DEFAULTS: LongCtxOptions = {
 };
 
 const FACTOR = 4;
+/** Evaluation lengths, as multiples of L: the fine-tune's 4L, and twice that. */
+const LENGTHS = [1, 2, 4, 8];
 const SCALINGS: RopeScaling['type'][] = ['linear', 'dynamic', 'yarn', 'llama3'];
 
 /** Brown train/held-out shards (every tenth document held out) with a BPE trained on the rest. */
-function brownShards(dir: string, o: LongCtxOptions): { train: string; val: string; tokenizer: string } {
+export function brownShards(dir: string, o: { vocabSize: number }): { train: string; val: string; tokenizer: string } {
   const docs = [...brownDocuments()];
   const train = docs.filter((_, i) => i % 10 !== 9), val = docs.filter((_, i) => i % 10 === 9);
   const tok = trainBpe(train.map((d) => d.text), { vocabSize: o.vocabSize, pattern: DIGITS_PATTERN, specialTokens: ['<|endoftext|>'], config: { eosToken: '<|endoftext|>' } });
@@ -91,7 +93,7 @@ export async function longContextStudy(o: LongCtxOptions, log: (s: string) => vo
       ...LOOP_DEFAULTS, steps, batchSize, lr, warmupSteps: Math.min(50, Math.ceil(steps / 10)), evalEvery: 0, evalBatches: 4,
       saveEvery: 0, keepLast: 1, logEvery: 50, seed: o.seed,
     });
-    const model = { ...PRETRAIN_DEFAULTS.model, hiddenSize: o.hiddenSize, numLayers: o.numLayers, numHeads: o.numHeads, intermediateSize: o.intermediateSize, maxPositions: FACTOR * o.L };
+    const model = { ...PRETRAIN_DEFAULTS.model, hiddenSize: o.hiddenSize, numLayers: o.numLayers, numHeads: o.numHeads, intermediateSize: o.intermediateSize, maxPositions: 8 * o.L };
     const run = async (out: string, init: string, seqLen: number, train: LoopConfig): Promise<string> => {
       const t0 = performance.now();
       const s = await pretrain({ out: join(dir, out), data: { train: data.train, val: data.val, seqLen }, tokenizer: data.tokenizer, model: { ...model, init }, train }, { quiet: true });
@@ -112,14 +114,13 @@ export async function longContextStudy(o: LongCtxOptions, log: (s: string) => vo
     }
 
     const out: Record<string, number> = {};
-    const lengths = [1, 2, 4];
+    const lengths = LENGTHS;
     const windows = lengths.map((k) => evalWindows([data.val], k * o.L, 4, Math.max(1, Math.round(o.evalTokens / (4 * k * o.L)))));
     for (const [name, path] of models) {
       const m = await loadPretrained(path);
       const ppl = windows.map((w) => evaluate(m, w).ppl);
       lengths.forEach((k, i) => { out[`longctx_ppl_${name}_${k}x`] = ppl[i]; });
-      out[`longctx_ppl_ratio_2x_${name}`] = ppl[1] / ppl[0];
-      out[`longctx_ppl_ratio_4x_${name}`] = ppl[2] / ppl[0];
+      lengths.slice(1).forEach((k, i) => { out[`longctx_ppl_ratio_${k}x_${name}`] = ppl[i + 1] / ppl[0]; });
       log(`${name}: perplexity ${ppl.map((p) => p.toFixed(2)).join(' / ')} at ${lengths.map((k) => `${k * o.L}`).join(' / ')} tokens`);
     }
     return out;
@@ -154,8 +155,8 @@ export async function run(b: Bench): Promise<void> {
     for (const [k, v] of Object.entries(r)) if (!k.startsWith('longctx_ppl_ratio_4x_')) b.record(k, v);
     writeFileSync('longctx.svg', lineChartSvg(
       `Held-out Brown perplexity past the training context (L = ${o.L}, ${o.ftSteps}-step fine-tune at ${FACTOR * o.L})`,
-      ['1×', '2×', '4×'], 'perplexity (log scale)',
-      names.map((n) => ({ name: n.replace('_ft', ' + fine-tune'), values: [1, 2, 4].map((k) => r[`longctx_ppl_${n}_${k}x`]), dashed: !n.endsWith('_ft') }))));
+      LENGTHS.map((k) => `${k}×`), 'perplexity (log scale)',
+      names.map((n) => ({ name: n.replace('_ft', ' + fine-tune'), values: LENGTHS.map((k) => r[`longctx_ppl_${n}_${k}x`]), dashed: !n.endsWith('_ft') }))));
     console.log('  wrote longctx.svg');
   }
   if (b.wants('longctx_decode') || b.wants('longctx_kv')) {

@@ -20,11 +20,15 @@ export function lineChartSvg(title: string, xLabels: string[], yLabel: string, s
     `<text x="${left + w / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>`,
     `<line x1="${left}" y1="${top + h}" x2="${left + w}" y2="${top + h}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + h}" stroke="black"/>`];
-  // Ticks at 1, 2, 5 × powers of ten inside the range.
-  for (let e = Math.floor(y0); e <= Math.ceil(y1); e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (Math.log10(v) < y0 || Math.log10(v) > y1) continue;
+  // Ticks at 1, 2, 5 × powers of ten inside the range, or at every digit when that gives fewer than three.
+  const inside = (ms: number[]): number[] => {
+    const vs: number[] = [];
+    for (let e = Math.floor(y0); e <= Math.ceil(y1); e++) for (const m of ms) if (Math.log10(m * 10 ** e) >= y0 && Math.log10(m * 10 ** e) <= y1) vs.push(m * 10 ** e);
+    return vs;
+  };
+  const coarse = inside([1, 2, 5]);
+  for (const v of coarse.length >= 3 ? coarse : inside([1, 2, 3, 4, 5, 6, 7, 8, 9])) {
+    {
       out.push(`<line x1="${left}" y1="${y(v)}" x2="${left + w}" y2="${y(v)}" stroke="#ddd"/>`,
         `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1000 ? v.toExponential(0) : v}</text>`);
     }
