@@ -53,8 +53,8 @@ export class PositionTables {
 
   /** The rotary tables for one call's positions. Dynamic NTK scaling recomputes the frequencies
    * for the sequence length max(position) + 1 once it passes the original context, as transformers'
-   * dynamic_rope_update does each forward; only the rows this call reads are filled, so a decode
-   * step costs O(D), not O(length · D). */
+   * dynamic_rope_update does each forward; only the rows this call reads are computed, so a decode
+   * step evaluates D/2 angles, not length · D/2. */
   ropeFor(pos: Int32Array): RopeTables | null {
     const s = this.cfg.ropeScaling;
     if (!this.rope || s?.type !== 'dynamic') return this.rope;
