@@ -3,7 +3,7 @@
 // five minutes on an idle 2-core machine after pretraining and SFT. Every number a stage uses is a key
 // here, so it is part of the stage's hash. Paths are not configured: each stage reads the run folder
 // (the data stage's files, the SFT model, the reward model). The pipeline config extends this.
-import { check, nonNegInt, posInt } from '../util/config.js';
+import { check, intAtLeast, nonNegInt, posInt } from '../util/config.js';
 import { validateLoop, type LoopConfig } from '../train/config.js';
 import { DPO_DEFAULTS, validateDpo, type DpoConfig } from '../rlhf/dpo/config.js';
 import { GRPO_DEFAULTS, validateGrpo, type GrpoConfig } from '../rlhf/grpo/config.js';
@@ -103,11 +103,11 @@ export function validateRlhfStages(c: RlhfStagesConfig): void {
   check([
     posInt('maxPromptLen', c.maxPromptLen),
     nonNegInt('rankings.prompts', c.rankings.prompts), nonNegInt('rankings.valPrompts', c.rankings.valPrompts),
-    [Number.isInteger(c.rankings.k) && c.rankings.k >= 2, `rankings.k must be an integer ≥ 2, got ${c.rankings.k}`],
+    intAtLeast('rankings.k', c.rankings.k, 2),
     [c.rankings.temperature > 0, `rankings.temperature must be positive, got ${c.rankings.temperature}`],
     nonNegInt('rankings.seed', c.rankings.seed), nonNegInt('rankings.valSeed', c.rankings.valSeed),
     posInt('bestOfN.n', c.bestOfN.n),
-    [Number.isInteger(c.reward.normalizationSamples) && c.reward.normalizationSamples >= 2, `reward.normalizationSamples must be an integer ≥ 2, got ${c.reward.normalizationSamples}`],
+    intAtLeast('reward.normalizationSamples', c.reward.normalizationSamples, 2),
     nonNegInt('dpo.pairs', c.dpo.pairs),
     [['sampled', 'default', 'both'].includes(c.dpo.pairsFrom), `dpo.pairsFrom must be sampled, default or both, got ${JSON.stringify(c.dpo.pairsFrom)}`],
     nonNegInt('evaluation.winRatePrompts', c.evaluation.winRatePrompts), nonNegInt('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),
