@@ -164,7 +164,11 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
     loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(policy, dir)),
     unit: 'it',
     rngSeed: cfg.seed ^ 0x6290,
-    start: (position) => { stream = shuffledStream(prompts, cfg.promptsPerIteration, cfg.seed, position as StreamState | undefined, 'grpo prompts'); },
+    start: (position, rng) => {
+      // LoRA's adapter dropout draws from the loop's RNG, which checkpoints carry.
+      if (lora) lora.rng = rng;
+      stream = shuffledStream(prompts, cfg.promptsPerIteration, cfg.seed, position as StreamState | undefined, 'grpo prompts');
+    },
     position: () => stream!.state(),
     step: async (ctx) => {
       const record = await step(ctx);
