@@ -117,7 +117,7 @@ export async function chineseFlow(config: ChineseFlowConfig, { quiet = false } =
   const model = resizeVocab(base, tok.vocabSize);
   const embedDir = join(out, 'embed');
   prepareRunDir(embedDir, { model: baseDir, tokenizer: tokDir, from: base.config.vocabSize, seqLen: cfg.seqLen, train: loop(cfg.embed) }, false);
-  trainNewRows(model, base.config.vocabSize, {
+  await trainNewRows(model, base.config.vocabSize, {
     runDir: embedDir, config: loop(cfg.embed),
     openStream: (state) => shardStream([zhTrain], cfg.seqLen, cfg.embed.batchSize, cfg.seed, state),
     evalBatches: evalWindows([zhVal], cfg.seqLen, cfg.embed.batchSize, 4),

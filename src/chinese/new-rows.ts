@@ -10,7 +10,8 @@
 import { Tensor } from '../engine/tensor.js';
 import { concat, embedding, slice } from '../engine/ops/index.js';
 import { loadWeights, type CausalLM } from '../models/index.js';
-import { train, type BatchStream, type LmBatch, type TrainResult } from '../train/loop.js';
+import { trainLanguageModel, type LmBatch, type TrainResult } from '../train/lm.js';
+import type { BatchStream } from '../train/loop.js';
 import type { LoopConfig } from '../train/config.js';
 
 export class NewRows {
@@ -66,15 +67,15 @@ export class NewRows {
 
 /** Trains only the rows from `from` on with the shared loop (checkpoints hold the whole model), then
  * restores the model with the trained rows in place. */
-export function trainNewRows(model: CausalLM, from: number, run: { runDir: string; openStream(state?: unknown): BatchStream; evalBatches: LmBatch[]; config: LoopConfig }, quiet: boolean): TrainResult {
+export async function trainNewRows(model: CausalLM, from: number, run: { runDir: string; openStream(state?: unknown): BatchStream<LmBatch>; evalBatches: LmBatch[]; config: LoopConfig }, quiet: boolean): Promise<TrainResult> {
   const rows = new NewRows(model, from);
   try {
-    return train({
+    return (await trainLanguageModel({
       label: 'new embedding rows', runDir: run.runDir, model, trainable: rows.parameters(),
       openStream: run.openStream, evalBatches: run.evalBatches, config: run.config,
       saveWeights: (dir) => { rows.writeBack(); model.save(dir); },
       loadWeights: (dir) => { loadWeights(model, dir); rows.readBack(); },
-    }, { quiet });
+    }, { quiet })).result;
   } finally {
     rows.detach();
   }

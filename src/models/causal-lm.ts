@@ -10,6 +10,7 @@ import { DecoderModel, toBatch, type ForwardOptions } from './decoder.js';
 import { generate, type GenerateOptions, type GenerateOutput } from './generate.js';
 import { saveModel, type SaveOptions } from './checkpoint.js';
 import type { GenerationConfig } from './hf-config.js';
+import { expertLoadMetrics } from './moe.js';
 
 export interface CausalLMOutput {
   /** [B, T, V] */
@@ -51,10 +52,10 @@ export class CausalLM extends Module {
     return this.call(inputIds, opts).logits;
   }
 
-  /** MoE models: expert usage since the last call (tokens per expert, busiest expert's load,
-   * router entropy; see ExpertUsage.take), for training metrics. Empty for dense models. */
-  expertMetrics(): Record<string, number | string> {
-    return this.model.expertUsage?.take() ?? {};
+  /** MoE models: expert usage of the training-mode forwards since the last call, as flat metrics
+   * (see expertLoadMetrics); empty for dense models. */
+  expertMetrics(): Record<string, number> {
+    return expertLoadMetrics(this.model.expertUsage?.take() ?? null);
   }
 
   /** Continues each prompt; see generate.ts for the options. */

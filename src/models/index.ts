@@ -10,7 +10,7 @@ export { saveModel, loadWeights, checkpointEntries, toCheckpointTensors, type Sa
 export { configFromHf, configToHf, type GenerationConfig } from './hf-config.js';
 export { SafetensorsFile, SafetensorsError, writeSafetensors, type TensorInfo, type TensorToWrite } from './safetensors.js';
 export { resizeVocab } from './resize.js';
-export { ExpertUsage, loadBalancingLoss, type RouterStats } from './moe.js';
+export { ExpertUsage, expertLoadMetrics, loadBalancingLoss, type ExpertLoad, type RouterStats } from './moe.js';
 export { upcycle, upcycledConfig, UPCYCLE_DEFAULTS, type UpcycleOptions } from './upcycle.js';
 export { ropeScaling, ropeInvFreq, ROPE_SCALING_TYPES, type RopeScaling } from './rope-scaling.js';
 export { writeGguf, ggufTokenizerFromJson, ggufUnsupported, type GgufTokenizer } from './gguf.js';

@@ -111,18 +111,17 @@ export class ExpertUsage {
     });
   }
 
-  /** The figures since the last call, then starts over (empty for a model that saw no tokens):
-   * expertTokens — tokens per expert, one list per layer; expertLoadMax — the busiest expert's
-   * share over the fair share k/E (1 = perfectly even; E/k = one expert takes everything, k = 1);
-   * routerEntropy — mean entropy of the router's distribution in nats (ln E = uniform). */
-  take(): { expertTokens: string; expertLoadMax: number; routerEntropy: number } | Record<string, never> {
-    if (!this.counts || !this.tokens) return {};
+  /** The figures since the last call, then starts over (null when no token was routed):
+   * tokensPerExpert — one list per layer; loadMax — the busiest expert's tokens over the fair share
+   * k/E of them (1 = perfectly even; E/k = one expert takes everything); routerEntropy — the mean
+   * entropy of the router's distribution in nats (ln E = uniform). */
+  take(): ExpertLoad | null {
+    if (!this.counts || !this.tokens) return null;
     const E = this.E, layers = this.counts.length / E;
-    const perLayer = Array.from({ length: layers }, (_, l) => Array.from(this.counts!.subarray(l * E, (l + 1) * E)));
-    const fair = (this.tokens * this.k) / E;
+    const tokensPerExpert = Array.from({ length: layers }, (_, l) => Array.from(this.counts!.subarray(l * E, (l + 1) * E)));
     const out = {
-      expertTokens: JSON.stringify(perLayer),
-      expertLoadMax: Math.max(...perLayer.flat()) / fair,
+      tokensPerExpert,
+      loadMax: Math.max(...tokensPerExpert.flat()) / ((this.tokens * this.k) / E),
       routerEntropy: this.entropySum / (this.tokens * layers),
     };
     this.counts = null;
@@ -130,4 +129,22 @@ export class ExpertUsage {
     this.tokens = 0;
     return out;
   }
+}
+
+export interface ExpertLoad {
+  /** Tokens sent to each expert, one list per layer (a token counts once per chosen expert). */
+  tokensPerExpert: number[][];
+  /** The busiest expert's tokens over the fair share (1 = even). */
+  loadMax: number;
+  /** Mean router entropy (nats; ln E is uniform). */
+  routerEntropy: number;
+}
+
+/** An ExpertLoad as flat training metrics: expertTokens.<layer>.<expert>, expertLoadMax,
+ * routerEntropy (empty for null). */
+export function expertLoadMetrics(load: ExpertLoad | null): Record<string, number> {
+  if (!load) return {};
+  const out: Record<string, number> = { expertLoadMax: load.loadMax, routerEntropy: load.routerEntropy };
+  load.tokensPerExpert.forEach((row, l) => row.forEach((n, e) => { out[`expertTokens.${l}.${e}`] = n; }));
+  return out;
 }

@@ -12,11 +12,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../engine/autograd.js';
 import { Tensor } from '../engine/tensor.js';
-import { ExpertUsage, UPCYCLE_DEFAULTS, loadPretrained, upcycle, type CausalLM, type UpcycleOptions } from '../models/index.js';
+import { ExpertUsage, UPCYCLE_DEFAULTS, loadPretrained, upcycle, type CausalLM, type ExpertLoad, type UpcycleOptions } from '../models/index.js';
 import { check } from '../util/config.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import { LOOP_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, type LoopConfig } from './config.js';
-import { evaluate, type EvalResult, type LmBatch } from './loop.js';
+import { evaluate, type EvalResult, type LmBatch } from './lm.js';
 import { readMetrics } from './metrics.js';
 import { pretrain } from './pretrain.js';
 import { copyTokenizer } from './run-dir.js';
@@ -52,15 +52,6 @@ export function validateUpcycleRun(c: UpcycleRunConfig): void {
   validateLoop(c.train);
 }
 
-export interface ExpertLoad {
-  /** Tokens sent to each expert, one list per layer (k per token). */
-  tokensPerExpert: number[][];
-  /** The busiest expert's tokens over the fair share (1 = even). */
-  loadMax: number;
-  /** Mean router entropy (nats; ln E is uniform). */
-  routerEntropy: number;
-}
-
 export interface UpcycleReport {
   config: UpcycleRunConfig;
   params: { dense: number; moe: number; moeActive: number };
@@ -78,9 +69,9 @@ export interface UpcycleReport {
 export function expertLoad(model: CausalLM, batches: LmBatch[]): ExpertLoad {
   const usage = new ExpertUsage(model.config.numExperts, model.config.expertsPerToken);
   noGrad(() => { for (const b of batches) model.call(new Tensor(b.ids, [b.B, b.T]), { attentionMask: b.mask, expertUsage: usage }); });
-  const t = usage.take();
-  if (!('expertTokens' in t)) throw new Error('expertLoad: no tokens were routed');
-  return { tokensPerExpert: JSON.parse(t.expertTokens) as number[][], loadMax: t.expertLoadMax, routerEntropy: t.routerEntropy };
+  const load = usage.take();
+  if (!load) throw new Error('expertLoad: no tokens were routed');
+  return load;
 }
 
 /** Parameters a token passes through: all but the experts it is not routed to. */

@@ -68,12 +68,12 @@ for (const tied of [false, true]) {
   });
 }
 
-test('trainNewRows runs the shared loop and leaves a checkpoint of the whole model', () => {
+test('trainNewRows runs the shared loop and leaves a checkpoint of the whole model', async () => {
   const model = new CausalLM(tinyConfig(), { seed: 5 });
   const rng = new Rng(2);
   const batch = () => ({ ids: Int32Array.from({ length: 32 }, () => rng.int(61)), targets: Int32Array.from({ length: 32 }, () => 40 + rng.int(21)), mask: null, B: 2, T: 16 });
   const dir = tmp('newrows');
-  const r = trainNewRows(model, 40, { runDir: dir, openStream: () => ({ next: batch, state: () => null }), evalBatches: [batch()], config: { ...LOOP_DEFAULTS, steps: 4, batchSize: 2, warmupSteps: 1, evalEvery: 0, saveEvery: 0, logEvery: 2 } }, true);
+  const r = await trainNewRows(model, 40, { runDir: dir, openStream: () => ({ next: batch, state: () => null }), evalBatches: [batch()], config: { ...LOOP_DEFAULTS, steps: 4, batchSize: 2, warmupSteps: 1, evalEvery: 0, saveEvery: 0, logEvery: 2 } }, true);
   assert.equal(r.steps, 4);
   assert.ok(existsSync(join(dir, 'checkpoints')) && r.checkpoint !== '');
 });
