@@ -16,8 +16,9 @@ export interface ChineseFlowConfig {
   seqLen: number;
   /** Stage 1: only the new embedding (and LM head) rows train. */
   embed: { steps: number; batchSize: number; lr: number };
-  /** Stage 2: every weight trains, on the same Chinese text. */
-  continued: { steps: number; batchSize: number; lr: number };
+  /** Stage 2: every weight trains, on the same Chinese text; englishShare of its tokens may be
+   * English Brown text replayed (0 = Chinese only, as Chinese-LLaMA did). */
+  continued: { steps: number; batchSize: number; lr: number; englishShare: number };
   /** Chinese instruction data, generated like the default data, and its fine-tune. */
   sft: { examples: number; valExamples: number; evalPrompts: number; continuationShare: number; steps: number; batchSize: number; lr: number; maxLen: number };
   /** Held-out text scored before and after: poems (Chinese) and Brown documents (English). */
@@ -33,7 +34,7 @@ export const CHINESE_FLOW_DEFAULTS: ChineseFlowConfig = {
   seqLen: 128,
   // The new rows start at the mean of the old ones, far from where they belong: a high rate.
   embed: { steps: 150, batchSize: 16, lr: 3e-3 },
-  continued: { steps: 300, batchSize: 16, lr: 1e-3 },
+  continued: { steps: 300, batchSize: 16, lr: 1e-3, englishShare: 0 },
   sft: { examples: 4000, valExamples: 200, evalPrompts: 200, continuationShare: 0.2, steps: 400, batchSize: 16, lr: 1e-3, maxLen: 128 },
   eval: { poems: 300, englishDocs: 10 },
 };
@@ -53,6 +54,7 @@ export function validateChineseFlow(c: ChineseFlowConfig): void {
     posInt('merge.trainFiles', c.merge.trainFiles), posInt('merge.heldOutFiles', c.merge.heldOutFiles),
     posInt('embed.steps', c.embed.steps), posInt('embed.batchSize', c.embed.batchSize), positive('embed.lr', c.embed.lr),
     posInt('continued.steps', c.continued.steps), posInt('continued.batchSize', c.continued.batchSize), positive('continued.lr', c.continued.lr),
+    [c.continued.englishShare >= 0 && c.continued.englishShare < 1, `continued.englishShare must be in [0, 1), got ${c.continued.englishShare}`],
     posInt('sft.examples', s.examples), posInt('sft.valExamples', s.valExamples), posInt('sft.evalPrompts', s.evalPrompts),
     [s.continuationShare >= 0 && s.continuationShare < 1, `sft.continuationShare must be in [0, 1), got ${s.continuationShare}`],
     posInt('sft.steps', s.steps), posInt('sft.batchSize', s.batchSize), positive('sft.lr', s.lr), posInt('sft.maxLen', s.maxLen),

@@ -127,10 +127,26 @@ export async function chineseFlow(config: ChineseFlowConfig, { quiet = false } =
   stages.embed = scores(model, tok);
   lap('embed');
 
-  // Stage 2: everything, on the same poems.
+  // Stage 2: everything, on the same poems (and, with englishShare, Brown documents replayed until
+  // they make up that share of the tokens).
+  const { englishShare, ...continuedLoop } = cfg.continued;
+  let stage2Train = zhTrain;
+  if (englishShare > 0) {
+    const chinese = trainPoems.map((p) => tok.encode(p));
+    const want = (englishShare / (1 - englishShare)) * chinese.reduce((n, ids) => n + ids.length + 1, 0);
+    const w = new ShardWriter(join(out, 'data', 'zh-en-train.bin'), tok.vocabSize, eos);
+    for (const ids of chinese) w.addDocument(ids);
+    for (let i = 0, n = 0; n < want && i < englishTrain.length; i++) {
+      const ids = tok.encode(englishTrain[i]);
+      w.addDocument(ids);
+      n += ids.length + 1;
+    }
+    w.close();
+    stage2Train = w.path;
+  }
   const continued = await pretrain({
-    out: join(out, 'continued'), tokenizer: tokDir, data: { train: zhTrain, val: zhVal, seqLen: cfg.seqLen },
-    model: { ...PRETRAIN_DEFAULTS.model, init: join(embedDir, 'model') }, train: loop(cfg.continued),
+    out: join(out, 'continued'), tokenizer: tokDir, data: { train: stage2Train, val: zhVal, seqLen: cfg.seqLen },
+    model: { ...PRETRAIN_DEFAULTS.model, init: join(embedDir, 'model') }, train: loop(continuedLoop),
   }, { quiet });
   const pretrained = await loadPretrained(continued.model);
   stages.continued = scores(pretrained, tok);

@@ -20,6 +20,10 @@ export interface ChineseReport {
   samples: AccuracySample[];
 }
 
+/** A figure with two decimals, or in exponent form when it is huge (an English model's perplexity
+ * on Chinese bytes it never saw). */
+export const fmt = (x: number, digits = 2): string => (Math.abs(x) >= 1e6 ? x.toExponential(2) : x.toFixed(digits));
+
 const STAGES: [string, string][] = [['base', 'English base'], ['embed', 'new rows trained'], ['continued', 'continued pretraining'], ['sft', 'Chinese SFT']];
 
 export function chineseReportMarkdown(r: ChineseReport): string {
@@ -46,11 +50,11 @@ export function chineseReportMarkdown(r: ChineseReport): string {
     '',
     `| | ${present.map(([, l]) => l).join(' | ')} |`,
     `| --- | ${present.map(() => '---').join(' | ')} |`,
-    row('Chinese, per character', (s) => s.chinese.pplChar.toFixed(2)),
-    row('Chinese, per token', (s) => s.chinese.pplToken.toFixed(2)),
-    row('Chinese tokens per character', (s) => s.chinese.tokensPerChar.toFixed(3)),
-    row('English, per token', (s) => s.english.pplToken.toFixed(2)),
-    row('English, per character', (s) => s.english.pplChar.toFixed(3)),
+    row('Chinese, per character', (s) => fmt(s.chinese.pplChar)),
+    row('Chinese, per token', (s) => fmt(s.chinese.pplToken)),
+    row('Chinese tokens per character (punctuation included)', (s) => s.chinese.tokensPerChar.toFixed(3)),
+    row('English, per token', (s) => fmt(s.english.pplToken)),
+    row('English, per character', (s) => fmt(s.english.pplChar, 3)),
     '',
     '## Chinese instructions (held-out questions, exact match)',
     '',

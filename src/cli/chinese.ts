@@ -2,6 +2,7 @@
 // src/chinese/config.ts.
 import { CHINESE_FLOW_DEFAULTS, validateChineseFlow } from '../chinese/config.js';
 import { chineseFlow } from '../chinese/flow.js';
+import { fmt } from '../chinese/report.js';
 import type { CommandSpec } from './args.js';
 import { parseConfigCommand } from './config-args.js';
 
@@ -21,8 +22,8 @@ export async function run(argv: string[]): Promise<void> {
   const r = await chineseFlow(parsed.config, { quiet: Boolean(parsed.flags.quiet) });
   const s = r.stages, v = r.vocabulary;
   console.log(`tokens per Chinese character: ${v.tokensPerHanBefore.toFixed(3)} → ${v.tokensPerHanAfter.toFixed(3)}`);
-  console.log(`held-out Chinese perplexity per character: ${s.base.chinese.pplChar.toFixed(2)} → ${s.continued.chinese.pplChar.toFixed(2)} (continued pretraining) → ${s.sft.chinese.pplChar.toFixed(2)} (SFT)`);
-  console.log(`held-out English perplexity per token: ${s.base.english.pplToken.toFixed(2)} → ${s.continued.english.pplToken.toFixed(2)} → ${s.sft.english.pplToken.toFixed(2)}`);
+  console.log(`held-out Chinese perplexity per character: ${fmt(s.base.chinese.pplChar)} → ${fmt(s.continued.chinese.pplChar)} (continued pretraining) → ${fmt(s.sft.chinese.pplChar)} (SFT)`);
+  console.log(`held-out English perplexity per token: ${fmt(s.base.english.pplToken)} → ${fmt(s.continued.english.pplToken)} (continued pretraining) → ${fmt(s.sft.english.pplToken)} (SFT)`);
   console.log(`held-out Chinese instructions, exact match: ${(100 * r.accuracy.before.accuracy).toFixed(1)}% → ${(100 * r.accuracy.after.accuracy).toFixed(1)}%`);
   console.log(`report card: ${r.config.out}/report/report.md`);
 }

@@ -100,7 +100,7 @@ test('rlhf chinese end to end at toy sizes: every stage, and the report card', a
     ...structuredClone(d), out, seqLen: 32,
     english: { ...d.english, vocabSize: 300, hiddenSize: 32, numHeads: 2, intermediateSize: 64, steps: 4, batchSize: 4 },
     merge: { vocabSize: 400, trainFiles: 1, heldOutFiles: 1 },
-    embed: { steps: 3, batchSize: 4, lr: 3e-3 }, continued: { steps: 3, batchSize: 4, lr: 1e-3 },
+    embed: { steps: 3, batchSize: 4, lr: 3e-3 }, continued: { steps: 3, batchSize: 4, lr: 1e-3, englishShare: 0.3 },
     sft: { ...d.sft, examples: 40, valExamples: 8, evalPrompts: 6, steps: 3, batchSize: 4, maxLen: 48 },
     eval: { poems: 8, englishDocs: 1 },
   };
@@ -110,7 +110,7 @@ test('rlhf chinese end to end at toy sizes: every stage, and the report card', a
   for (const k of ['base', 'embed', 'continued', 'sft']) assert.ok(Number.isFinite(r.stages[k].chinese.pplChar) && Number.isFinite(r.stages[k].english.pplToken), k);
   assert.ok(r.stages.embed.chinese.tokensPerChar < r.stages.base.chinese.tokensPerChar, 'the merged tokenizer is used after the merge');
   assert.equal(r.accuracy.after.total, 6);
-  for (const f of ['report/report.md', 'report/report.json', 'flow_config.json', 'sft/model/config.json', 'data/eval.jsonl', 'tokenizer/tokenizer.json']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['report/report.md', 'report/report.json', 'flow_config.json', 'sft/model/config.json', 'data/eval.jsonl', 'data/zh-en-train.bin', 'tokenizer/tokenizer.json']) assert.ok(existsSync(join(out, f)), f);
   assert.match(readFileSync(join(out, 'report/report.md'), 'utf8'), /Tokens per Chinese character/);
   await assert.rejects(chineseFlow(cfg, { quiet: true }), /not empty/);
 });
