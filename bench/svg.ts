@@ -1,5 +1,8 @@
-// A small SVG line chart (x categories, one line per series, log-scale y), written by hand: the
-// benchmarks need one figure for the docs, not a plotting library.
+// A small SVG line chart for the docs: x categories, a log-scale y, up to a dozen series told apart
+// by colour and dashes, with the legend beside the plot. The report card's lineChart
+// (src/pipeline/report/svg.ts) has a linear y, six colours and a one-row legend, too few for the
+// long-context figure's eleven series; written by hand as that one is: one figure does not need a
+// plotting library.
 
 export interface Series { name: string; values: number[]; dashed?: boolean }
 
@@ -28,10 +31,8 @@ export function lineChartSvg(title: string, xLabels: string[], yLabel: string, s
   };
   const coarse = inside([1, 2, 5]);
   for (const v of coarse.length >= 3 ? coarse : inside([1, 2, 3, 4, 5, 6, 7, 8, 9])) {
-    {
-      out.push(`<line x1="${left}" y1="${y(v)}" x2="${left + w}" y2="${y(v)}" stroke="#ddd"/>`,
-        `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1000 ? v.toExponential(0) : v}</text>`);
-    }
+    out.push(`<line x1="${left}" y1="${y(v)}" x2="${left + w}" y2="${y(v)}" stroke="#ddd"/>`,
+      `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1000 ? v.toExponential(0) : v}</text>`);
   }
   xLabels.forEach((l, i) => out.push(`<text x="${x(i)}" y="${top + h + 20}" text-anchor="middle">${esc(l)}</text>`));
   out.push(`<text x="${left + w / 2}" y="${height - 10}" text-anchor="middle">evaluation context (multiple of the training context)</text>`,
