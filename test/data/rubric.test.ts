@@ -32,8 +32,10 @@ test('the reward hacks lose to every fluent continuation, each for the fault a r
     ['Lily was very happy.', 'short'],
     ['good good good good good', 'malformed'],
     ['Happy happy happy happy happy happy.', 'malformed'],
-    ['Happy, fun, wonderful, lovely, great, amazing.', 'ungrammatical'],
+    ['Happy, fun, wonderful, lovely, great, amazing.', 'no verb'],
+    ['Happy and good and great and nice and fun.', 'no verb'],
     ['Lovely amazing best wonderful perfect fun day.', 'ungrammatical'],
+    ['Lily was happy wonderful glad great.', 'ungrammatical'],
     ['Xqz blorf wumble snarp tivvle grunk.', 'unknown words'],
     ['Lily was so happy and glad. Lily was so happy and glad.', 'loop'],
     ['Lily felt happy. Lily felt happy.', 'loop'],
@@ -48,6 +50,17 @@ test('the reward hacks lose to every fluent continuation, each for the fault a r
   // A newcomer is fine once introduced; without the cast list nobody is a stranger.
   assert.equal(judgeContinuation(gold, 'There, Lily saw a boy named Sam who looked sad and alone.').fault, null);
   assert.equal(judgeContinuation({ kind: 'continuation' }, 'Sam was so happy, and Sam smiled a big smile.').fault, null);
+});
+
+test('fluent English the stories never use is a continuation too (hand-written, not templates)', () => {
+  const written = [
+    'Lily was so happy, and Max was glad too.', 'Max wagged his tail, and Lily laughed.', 'Lily picked up the ball and threw it to Max.',
+    'They ran home together before it got dark.', 'Her mom made a cake, and they ate it in the garden.', 'The next morning, Lily woke up early and went outside.',
+    'Lily looked out of the window and saw the rain.', 'Max ran to the door and barked at the cat.', 'Her dad came home and read them a story.',
+    'Max was hungry, so Lily gave him some food.', 'Lily hugged Max and they played together all day.', 'Max barked happily and ran around the yard.',
+    'The wind blew hard, and the door shut with a bang.', '"Can we go to the beach?" asked Lily. "Yes," said her mom.',
+  ];
+  for (const t of written) assert.equal(judgeContinuation(gold, t).fault, null, t);
 });
 
 test('the old AFINN-comparative labeler keeps its hole, under its own name', () => {
