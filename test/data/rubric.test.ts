@@ -59,6 +59,7 @@ test('fluent English the stories never use is a continuation too (hand-written, 
     'Lily looked out of the window and saw the rain.', 'Max ran to the door and barked at the cat.', 'Her dad came home and read them a story.',
     'Max was hungry, so Lily gave him some food.', 'Lily hugged Max and they played together all day.', 'Max barked happily and ran around the yard.',
     'The wind blew hard, and the door shut with a bang.', '"Can we go to the beach?" asked Lily. "Yes," said her mom.',
+    '"I love tag!" said Lily.', // "love" is mostly a noun in Brown, a verb after "I"
   ];
   for (const t of written) assert.equal(judgeContinuation(gold, t).fault, null, t);
 });

@@ -63,8 +63,10 @@ interface Language {
   vocabulary: Set<string>;
   /** Pair hashes, sorted and distinct (about 400,000: a false match is one in ten thousand). */
   bigrams: Uint32Array;
-  /** Words Brown tags as a verb (or modal, or a form of be, have, do) most of the time. */
+  /** Words Brown tags as a verb (or modal, or a form of be, have, do) most of the time, and
+   * those it tags so at least one time in ten (a verb after "I", "she"…: "I love tag"). */
   verbs: Set<string>;
+  sometimesVerbs: Set<string>;
 }
 
 function hasPair(sorted: Uint32Array, x: number): boolean {
@@ -133,7 +135,8 @@ function referenceLanguage(): Language {
   const bigrams = sorted.filter((x, i) => i === 0 || x !== sorted[i - 1]);
   // Mostly a verb in Brown; story words Brown lacks are verbs when they end in -ed ("meowed").
   const verbs = new Set([...kinds].filter(([w, k]) => (k.all ? k.verb > k.all / 2 : w.endsWith('ed'))).map(([w]) => w));
-  language = { vocabulary, bigrams, verbs };
+  const sometimesVerbs = new Set([...kinds].filter(([, k]) => k.verb >= k.all / 10 && k.verb > 0).map(([w]) => w));
+  language = { vocabulary, bigrams, verbs, sometimesVerbs };
   return language;
 }
 
@@ -142,17 +145,21 @@ export function isKnownWord(word: string): boolean {
   return referenceLanguage().vocabulary.has(word.toLowerCase());
 }
 
-/** A verb by the reference's tags; an unknown word counts when it ends in -ed. */
-function isVerb(word: string, lang: Language): boolean {
+const SUBJECTS = new Set(['i', 'you', 'we', 'they', 'he', 'she', 'it']);
+
+/** A verb by the reference's tags (after a subject pronoun, one that is sometimes a verb); an
+ * unknown word counts when it ends in -ed. */
+function isVerb(word: string, previous: string | undefined, lang: Language): boolean {
   const w = word.toLowerCase();
-  return lang.verbs.has(w) || (!lang.vocabulary.has(w) && w.endsWith('ed'));
+  if (lang.verbs.has(w) || (!lang.vocabulary.has(w) && w.endsWith('ed'))) return true;
+  return previous !== undefined && SUBJECTS.has(previous.toLowerCase()) && lang.sometimesVerbs.has(w);
 }
 
 /** Sentences (split at . ! ?) of two or more words without a verb: "Happy, fun, wonderful." */
 function verbless(text: string, lang: Language): string[] {
   return text.split(/[.!?]+/).filter((s) => {
     const ws = s.match(/[A-Za-z]+(?:'[A-Za-z]+)?/g) ?? [];
-    return ws.length >= 2 && !ws.some((w) => isVerb(w, lang));
+    return ws.length >= 2 && !ws.some((w, i) => isVerb(w, ws[i - 1], lang));
   });
 }
 
