@@ -243,23 +243,20 @@ const makeDefaultSpec: CommandSpec = {
     seed: { type: 'number', help: `seed for every generated dataset (default ${DEFAULT_DATA.seed})` },
     stories: { type: 'number', help: `pretraining stories (default ${DEFAULT_DATA.stories})` },
     sft: { type: 'number', help: `SFT conversations (default ${DEFAULT_DATA.sft})` },
-    rankings: { type: 'number', help: `ranking examples per kind, continuation and instruction (default ${DEFAULT_DATA.rankings.continuation})` },
-    prompts: { type: 'number', help: `training prompts per kind (default ${DEFAULT_DATA.prompts.continuation})` },
-    dev: { type: 'number', help: `development prompts per kind (default ${DEFAULT_DATA.dev.continuation})` },
-    eval: { type: 'number', help: `held-out eval prompts per kind (default ${DEFAULT_DATA.eval.continuation})` },
+    rankings: { type: 'number', help: `ranking examples of each kind, continuation and instruction (default ${DEFAULT_DATA.rankings})` },
+    prompts: { type: 'number', help: `training prompts of each kind (default ${DEFAULT_DATA.prompts})` },
+    dev: { type: 'number', help: `development prompts of each kind (default ${DEFAULT_DATA.dev})` },
+    eval: { type: 'number', help: `held-out eval prompts of each kind (default ${DEFAULT_DATA.eval})` },
     k: { type: 'number', help: `responses per ranking example (default ${DEFAULT_DATA.k})` },
   },
 };
 
 /** The data config: defaults ← the --config file's `data` ← the flags given on the command line. */
 export function makeDefaultConfig(flags: Record<string, unknown>, file: Record<string, unknown>, where: string): DefaultDataConfig {
-  const fromFile = resolveDefaultDataConfig((file.data ?? {}) as DeepPartial<DefaultDataConfig>, where);
-  const given: DeepPartial<DefaultDataConfig> = {};
-  const num = (name: string): number | undefined => flags[name] as number | undefined;
-  for (const key of ['seed', 'stories', 'sft', 'k'] as const) if (num(key) !== undefined) given[key] = num(key);
-  for (const key of ['rankings', 'prompts', 'dev', 'eval'] as const) {
-    const n = num(key);
-    if (n !== undefined) given[key] = { continuation: n, instruction: n };
+  const fromFile = resolveDefaultDataConfig((file.data ?? {}) as Partial<DefaultDataConfig>, where);
+  const given: Partial<DefaultDataConfig> = {};
+  for (const key of ['seed', 'stories', 'sft', 'rankings', 'prompts', 'dev', 'eval', 'k'] as const) {
+    if (flags[key] !== undefined) given[key] = flags[key] as number;
   }
   return resolveDefaultDataConfig(given, 'command line', fromFile);
 }

@@ -35,7 +35,7 @@ export { packDocuments, loadEncoder, type Encoder, type EncoderSpec, type PackOp
 export { TokenLoader, type LoaderConfig, type LoaderState, type LoaderBatch } from './loader.js';
 
 // Default data and gold labelers
-export { makeDefault, makeDefaultData, resolveDefaultDataConfig, sideOf, DEFAULT_DATA, type DefaultDataConfig, type DefaultData, type PerKind } from './default/make.js';
+export { makeDefault, makeDefaultData, resolveDefaultDataConfig, sideOf, DEFAULT_DATA, type DefaultDataConfig, type DefaultData } from './default/make.js';
 export {
   goldScore, goldMax, goldRank, goldRanking, isCorrect, partialCredit, isWellFormed, conciseness, sentimentScore, afinnComparativeScore, measureAlignment, loadGoldPrompts, LABELERS,
   type Gold, type GoldPrompt, type InstructionGold, type ContinuationGold, type AlignmentReport, type Labeler, type LabelerName,

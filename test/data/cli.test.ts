@@ -40,12 +40,11 @@ test('rlhf data process: files written, report and table printed, bad line is fi
 test('rlhf data make-default writes the stories, the Brown corpus and every dataset, all valid; a flag overrides the --config file only when given', () => {
   const out = mkdtempSync(join(tmpdir(), 'cli-default-'));
   const config = join(out, 'data.yaml');
-  const per = (n: number): string => `{continuation: ${n}, instruction: ${n}}`;
-  writeFileSync(config, `data:\n  seed: 77\n  k: 3\n  stories: 50\n  sft: 60\n  rankings: ${per(15)}\n  prompts: ${per(10)}\n  dev: ${per(5)}\n  eval: ${per(10)}\n`);
+  writeFileSync(config, 'data:\n  seed: 77\n  k: 3\n  stories: 50\n  sft: 60\n  rankings: 15\n  prompts: 10\n  dev: 5\n  eval: 10\n');
   execFileSync(process.execPath, [CLI, 'data', 'make-default', '--output', out, '--config', config, '--sft', '40'], { encoding: 'utf8' });
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   // The file's seed, k and counts survive; the one flag given wins.
-  assert.deepEqual([manifest.config.seed, manifest.config.k, manifest.config.sft, manifest.config.eval], [77, 3, 40, { continuation: 10, instruction: 10 }]);
+  assert.deepEqual([manifest.config.seed, manifest.config.k, manifest.config.sft, manifest.config.eval], [77, 3, 40, 10]);
   assert.equal(manifest.files['sft.jsonl'], 40);
   assert.equal(manifest.files['rankings.jsonl'], 30);
   assert.equal(manifest.files['eval.jsonl'], 20);

@@ -7,10 +7,7 @@ import { ALL_NAMES } from '../../src/data/default/stories/lexicon.js';
 import { formatValidator, type DatasetFormat, type Message, type Turns } from '../../src/data/formats.js';
 import { Rng } from '../../src/engine/rng.js';
 
-const per = (continuation: number, instruction: number) => ({ continuation, instruction });
-const cfg = resolveDefaultDataConfig({
-  stories: 300, storiesVal: 30, sft: 400, sftVal: 40, rankings: per(60, 60), rankingsVal: per(40, 40), prompts: per(80, 80), dev: per(40, 40), eval: per(60, 60),
-});
+const cfg = resolveDefaultDataConfig({ stories: 300, storiesVal: 30, sft: 400, sftVal: 40, rankings: 60, rankingsVal: 40, prompts: 80, dev: 40, eval: 60 });
 const data = makeDefaultData(cfg);
 const text = (p: Turns): string => (typeof p === 'string' ? p : p.find((m) => m.role === 'user')!.content);
 
@@ -52,7 +49,7 @@ test('canonical keys: a question in another order is the same question', () => {
 
 test('the same seed gives the same data; files do not depend on each other’s size', () => {
   assert.deepEqual(makeDefaultData(cfg), data);
-  const bigger = makeDefaultData({ ...cfg, sft: 500, eval: per(70, 70) });
+  const bigger = makeDefaultData({ ...cfg, sft: 500, eval: 70 });
   assert.deepEqual(bigger.rankings, data.rankings);
   assert.deepEqual(bigger.stories, data.stories);
   assert.notDeepEqual(makeDefaultData({ ...cfg, seed: 99 }).sft, data.sft);
@@ -80,9 +77,9 @@ test('every record is valid in its format; each file holds the configured count 
 });
 
 test('the defaults give the held-out eval 400 prompts of each kind and the training side thousands', () => {
-  assert.ok(DEFAULT_DATA.eval.continuation >= 400 && DEFAULT_DATA.eval.instruction >= 400);
-  assert.ok(DEFAULT_DATA.prompts.continuation >= 2000 && DEFAULT_DATA.rankings.continuation >= 2000);
-  assert.ok(DEFAULT_DATA.dev.continuation > 0 && DEFAULT_DATA.dev.instruction > 0);
+  assert.ok(DEFAULT_DATA.eval >= 400);
+  assert.ok(DEFAULT_DATA.prompts >= 2000 && DEFAULT_DATA.rankings >= 2000);
+  assert.ok(DEFAULT_DATA.dev > 0);
 });
 
 /** The canonical key of a question, read back from its text: an instruction's operands or words in

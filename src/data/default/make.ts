@@ -29,12 +29,6 @@ import { goldRanking, type Gold } from './labelers.js';
 import { makeStory, storyText } from './stories/story.js';
 import { TASK_KINDS, makeTask, type TaskItem } from './tasks.js';
 
-/** A count for each kind of prompt. */
-export interface PerKind {
-  continuation: number;
-  instruction: number;
-}
-
 export interface DefaultDataConfig {
   seed: number;
   /** Generated stories for pretraining (stories/train.jsonl), and held-out ones for its
@@ -48,17 +42,18 @@ export interface DefaultDataConfig {
   continuationShare: number;
   /** Share of SFT conversations that open with a system message. */
   systemShare: number;
+  // The counts below are per kind: a file holds as many continuation prompts as instructions.
   /** Ranking examples (K responses each) for the reward model: training ones, and held-out ones
    * (eval side, so held out by question) for its accuracy. */
-  rankings: PerKind;
-  rankingsVal: PerKind;
+  rankings: number;
+  rankingsVal: number;
   /** Training prompts for the policy stages: rankings of the policy's samples, PPO and RLOO
    * rollouts (continuations), GRPO (instructions). */
-  prompts: PerKind;
+  prompts: number;
   /** Development prompts, for tuning: never the held-out eval prompts. */
-  dev: PerKind;
+  dev: number;
   /** Held-out prompts for every figure of the report. */
-  eval: PerKind;
+  eval: number;
   /** Responses per ranking example. */
   k: number;
   /** Share of questions (by hash of the canonical key) held out for eval, and carved out for dev. */
@@ -76,26 +71,25 @@ export const DEFAULT_DATA: DefaultDataConfig = {
   sftVal: 200,
   continuationShare: 0.25,
   systemShare: 0.1,
-  rankings: { continuation: 2000, instruction: 2000 },
-  rankingsVal: { continuation: 200, instruction: 200 },
+  rankings: 2000,
+  rankingsVal: 200,
   // A few thousand of each: PPO and RLOO draw continuation rollouts from here, GRPO instructions,
   // and the pipeline ranks SFT samples of the first ones.
-  prompts: { continuation: 4000, instruction: 4000 },
-  dev: { continuation: 400, instruction: 400 },
+  prompts: 4000,
+  dev: 400,
   // At least 400 per kind: a win rate's standard error is then at most 0.025.
-  eval: { continuation: 400, instruction: 400 },
+  eval: 400,
   k: 4,
   heldOutShare: 0.1,
   devShare: 0.05,
 };
 
 const SYSTEM = 'You are a helpful assistant. Answer briefly and exactly.';
-const COUNTS = ['stories', 'storiesVal', 'sft', 'sftVal'] as const;
-const PER_KIND = ['rankings', 'rankingsVal', 'prompts', 'dev', 'eval'] as const;
+const COUNTS = ['stories', 'storiesVal', 'sft', 'sftVal', 'rankings', 'rankingsVal', 'prompts', 'dev', 'eval'] as const;
 
 /** `base` (the defaults) with `overrides` merged in and checked; `where` names the source in errors. */
-export function resolveDefaultDataConfig(overrides: DeepPartial<DefaultDataConfig> = {}, where = 'default data config', base: DefaultDataConfig = DEFAULT_DATA): DefaultDataConfig {
-  const c = mergeConfig(structuredClone(base), overrides as Parameters<typeof mergeConfig>[1], where);
+export function resolveDefaultDataConfig(overrides: Partial<DefaultDataConfig> = {}, where = 'default data config', base: DefaultDataConfig = DEFAULT_DATA): DefaultDataConfig {
+  const c = mergeConfig({ ...base }, overrides as Parameters<typeof mergeConfig>[1], where);
   const count = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 0, `${key} must be a count ≥ 0, got ${v}`];
   check([
     [Number.isInteger(c.k) && c.k >= 2 && c.k <= 5, `k must be an integer in [2, 5], got ${c.k}`],
@@ -103,7 +97,6 @@ export function resolveDefaultDataConfig(overrides: DeepPartial<DefaultDataConfi
     [c.systemShare >= 0 && c.systemShare <= 1, `systemShare must be in [0, 1], got ${c.systemShare}`],
     [c.heldOutShare > 0 && c.devShare > 0 && c.heldOutShare + c.devShare < 1, `heldOutShare and devShare must be > 0 with a sum below 1, got ${c.heldOutShare} and ${c.devShare}`],
     ...COUNTS.map((key) => count(key, c[key])),
-    ...PER_KIND.flatMap((key) => [count(`${key}.continuation`, c[key].continuation), count(`${key}.instruction`, c[key].instruction)]),
   ]);
   return c;
 }
@@ -206,8 +199,9 @@ export function makeDefaultData(cfg: DefaultDataConfig): DefaultData {
       return { messages };
     });
   };
-  const rankings = (name: string, side: Side, n: PerKind): RankingRecord[] => {
-    const { items: its, rng } = items(name, side, n.continuation + n.instruction, n.continuation);
+  // n of each kind, interleaved.
+  const rankings = (name: string, side: Side, n: number): RankingRecord[] => {
+    const { items: its, rng } = items(name, side, 2 * n, n);
     return its.map((it) => {
       const responses = it.candidates(rng, cfg.k);
       const { ranking, ties } = goldRanking(it.gold, responses);
@@ -218,8 +212,8 @@ export function makeDefaultData(cfg: DefaultDataConfig): DefaultData {
   const bestVsWorst = (rs: RankingRecord[]): Preference[] => rs
     .filter((r) => !(r.ties?.[0]?.length === r.responses.length))
     .map((r) => ({ prompt: r.prompt as Message[], chosen: r.responses[r.ranking[0]] as string, rejected: r.responses[r.ranking[r.ranking.length - 1]] as string }));
-  const prompts = (name: string, side: Side, n: PerKind): (PromptRecord & { gold: Gold; reference: string })[] =>
-    items(name, side, n.continuation + n.instruction, n.continuation).items.map((it) => ({ prompt: user(it.prompt), gold: it.gold, reference: it.reference }));
+  const prompts = (name: string, side: Side, n: number): (PromptRecord & { gold: Gold; reference: string })[] =>
+    items(name, side, 2 * n, n).items.map((it) => ({ prompt: user(it.prompt), gold: it.gold, reference: it.reference }));
   const rankingsTrain = rankings('rankings', 'train', cfg.rankings);
   const rankingsVal = rankings('rankings_val', 'eval', cfg.rankingsVal);
   return {
