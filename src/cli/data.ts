@@ -252,7 +252,7 @@ const makeDefaultSpec: CommandSpec = {
 };
 
 /** The data config: defaults ← the --config file's `data` ← the flags given on the command line. */
-export function makeDefaultConfig(flags: Record<string, unknown>, file: Record<string, unknown>, where: string): DefaultDataConfig {
+function makeDefaultConfig(flags: Record<string, unknown>, file: Record<string, unknown>, where: string): DefaultDataConfig {
   const fromFile = resolveDefaultDataConfig((file.data ?? {}) as Partial<DefaultDataConfig>, where);
   const given: Partial<DefaultDataConfig> = {};
   for (const key of ['seed', 'stories', 'sft', 'rankings', 'prompts', 'dev', 'eval', 'k'] as const) {

@@ -25,9 +25,9 @@ export interface ContinuationItem {
 const CONTINUE = ['Continue the story: {s}', 'Write what happens next in this story: {s}', 'Here is the start of a story. Continue it.\n{s}', 'Tell the next part of the story: {s}'];
 
 /** Openings stay short enough for the policy's prompt budget (192 tokens in the pipeline). */
-export const MAX_OPENING_WORDS = 90;
+const MAX_OPENING_WORDS = 90;
 /** References stay inside a response budget of 32 tokens. */
-export const MAX_CONTINUATION_WORDS = 24;
+const MAX_CONTINUATION_WORDS = 24;
 /** At least the introduction (two beats) and one beat of plot come before the cut. */
 const MIN_OPENING_BEATS = 3;
 

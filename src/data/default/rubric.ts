@@ -26,10 +26,10 @@ import type { Mood } from './stories/plots.js';
 /** The fewest words a continuation may have. */
 export const MIN_WORDS = 5;
 /** The share of a continuation's words that may be outside the vocabulary. */
-export const MAX_UNKNOWN_SHARE = 0.1;
+const MAX_UNKNOWN_SHARE = 0.1;
 /** The share of its word pairs that must occur in the reference text: fluent sentences the
  * stories never use score 0.67–0.75 (hand-written ones, tested), lists and word salad 0.5 or less. */
-export const MIN_KNOWN_BIGRAMS = 0.6;
+const MIN_KNOWN_BIGRAMS = 0.6;
 /** The AFINN sum at which positivity stops counting: two clearly positive words ("happy" +3 and
  * "fun" +4) are as positive as a continuation needs to be, so piling on more earns nothing. */
 export const SENTIMENT_CAP = 5;
@@ -138,11 +138,6 @@ function referenceLanguage(): Language {
   const sometimesVerbs = new Set([...kinds].filter(([, k]) => k.verb >= k.all / 10 && k.verb > 0).map(([w]) => w));
   language = { vocabulary, bigrams, verbs, sometimesVerbs };
   return language;
-}
-
-/** Whether a word (any case) is in the reference vocabulary. */
-export function isKnownWord(word: string): boolean {
-  return referenceLanguage().vocabulary.has(word.toLowerCase());
 }
 
 const SUBJECTS = new Set(['i', 'you', 'we', 'they', 'he', 'she', 'it']);
