@@ -101,9 +101,11 @@ export function resolveDefaultDataConfig(overrides: Partial<DefaultDataConfig> =
   return c;
 }
 
-/** Which side of the held-out line a canonical key falls on: a fixed hash of the key (not of the
- * seed, so a question stays on its side whatever the seed), read as a number in [0, 1). */
+/** The sides of the held-out line: training, development (tuning), held-out evaluation. */
 export type Side = 'train' | 'dev' | 'eval';
+
+/** Which side a canonical key falls on: a fixed hash of the key (not of the seed, so a question
+ * stays on its side whatever the seed), read as a number in [0, 1). */
 export function sideOf(key: string, cfg: Pick<DefaultDataConfig, 'heldOutShare' | 'devShare'>): Side {
   const u = hashString32(key, HELD_OUT_SALT) / 4294967296;
   return u < cfg.heldOutShare ? 'eval' : u < cfg.heldOutShare + cfg.devShare ? 'dev' : 'train';
