@@ -4,6 +4,7 @@
 //   completion  {"prompt": P, "completion": C}                    prompt/completion (SFT)
 //   preference  {"prompt": P, "chosen": C, "rejected": C}         pairs (DPO, reward model)
 //   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first
+//               (optional "truncated": [bool, ...]: which responses were cut off at the token limit)
 //   prompt      {"prompt": P}                                      prompt-only (PPO, GRPO)
 // P and C are a string or a list of messages (conversational form). Other fields are kept as they
 // are (a prompt's `gold` record, say), so loaders never drop what a later stage needs.
@@ -26,6 +27,9 @@ export interface RankingRecord {
   responses: Turns[];
   /** Indices into responses, best first: a permutation of 0 … K−1. */
   ranking: number[];
+  /** Optional, one per response: true where a sampled response was cut off at the token limit, so
+   * it carries no end-of-turn token (a reward model then scores it in the form PPO samples it). */
+  truncated?: boolean[];
 }
 export interface PromptRecord { prompt: Turns }
 
@@ -86,7 +90,10 @@ const CHECKS: Record<DatasetFormat, Checker> = {
     const k = o.responses.length;
     const r = o.ranking;
     const isPerm = Array.isArray(r) && r.length === k && r.every((x) => Number.isInteger(x) && x >= 0 && x < k) && new Set(r).size === k;
-    return isPerm ? null : `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    if (!isPerm) return `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    const t = o.truncated;
+    const flags = t === undefined || (Array.isArray(t) && t.length === k && t.every((x) => typeof x === 'boolean'));
+    return flags ? null : `truncated must be a list of ${k} booleans (one per response), got ${describe(t)}`;
   },
   prompt: (o) => checkTurns(o.prompt, 'prompt'),
 };

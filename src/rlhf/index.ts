@@ -8,7 +8,8 @@
 // Shared math: masked statistics, GAE, KL estimators and the adaptive controller, log σ, entropy.
 export { maskedMean, maskedVar, whiten, explainedVariance } from './core/masked.js';
 export { gae, type GaeResult } from './core/gae.js';
-export { klPerToken, adaptiveKlUpdate, type KlEstimator, type KlControllerConfig } from './core/kl.js';
+export { klPerToken, adaptiveKlUpdate, klHorizon, type KlEstimator, type KlControllerConfig } from './core/kl.js';
+export { clippedPgLoss, aggregationWeights, perToken, type ClippedPgInput, type ClippedPgMetrics, type LossAggregation } from './core/pg-loss.js';
 export { logSigmoid, entropyFromLogits } from './core/ops.js';
 
 // Prompt + response batches, sampling, the frozen reference.
@@ -26,6 +27,8 @@ export { trainRewardModel, pairwiseAccuracy, type RewardSummary } from './reward
 export { readRewardNormalization, writeRewardNormalization, type RewardNormalization } from './reward/normalization.js';
 export { scoreResponses, scorePairs } from './reward/score.js';
 export { rankPolicySamples, type SampledRankingOptions } from './reward/sampled.js';
+export { loadRewardFn, callRewardFn, type RewardFn, type LoadedRewardFn, type RewardFnCall } from './reward/plugin.js';
+export { openRewardSource, rewardModelSource, rewardFnSource, checkerSource, type RewardSource, type CheckerReward } from './reward/source.js';
 
 // PPO.
 export { PPO_DEFAULTS, validatePpo, type PpoConfig } from './ppo/config.js';
@@ -44,7 +47,17 @@ export { dpo, type DpoSummary } from './dpo/trainer.js';
 // GRPO.
 export { GRPO_DEFAULTS, validateGrpo, type GrpoConfig } from './grpo/config.js';
 export { groupAdvantages, grpoLoss, type GrpoLossInput, type GrpoMetrics } from './grpo/loss.js';
+export { informativeGroups, fillInformative, type GroupDraw, type FilledBatch } from './grpo/dynamic.js';
 export { grpo, type GrpoSummary, type GrpoIterationRecord } from './grpo/trainer.js';
+
+// RLOO and REINFORCE++ (critic-free policy gradients).
+export { rlooAdvantages, klPenalizedRewards } from './rloo/advantages.js';
+export { reinforcePpAdvantages, discountedReturns, groupCentered, type ReinforcePpOptions } from './reinforce/advantages.js';
+
+// KTO, ORPO, SimPO (offline, from labels or pairs).
+export { ktoLoss, ktoReferencePoint, mismatchedOrder, type KtoLossOptions, type KtoMetrics } from './kto/loss.js';
+export { orpoLoss, type OrpoMetrics } from './orpo/loss.js';
+export { simpoLoss, type SimpoLossOptions, type SimpoMetrics } from './simpo/loss.js';
 
 // Held-out comparison, the pipeline stages and the report card.
 export { comparePolicies, responseKl, type PolicyComparison, type ComparisonSample, type CompareOptions } from './eval.js';

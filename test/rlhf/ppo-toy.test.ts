@@ -20,7 +20,7 @@ function toyConfig(out: string): PpoConfig {
     ...structuredClone(PPO_DEFAULTS), out, policy: '-', reward: '-', iterations: 14, saveEvery: 100,
     rollout: { batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
     ppo: { ...PPO_DEFAULTS.ppo, epochs: 4, miniBatchSize: 8 },
-    kl: { estimator: 'k1', coef: 0.01, target: 6, horizon: 10000 },
+    kl: { estimator: 'k1', coef: 0.01, adaptive: true, target: 6, horizon: 10000 },
     score: { normalize: false, clip: 0, missingEosPenalty: 0 },
     optim: { ...PPO_DEFAULTS.optim, actorLr: 3e-3, criticLr: 3e-3 },
   };

@@ -1,7 +1,7 @@
 // PPO (InstructGPT step 3): every default in one place. The published defaults: KL coefficient β in
 // 0.02–0.1 (InstructGPT 0.02, DeepSpeed-Chat 0.1, TRL 0.05), clip ε 0.2 and value clip 0.2
-// (Schulman et al.; baselines), γ 1 and λ 0.95 (TRL, DeepSpeed-Chat), adaptive KL target 6 nats with
-// horizon 10000 (Ziegler et al. 2019).
+// (Schulman et al.; baselines), γ 1 and λ 0.95 (TRL, DeepSpeed-Chat), adaptive KL target 6 nats
+// (Ziegler et al. 2019) with a horizon scaled to the run (theirs, 10000 samples, fits runs of 10⁶).
 import { check } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
 import type { KlEstimator } from '../core/kl.js';
@@ -48,10 +48,15 @@ export interface PpoConfig {
   };
   kl: {
     estimator: KlEstimator;
-    /** Initial (or fixed) β. */
+    /** Initial β (the whole run's β when adaptive is false). */
     coef: number;
-    /** Adaptive controller: target KL per response in nats (0 = fixed β). */
+    /** Steer β toward `target` after every rollout (Ziegler et al.), or keep it fixed (TRL's
+     * adap_kl_ctrl). */
+    adaptive: boolean;
+    /** Adaptive: target KL per response in nats. */
     target: number;
+    /** Adaptive: samples over which a proportional error is corrected (0 = a tenth of the run's
+     * rollout samples, iterations × rollout.batchSize; see core/kl.ts klHorizon). */
     horizon: number;
   };
   score: {
@@ -113,7 +118,7 @@ export const PPO_DEFAULTS: PpoConfig = {
   iterations: 40,
   rollout: { batchSize: 32, maxNewTokens: 32, temperature: 1, topK: 0 },
   ppo: { epochs: 2, miniBatchSize: 16, clipRange: 0.2, valueClipRange: 0.2, gamma: 1, lambda: 0.95, whitenAdvantages: true, entropyCoef: 0 },
-  kl: { estimator: 'k1', coef: 0.05, target: 6, horizon: 10000 },
+  kl: { estimator: 'k1', coef: 0.05, adaptive: true, target: 6, horizon: 0 },
   score: { normalize: true, clip: 5, missingEosPenalty: 1 },
   optim: { actorLr: 1e-5, criticLr: 1e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, minLrRatio: 1 },
   ptx: { coef: 0, data: '', batchSize: 8, maxLen: 256 },
@@ -143,7 +148,10 @@ export function validatePpo(c: PpoConfig): void {
     [c.ppo.gamma >= 0 && c.ppo.gamma <= 1 && c.ppo.lambda >= 0 && c.ppo.lambda <= 1, `ppo.gamma and ppo.lambda must be in [0, 1], got ${c.ppo.gamma}, ${c.ppo.lambda}`],
     [c.ppo.entropyCoef >= 0, `ppo.entropyCoef must be ≥ 0, got ${c.ppo.entropyCoef}`],
     [c.kl.estimator === 'k1' || c.kl.estimator === 'k3', `kl.estimator must be k1 or k3, got ${JSON.stringify(c.kl.estimator)}`],
-    [c.kl.coef >= 0 && c.kl.target >= 0 && c.kl.horizon > 0, `kl.coef and kl.target must be ≥ 0 and kl.horizon positive, got ${c.kl.coef}, ${c.kl.target}, ${c.kl.horizon}`],
+    [c.kl.coef >= 0, `kl.coef must be ≥ 0, got ${c.kl.coef}`],
+    [!c.kl.adaptive || c.kl.target > 0, `kl.target must be positive when kl.adaptive is true (set kl.adaptive false for a fixed β), got ${c.kl.target}`],
+    [!c.kl.adaptive || c.kl.coef > 0, 'kl.coef must be positive when kl.adaptive is true (the controller scales it)'],
+    [c.kl.horizon >= 0, `kl.horizon must be ≥ 0 (0 = a tenth of the run's samples), got ${c.kl.horizon}`],
     [c.score.clip >= 0 && c.score.missingEosPenalty >= 0, `score.clip and score.missingEosPenalty must be ≥ 0, got ${c.score.clip}, ${c.score.missingEosPenalty}`],
     [c.optim.actorLr > 0 && c.optim.criticLr > 0, `optim.actorLr and optim.criticLr must be positive, got ${c.optim.actorLr}, ${c.optim.criticLr}`],
     [c.optim.minLrRatio >= 0 && c.optim.minLrRatio <= 1, `optim.minLrRatio must be in [0, 1], got ${c.optim.minLrRatio}`],

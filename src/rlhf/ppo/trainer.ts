@@ -19,7 +19,7 @@ import { sftStream, type SftExample } from '../../train/sft-data.js';
 import { Progress } from '../../util/progress.js';
 import { responseLogprobs, responseValues, selectRows, takeRows, type SequenceBatch } from '../core/batch.js';
 import { Ema } from '../core/ema.js';
-import { adaptiveKlUpdate } from '../core/kl.js';
+import { adaptiveKlUpdate, klHorizon } from '../core/kl.js';
 import { explainedVariance } from '../core/masked.js';
 import { entropyFromLogits } from '../core/ops.js';
 import type { PolicyPrompt } from '../core/prompts.js';
@@ -196,7 +196,7 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
     };
     metrics.write({ ...record });
     result.records.push(record);
-    beta = adaptiveKlUpdate(beta, exp.stats.kl, exp.batch.B, { init: cfg.kl.coef, target: cfg.kl.target, horizon: cfg.kl.horizon });
+    if (cfg.kl.adaptive) beta = adaptiveKlUpdate(beta, exp.stats.kl, exp.batch.B, { init: cfg.kl.coef, target: cfg.kl.target, horizon: klHorizon(cfg.kl.horizon, cfg.iterations * cfg.rollout.batchSize, cfg.rollout.batchSize) });
     ema?.update();
     const done = it + 1;
     if (done % cfg.saveEvery === 0 || done === cfg.iterations) {
