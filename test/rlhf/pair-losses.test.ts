@@ -7,6 +7,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { ktoLoss, ktoReferencePoint, mismatchedOrder } from '../../src/rlhf/kto/loss.js';
 import { orpoLoss } from '../../src/rlhf/orpo/loss.js';
 import { simpoLoss } from '../../src/rlhf/simpo/loss.js';
+import { assignKlCompletions } from '../../src/rlhf/kto/data.js';
 
 const near = (a: number, b: number, tol = 1e-5): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const leaf = (xs: number[]): Tensor => Tensor.from(xs).requireGrad();
@@ -72,4 +73,12 @@ test('SimPO loss: −log σ(β·(ā_w − ā_l) − γ) on length-normalised log
   // Unnormalised, the longer rejected response would look worse; normalised, equal per-token
   // log-probs are a tie: z = −γ.
   near(simpoLoss(leaf([-2]), leaf([-6]), [2], [6], { beta: 2, gamma: 1, labelSmoothing: 0 }).loss.item(), softplus(1));
+});
+
+test('KTO data: each example\'s KL completion is the previous one\'s within its chunk, cut to fit', () => {
+  const ex = (prompt: number[], completion: number[]) => ({ prompt, completion, desirable: true, klCompletion: [], ref: 0, refKl: 0 });
+  const examples = [ex([1], [10]), ex([2], [20, 21]), ex([3, 3, 3], [30]), ex([4], [40]), ex([5], [50])];
+  assignKlCompletions(examples, 3, 4);
+  // Chunk [0, 1, 2]: 0 ← 2's, 1 ← 0's, 2 ← 1's (cut to 4 − 3 = 1 token); chunk [3, 4]: 3 ← 4's, 4 ← 3's.
+  assert.deepEqual(examples.map((e) => e.klCompletion), [[30], [10], [20], [50], [40]]);
 });
