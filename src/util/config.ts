@@ -96,3 +96,4 @@ export function check(rules: [boolean, string][]): void {
 /** Rules for check() that every config repeats, each naming its key. */
 export const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
 export const nonNegInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 0, `${key} must be an integer ≥ 0, got ${v}`];
+export const intAtLeast = (key: string, v: number, min: number): [boolean, string] => [Number.isInteger(v) && v >= min, `${key} must be an integer ≥ ${min}, got ${v}`];

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Rng } from '../../src/engine/rng.js';
 import { CausalLM, loadWeights, modelConfig } from '../../src/models/index.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../src/train/config.js';
-import { IGNORE, TrainingDiverged, evaluate, train, type LmBatch, type TrainRun } from '../../src/train/loop.js';
+import { IGNORE, evaluate, trainLanguageModel, type LmBatch, type TrainRun } from '../../src/train/lm.js';
+import { TrainingDiverged } from '../../src/train/loop.js';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { tmp } from './helpers.js';
@@ -46,14 +47,16 @@ function makeRun(runDir: string, config: Partial<LoopConfig>, batches: LmBatch[]
   };
 }
 
-test('gradient accumulation over micro-batches equals one batch of them all', () => {
+const train = async (run: TrainRun): Promise<Awaited<ReturnType<typeof trainLanguageModel>>['result']> => (await trainLanguageModel(run, { quiet: true })).result;
+
+test('gradient accumulation over micro-batches equals one batch of them all', async () => {
   const micro = rows(8, 8, 1);
   const big: LmBatch[] = [stack(micro.slice(0, 4)), stack(micro.slice(4, 8))];
   const small: LmBatch[] = micro.map((b) => b);
   const a = makeRun(tmp('acc-a'), { steps: 2, gradAccum: 1, batchSize: 4 }, big);
   const b = makeRun(tmp('acc-b'), { steps: 2, gradAccum: 4, batchSize: 1 }, small);
-  train(a, { quiet: true });
-  train(b, { quiet: true });
+  await train(a);
+  await train(b);
   const la = readMetrics(join(a.runDir, 'metrics.jsonl')), lb = readMetrics(join(b.runDir, 'metrics.jsonl'));
   for (let i = 0; i < 2; i++) assert.ok(Math.abs((la[i].loss as number) - (lb[i].loss as number)) < 1e-5, `step ${i + 1}: ${la[i].loss} vs ${lb[i].loss}`);
   const pa = a.model.namedParameters(), pb = b.model.namedParameters();
@@ -62,7 +65,7 @@ test('gradient accumulation over micro-batches equals one batch of them all', ()
   assert.ok(maxDiff < 1e-5, `weights differ by ${maxDiff}`);
 });
 
-test('a NaN loss stops the run with its step number and keeps the last good checkpoint', () => {
+test('a NaN loss stops the run with its step number and keeps the last good checkpoint', async () => {
   const dir = tmp('nan');
   const batches = rows(4, 8, 2);
   const run = makeRun(dir, { steps: 20, saveEvery: 3, keepLast: 2 }, batches);
@@ -79,7 +82,7 @@ test('a NaN loss stops the run with its step number and keeps the last good chec
       },
     };
   };
-  assert.throws(() => train(run, { quiet: true }), (e: unknown) => {
+  await assert.rejects(train(run), (e: unknown) => {
     assert.ok(e instanceof TrainingDiverged);
     assert.equal(e.step, 8);
     assert.match(e.message, /loss became NaN at step 8.*step-00000006/);
@@ -92,10 +95,10 @@ test('a NaN loss stops the run with its step number and keeps the last good chec
   assert.equal(readMetrics(join(dir, 'metrics.jsonl')).at(-1)!.step, 7, 'no record for the diverged step');
 });
 
-test('learning rate: linear warm-up, then cosine decay to the floor; metrics and eval records', () => {
+test('learning rate: linear warm-up, then cosine decay to the floor; metrics and eval records', async () => {
   const dir = tmp('lr');
   const run = makeRun(dir, { steps: 10, warmupSteps: 4, lr: 0.01, minLrRatio: 0.1, evalEvery: 5, logEvery: 1 }, rows(4, 8, 3));
-  const r = train(run, { quiet: true });
+  const r = await train(run);
   const m = readMetrics(join(dir, 'metrics.jsonl'));
   const lrs = m.filter((x) => 'lr' in x).map((x) => x.lr as number);
   assert.deepEqual(lrs.slice(0, 4).map((x) => +x.toFixed(6)), [0.0025, 0.005, 0.0075, 0.01]);
@@ -109,10 +112,10 @@ test('learning rate: linear warm-up, then cosine decay to the floor; metrics and
   assert.ok(existsSync(join(dir, 'checkpoints', 'step-00000010', 'optimizer.safetensors')), 'a checkpoint at the end');
 });
 
-test('keepLast prunes old checkpoints; half-written ones are ignored and cleaned up', () => {
+test('keepLast prunes old checkpoints; half-written ones are ignored and cleaned up', async () => {
   const dir = tmp('keep');
   mkdirSync(join(dir, 'checkpoints', 'step-00000004.tmp-123'), { recursive: true });
-  train(makeRun(dir, { steps: 9, saveEvery: 2, keepLast: 3 }, rows(2, 8, 4)), { quiet: true });
+  await train(makeRun(dir, { steps: 9, saveEvery: 2, keepLast: 3 }, rows(2, 8, 4)));
   assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['step-00000006', 'step-00000008', 'step-00000009']);
   assert.deepEqual(readdirSync(join(dir, 'checkpoints', 'step-00000009')).sort(),
     ['config.json', 'generation_config.json', 'model.safetensors', 'optimizer.safetensors', 'trainer_state.json']);

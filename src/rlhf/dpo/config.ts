@@ -2,7 +2,7 @@
 // scaled for the small models of the default pipeline. SimPO runs on the same data path with loss
 // 'simpo' (no reference model); SIMPO_DEFAULTS holds its own defaults, β 2 and γ 1 (Meng et al.
 // 2024: β 2–2.5 with γ/β 0.5).
-import { check } from '../../util/config.js';
+import { check, intAtLeast, nonNegInt, posInt } from '../../util/config.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig } from '../../train/config.js';
 import type { DpoLossType } from './loss.js';
 
@@ -61,15 +61,15 @@ export function validateDpo(c: DpoConfig): void {
     [c.out !== '', 'out must name a run folder'],
     [c.model !== '', 'model must name the SFT model folder'],
     [c.data.train !== '', 'data.train must name a preference (or ranking) JSONL file'],
-    [Number.isInteger(c.data.maxLen) && c.data.maxLen >= 2, `data.maxLen must be an integer ≥ 2, got ${c.data.maxLen}`],
-    [Number.isInteger(c.data.limit) && c.data.limit >= 0, `data.limit must be an integer ≥ 0, got ${c.data.limit}`],
+    intAtLeast('data.maxLen', c.data.maxLen, 2),
+    nonNegInt('data.limit', c.data.limit),
     [c.beta > 0, `beta must be positive, got ${c.beta}`],
     [c.loss === 'sigmoid' || c.loss === 'ipo' || c.loss === 'simpo', `loss must be sigmoid, ipo or simpo, got ${JSON.stringify(c.loss)}`],
     [c.labelSmoothing >= 0 && c.labelSmoothing < 0.5, `labelSmoothing must be in [0, 0.5), got ${c.labelSmoothing}`],
     [c.loss !== 'ipo' || c.labelSmoothing === 0, 'labelSmoothing applies to the sigmoid and simpo losses only'],
     [c.gamma >= 0, `gamma must be ≥ 0, got ${c.gamma}`],
-    [Number.isInteger(c.eval.limit) && c.eval.limit >= 0, `eval.limit must be an integer ≥ 0, got ${c.eval.limit}`],
-    [Number.isInteger(c.eval.maxNewTokens) && c.eval.maxNewTokens >= 1, `eval.maxNewTokens must be a positive integer, got ${c.eval.maxNewTokens}`],
+    nonNegInt('eval.limit', c.eval.limit),
+    posInt('eval.maxNewTokens', c.eval.maxNewTokens),
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
   ]);
   validateLoop(c.train);
