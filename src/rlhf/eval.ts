@@ -41,6 +41,9 @@ export interface PolicyComparison {
   samples: ComparisonSample[];
 }
 
+/** Figures of a rollout (prompts and the responses' text) to log beside the reward, by name. */
+export type RolloutWatch = (prompts: PolicyPrompt[], responses: string[]) => Record<string, number>;
+
 /** The gold labeler's mean score of a rollout's responses to prompts with gold records (NaN when
  * none has one): logged beside PPO's reward, it shows when the policy games the reward model. */
 export function goldWatch(prompts: PolicyPrompt[], responses: string[]): { gold: number } {

@@ -36,7 +36,7 @@ export { ppoPolicyLoss, ppoValueLoss, type PolicyLossInput, type PolicyLossMetri
 export { shapeScores, tokenRewards, type ScoreShaping } from './ppo/rewards.js';
 export { makeExperience, type Experience, type ExperienceStats } from './ppo/experience.js';
 export { trainPpo, ppoLoopConfig, type PpoSetup, type PpoIterationRecord, type PpoTrainResult } from './ppo/trainer.js';
-export { ppo, type PpoSummary, type RolloutWatch } from './ppo/run.js';
+export { ppo, type PpoSummary } from './ppo/run.js';
 
 // DPO.
 export { DPO_DEFAULTS, validateDpo, type DpoConfig } from './dpo/config.js';
@@ -60,5 +60,5 @@ export { orpoLoss, type OrpoMetrics } from './orpo/loss.js';
 export { simpoLoss, type SimpoLossOptions, type SimpoMetrics } from './simpo/loss.js';
 
 // Held-out comparison by the gold labelers, and the best-of-N yardstick.
-export { comparePolicies, responseKl, goldWatch, type PolicyComparison, type ComparisonSample, type CompareOptions } from './eval.js';
+export { comparePolicies, responseKl, goldWatch, type RolloutWatch, type PolicyComparison, type ComparisonSample, type CompareOptions } from './eval.js';
 export { bestOfN, bestOfNCurve, bestOfNKl, bestOfNSizes, winRateCeiling, type BestOfNPoint, type BestOfNCandidates, type BestOfNOptions, type BestOfNResult } from './bestofn.js';

@@ -23,8 +23,9 @@ export interface OnlineSetup {
   reward: RewardSource;
   padId: number;
   stopIds: number[];
-  /** The gold labeler's score of a response (NaN when unknown): logged beside the reward. */
-  gold?(prompt: PolicyPrompt, response: number[]): number;
+  /** Figures logged beside the reward every iteration (the gold labeler's mean score, to catch
+   * reward hacking): any function of the rollout's prompts and responses. */
+  watch?(prompts: PolicyPrompt[], responses: number[][]): Record<string, number>;
 }
 
 export interface RolloutSettings {
@@ -47,8 +48,8 @@ export interface Rollout {
   refLogprobs: Float32Array | null;
   /** The reward source's raw score of each response, [B]. */
   scores: Float32Array;
-  /** Mean gold score over the responses that have one (NaN when none do). */
-  gold: number;
+  /** The setup's watch figures of this rollout. */
+  watched: Record<string, number>;
   generateS: number;
   scoreS: number;
 }
@@ -81,14 +82,8 @@ export async function rollout(s: OnlineSetup, prompts: readonly PolicyPrompt[], 
   } else oldLogprobs = inEval(s.policy, () => responseLogprobs(s.policy, batch).logprobs.f);
   const refLogprobs = s.ref ? s.ref.logprobs(batch) : null;
   const scores = await s.reward.score(rows, samples.responses);
-  let gold = 0, golds = 0;
-  if (s.gold) {
-    rows.forEach((p, b) => {
-      const g = s.gold!(p, samples.responses[b]);
-      if (!Number.isNaN(g)) { gold += g; golds++; }
-    });
-  }
-  return { prompts: rows, batch, samples, oldLogprobs, refLogprobs, scores, gold: golds ? gold / golds : NaN, generateS, scoreS: (performance.now() - t) / 1000 };
+  const watched = s.watch?.(rows, samples.responses) ?? {};
+  return { prompts: rows, batch, samples, oldLogprobs, refLogprobs, scores, watched, generateS, scoreS: (performance.now() - t) / 1000 };
 }
 
 /** Mean Σ_t (log π_old − log π_ref) per response over a rollout, nats (NaN without a reference). */
@@ -152,4 +147,32 @@ export function policyUpdate(policy: CausalLM, r: Rollout, advantages: Float32Ar
   }
   const per = (x: number): number => (updates ? x / updates : 0);
   return { loss: per(sums.loss), lossKl: per(sums.kl), clipFrac: per(sums.clipFrac), updates };
+}
+
+/** Chosen rows of several rollouts as one (DAPO's refilled batch): re-laid to the widths of the
+ * rows kept, per-token arrays copied row by row; times and watch figures are the parts' totals and
+ * the first part's. */
+export function concatRollouts(parts: readonly { r: Rollout; rows: readonly number[] }[], padId: number): Rollout {
+  const picked = parts.flatMap(({ r, rows }) => rows.map((b) => ({ r, b })));
+  if (!picked.length) throw new RangeError('concatRollouts: no rows');
+  const prompts = picked.map(({ r, b }) => r.prompts[b]);
+  const responses = picked.map(({ r, b }) => r.samples.responses[b]);
+  const batch = joinBatch(prompts.map((p) => p.ids), responses, padId);
+  const R = batch.R;
+  const relay = (get: (r: Rollout) => Float32Array): Float32Array => {
+    const out = new Float32Array(picked.length * R);
+    picked.forEach(({ r, b }, i) => out.set(get(r).subarray(b * r.batch.R, b * r.batch.R + r.samples.responses[b].length), i * R));
+    return out;
+  };
+  const withRef = parts.every(({ r }) => r.refLogprobs);
+  return {
+    prompts, batch,
+    samples: { responses, logprobs: picked.map(({ r, b }) => r.samples.logprobs[b]), finished: picked.map(({ r, b }) => r.samples.finished[b]) },
+    oldLogprobs: relay((r) => r.oldLogprobs),
+    refLogprobs: withRef ? relay((r) => r.refLogprobs!) : null,
+    scores: Float32Array.from(picked, ({ r, b }) => r.scores[b]),
+    watched: parts[0].r.watched,
+    generateS: parts.reduce((a, { r }) => a + r.generateS, 0),
+    scoreS: parts.reduce((a, { r }) => a + r.scoreS, 0),
+  };
 }
