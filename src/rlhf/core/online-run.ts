@@ -4,6 +4,7 @@
 // policy. A method contributes one thing, its advantages (OnlineMethod); everything else is here
 // and in online.ts, so RLOO and REINFORCE++ differ by the few lines that tell them apart.
 import { join } from 'node:path';
+import type { Rng } from '../../engine/rng.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { hashString32 } from '../../data/hash.js';
 import { loadPretrained, loadWeights, type CausalLM } from '../../models/index.js';
@@ -37,6 +38,9 @@ export interface OnlineTrainSetup extends OnlineSetup {
   params: Map<string, Tensor>;
   saveWeights(dir: string): void;
   loadWeights(dir: string): void;
+  /** Hands over the loop's RNG (checkpointed with the run) to randomness outside the model's
+   * forward options, such as LoRA's adapter dropout. */
+  useRng?(rng: Rng): void;
   prompts: PolicyPrompt[];
   /** A reward model's mean and std under the SFT policy ({0, 1} leaves scores raw). */
   normalization: { mean: number; std: number };
@@ -102,7 +106,10 @@ export async function trainOnline(s: OnlineTrainSetup, cfg: OnlineConfig, method
     loadWeights: s.loadWeights,
     unit: 'it',
     rngSeed: hashString32(`${method.name}-loop`, cfg.seed),
-    start: (position) => { stream = shuffledStream(s.prompts, cfg.promptsPerIteration, cfg.seed, position as StreamState | undefined, `${method.name} prompts`); },
+    start: (position, rng) => {
+      s.useRng?.(rng);
+      stream = shuffledStream(s.prompts, cfg.promptsPerIteration, cfg.seed, position as StreamState | undefined, `${method.name} prompts`);
+    },
     position: () => stream!.state(),
     step: async (ctx) => {
       const r = await rollout(s, stream!.next(), {
@@ -192,6 +199,7 @@ export async function runOnline(cfg: OnlineConfig, method: OnlineMethod, { resum
     params: lora ? lora.parameters() : policy.namedParameters(),
     saveWeights: (dir) => (lora ? lora.save(dir, cfg.policy) : policy.save(dir)),
     loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(policy, dir)),
+    useRng: lora ? (rng) => { lora.rng = rng; } : undefined,
     prompts, normalization: { mean: norm?.mean ?? 0, std: norm?.std ?? 1 },
   }, cfg, method, { resume, quiet });
 

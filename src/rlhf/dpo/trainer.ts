@@ -76,7 +76,11 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
     modules: [model],
     saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
     loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),
-    batches: (position) => shuffledStream(data.pairs, cfg.train.batchSize, cfg.train.seed, position, label),
+    batches: (position, rng) => {
+      // LoRA's adapter dropout draws from the loop's RNG, which checkpoints carry.
+      if (lora) lora.rng = rng;
+      return shuffledStream(data.pairs, cfg.train.batchSize, cfg.train.seed, position, label);
+    },
     loss: (pairs, rng) => {
       const { loss, metrics } = step(pairs, rng);
       return { loss, metrics: { ...metrics } };

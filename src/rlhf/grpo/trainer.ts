@@ -146,7 +146,10 @@ export async function trainGrpo(s: GrpoSetup, cfg: GrpoConfig, { resume = false,
     loadWeights: s.loadWeights,
     unit: 'it',
     rngSeed: cfg.seed ^ 0x6290,
-    start: (position) => { stream = shuffledStream(s.prompts, cfg.promptsPerIteration, cfg.seed, position as StreamState | undefined, 'grpo prompts'); },
+    start: (position, rng) => {
+      s.useRng?.(rng);
+      stream = shuffledStream(s.prompts, cfg.promptsPerIteration, cfg.seed, position as StreamState | undefined, 'grpo prompts');
+    },
     position: () => stream!.state(),
     step: async (ctx) => {
       const record = await step(ctx);
@@ -195,6 +198,7 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
     params: lora ? lora.parameters() : policy.namedParameters(),
     saveWeights: (dir) => (lora ? lora.save(dir, cfg.policy) : policy.save(dir)),
     loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(policy, dir)),
+    useRng: lora ? (rng) => { lora.rng = rng; } : undefined,
     prompts,
   }, cfg, { resume, quiet });
 

@@ -94,7 +94,8 @@ export interface PpoConfig {
     batchSize: number;
     seqLen: number;
   };
-  /** Exponential moving average of the actor's weights, saved as model_ema/ (0 = off). */
+  /** Decay of an exponential moving average of the actor's weights, updated after every optimizer
+   * step and saved as model_ema/ (adapter_ema/ with LoRA; 0 = off). */
   emaDecay: number;
   /** Train LoRA adapters on the actor instead of all weights; the reference is then the actor with
    * its adapters switched off, so one copy of the base weights serves both. */

@@ -71,6 +71,7 @@ export async function ppo(cfg: PpoConfig, { resume = false, quiet = false, watch
     actorParams: lora ? lora.parameters() : actor.namedParameters(),
     saveActor: (dir) => (lora ? lora.save(dir, cfg.policy) : actor.save(dir)),
     loadActor: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(actor, dir)),
+    useRng: lora ? (rng) => { lora.rng = rng; } : undefined,
     critic,
     ref: lora ? loraReference(lora) : modelReference(refModel!),
     reward,

@@ -7,6 +7,7 @@
 // a checkpoint is one step folder; β and the prompt and ptx cursors travel in it too.
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
+import type { Rng } from '../../engine/rng.js';
 import { Tensor } from '../../engine/tensor.js';
 import { reshape } from '../../engine/ops/index.js';
 import { hashString32 } from '../../data/hash.js';
@@ -36,6 +37,9 @@ export interface PpoSetup {
   /** Writes / reads the actor's trained weights (a model or a PEFT adapter folder). */
   saveActor(dir: string): void;
   loadActor(dir: string): void;
+  /** Hands over the loop's RNG (checkpointed with the run) to randomness outside the model's
+   * forward options, such as LoRA's adapter dropout. */
+  useRng?(rng: Rng): void;
   critic: ScalarHeadModel;
   ref: Reference;
   /** What scores the responses: the frozen reward model, or a reward function. */
@@ -166,7 +170,8 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
     },
     unit: 'it',
     rngSeed: cfg.seed ^ 0x99,
-    start: (position) => {
+    start: (position, rng) => {
+      s.useRng?.(rng);
       const saved = position as PpoPosition | undefined;
       promptStream = shuffledStream(s.prompts, cfg.rollout.batchSize, cfg.seed, saved?.prompts, 'ppo prompts');
       ptxStream = s.ptxShards.length ? shardStream(s.ptxShards, cfg.ptx.seqLen, cfg.ptx.batchSize, cfg.seed, saved?.ptx ?? undefined) : null;
