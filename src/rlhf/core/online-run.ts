@@ -14,7 +14,7 @@ import type { Ema } from '../../train/ema.js';
 import { LoraModel } from '../../train/lora.js';
 import { train } from '../../train/loop.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
-import { comparePolicies, type PolicyComparison, type RolloutWatch } from '../eval.js';
+import { compareWithStart, describeComparison, type PolicyComparison, type RolloutWatch } from '../eval.js';
 import { shapeScores } from '../ppo/rewards.js';
 import { readRewardNormalization } from '../reward/normalization.js';
 import { openRewardSource } from '../reward/source.js';
@@ -204,15 +204,8 @@ export async function runOnline(cfg: OnlineConfig, method: OnlineMethod, { resum
   }, cfg, method, { resume, quiet });
 
   const adapter = saveFinalModel(cfg.out, policy, lora, cfg.policy, tokDir, result.ema);
-  let evaluation: PolicyComparison | null = null;
-  if (cfg.eval.prompts) {
-    const start = refModel ?? (await loadPretrained(cfg.policy));
-    const evalPrompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxPromptLen, cfg.eval.limit);
-    evaluation = await comparePolicies(policy, start, modelReference(start), tok, evalPrompts, {
-      maxNewTokens: cfg.eval.maxNewTokens, temperature: cfg.eval.temperature, seed: cfg.seed, padId: pad, keepSamples: 8,
-    });
-    log(`${method.name}: held-out win rate vs SFT ${(100 * evaluation.winRate).toFixed(1)}% (${evaluation.wins}/${evaluation.ties}/${evaluation.losses}), KL ${evaluation.kl.toFixed(2)} nats/response`);
-  }
+  const evaluation = await compareWithStart(policy, refModel ?? cfg.policy, tok, cfg.eval, { maxPromptLen: cfg.data.maxPromptLen, seed: cfg.seed, padId: pad });
+  if (evaluation) log(`${method.name}: ${describeComparison(evaluation)}`);
   const r = result.records;
   const summary: OnlineSummary = {
     method: method.name, reward: reward.name, iterations: cfg.iterations, seconds: result.seconds, generateS: result.generateS, scoreS: result.scoreS,

@@ -6,7 +6,6 @@
 // log-probs of both can be computed once too (the reference is the starting policy, as in DPO).
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
-import { slice } from '../../engine/ops/index.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { loadDataset, type UnpairedRecord } from '../../data/formats.js';
 import type { CausalLM } from '../../models/index.js';
@@ -62,17 +61,15 @@ export function assignKlCompletions(examples: KtoExample[], chunk: number, maxLe
   }
 }
 
-/** Completions in rows 0…B−1, KL completions in rows B…2B−1 (each after its own prompt). */
-export function collateKto(examples: readonly KtoExample[], padId: number): SequenceBatch {
+/** The examples' completions after their prompts, and their KL completions after the same prompts. */
+export function collateKto(examples: readonly KtoExample[], padId: number): { completions: SequenceBatch; kl: SequenceBatch } {
   const prompts = examples.map((e) => e.prompt);
-  return joinBatch([...prompts, ...prompts], [...examples.map((e) => e.completion), ...examples.map((e) => e.klCompletion)], padId);
+  return { completions: joinBatch(prompts, examples.map((e) => e.completion), padId), kl: joinBatch(prompts, examples.map((e) => e.klCompletion), padId) };
 }
 
-/** Sequence log-probs of a collated batch: the completions [B] and the KL completions [B]. */
-export function ktoLogprobs(model: CausalLM, batch: SequenceBatch, rng?: Rng): { completion: Tensor; kl: Tensor } {
-  const seq = sequenceLogprobs(responseLogprobs(model, batch, rng).logprobs, batch);
-  const B = batch.B / 2;
-  return { completion: slice(seq, 0, B), kl: slice(seq, B, 2 * B) };
+/** Sequence log-probs Σ_t log π(y_t) of a batch's responses, [B] (with the tape when grad is on). */
+export function batchLogprobs(model: CausalLM, batch: SequenceBatch, rng?: Rng): Tensor {
+  return sequenceLogprobs(responseLogprobs(model, batch, rng).logprobs, batch);
 }
 
 /** Fills ref / refKl with `model`'s log-probs (eval mode, no tape). */
@@ -82,8 +79,9 @@ export function computeKtoReference(model: CausalLM, examples: KtoExample[], pad
   noGrad(() => {
     for (let i = 0; i < examples.length; i += chunk) {
       const part = examples.slice(i, i + chunk);
-      const { completion, kl } = ktoLogprobs(model, collateKto(part, padId));
-      part.forEach((e, j) => { e.ref = completion.data[j]; e.refKl = kl.data[j]; });
+      const { completions, kl } = collateKto(part, padId);
+      const c = batchLogprobs(model, completions), k = batchLogprobs(model, kl);
+      part.forEach((e, j) => { e.ref = c.data[j]; e.refKl = k.data[j]; });
     }
   });
   model.train(wasTraining);
