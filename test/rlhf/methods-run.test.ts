@@ -1,10 +1,10 @@
 // The alignment commands end to end on a tiny chat model from disk (random weights, bytes for
 // tokens), each raising a known reward. KTO learns to say "cat" from thumbs up on "cat" replies and
 // thumbs down on "dog" ones, ORPO and SimPO from pairs preferring the first; rejection sampling,
-// RLOO and REINFORCE++ raise what a reward-function plug-in pays, the number of lowercase letters in
-// a reply (a random policy's replies are mostly other bytes). Each run also writes its model, its
-// summary and its held-out comparison with the starting model; the commands parse their flags
-// (`--reward-fn` included) and print their help.
+// RLOO, REINFORCE++ and PPO raise what a reward-function plug-in pays, the number of lowercase
+// letters in a reply (a random policy's replies are mostly other bytes). Each run also writes its
+// model, its summary and its held-out comparison with the starting model; the commands parse their
+// flags (`--reward-fn` included) and print their help.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ import { RLOO_DEFAULTS } from '../../src/rlhf/rloo/config.js';
 import { rloo } from '../../src/rlhf/rloo/trainer.js';
 import { REINFORCE_PP_DEFAULTS } from '../../src/rlhf/reinforce/config.js';
 import { reinforcePp } from '../../src/rlhf/reinforce/trainer.js';
+import { PPO_DEFAULTS } from '../../src/rlhf/ppo/config.js';
+import { ppo } from '../../src/rlhf/ppo/run.js';
 import { tinyChatModel, tmp, writeJsonlFile } from '../train/helpers.js';
 
 const QUESTIONS = ['What is 2 + 3?', 'Reverse: cat dog', 'Uppercase: sun', 'Sort: b a', 'the day was', 'a walk in'];
@@ -104,7 +106,7 @@ test('rejection-sampling fine-tuning with a reward-function plug-in raises its r
   assert.deepEqual(again.rounds.map((r) => r.keptScore), s.rounds.map((r) => r.keptScore));
 });
 
-test('RLOO and REINFORCE++ from disk with a reward-function plug-in: the reward rises, the summary holds the comparison', async () => {
+test('RLOO, REINFORCE++ and PPO from disk with a reward-function plug-in: the reward rises, the summary holds the comparison', async () => {
   const f = await fixture('online-methods');
   const before = await rate(f.base, letters);
   const shared = {
@@ -114,6 +116,15 @@ test('RLOO and REINFORCE++ from disk with a reward-function plug-in: the reward 
   };
   const a = await rloo({ ...structuredClone(RLOO_DEFAULTS), ...shared, out: join(f.dir, 'rloo'), samplesPerPrompt: 4, optim: { ...RLOO_DEFAULTS.optim, lr: 3e-2 } }, { quiet: true });
   const b = await reinforcePp({ ...structuredClone(REINFORCE_PP_DEFAULTS), ...shared, out: join(f.dir, 'rpp'), samplesPerPrompt: 4, groupBaseline: true, optim: { ...REINFORCE_PP_DEFAULTS.optim, lr: 3e-2 } }, { quiet: true });
+  const c = await ppo({
+    ...structuredClone(PPO_DEFAULTS), out: join(f.dir, 'ppo'), policy: f.base, rewardFn: f.rewardFn, data: { prompts: f.prompts, maxPromptLen: 64 }, iterations: 10,
+    rollout: { batchSize: 24, maxNewTokens: 8, temperature: 1, topK: 0 }, ppo: { ...PPO_DEFAULTS.ppo, miniBatchSize: 12 }, score: { normalize: false, clip: 0, missingEosPenalty: 0 },
+    optim: { ...PPO_DEFAULTS.optim, actorLr: 3e-2, criticLr: 3e-2 }, eval: evalKeys(f.prompts), saveEvery: 5,
+  }, { quiet: true });
+  // PPO with a reward function: the critic starts from the policy with a new value head.
+  assert.ok(existsSync(join(c.valueModel, 'model.safetensors')) && c.eval?.prompts === QUESTIONS.length);
+  const ppoAfter = await rate(c.model, letters);
+  assert.ok(ppoAfter > before + 1, `ppo: letters per response ${before.toFixed(2)} → ${ppoAfter.toFixed(2)}`);
   for (const s of [a, b]) {
     assert.match(s.reward, /reward function .*letters\.mjs/);
     assert.equal(s.eval?.prompts, QUESTIONS.length);
