@@ -2,7 +2,7 @@
 // here it settles at KL = c/β each rollout (c chosen so the starting β gives twice the target).
 // With the horizon tied to the run, β reaches the β that holds the target within the run; with
 // Ziegler et al.'s fixed 10000 samples, a default-sized run leaves β within a few percent of where
-// it started (the issue's ±5%). A fixed β does not move at all.
+// it started (the issue's ±5%). (A fixed β, kl.adaptive false, is checked in ppo-toy.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adaptiveKlUpdate, klHorizon } from '../../src/rlhf/core/kl.js';

@@ -70,7 +70,7 @@ test('PPO resumed from a checkpoint repeats the uninterrupted run exactly', asyn
   assert.deepEqual(resumed.records.map((r) => [r.score, r.policyLoss, r.klCoef]), full.records.slice(2).map((r) => [r.score, r.policyLoss, r.klCoef]));
 });
 
-test('PPO-ptx draws pretraining windows from token shards; its loss is logged and resumes with the run', async () => {
+test('PPO-ptx draws pretraining windows from token shards, its loss logged and resumed with the run; a fixed β stays put', async () => {
   // Pretraining text of the toy vocabulary: documents of tokens 0…14 (15 ends each one).
   const dir = mkdtempSync(join(tmpdir(), 'rlhf-ppo-ptx-'));
   const shard = join(dir, 'train.bin');
@@ -78,10 +78,15 @@ test('PPO-ptx draws pretraining windows from token shards; its loss is logged an
   const rng = new Rng(9);
   for (let d = 0; d < 40; d++) w.addDocument(Int32Array.from({ length: 20 }, () => rng.int(STOP)));
   w.close();
-  const cfg = (out: string, iterations: number): PpoConfig => ({ ...toyConfig(out), iterations, saveEvery: 2, ptx: { coef: 0.5, data: shard, batchSize: 2, seqLen: 8 } });
+  // A fixed β here too (kl.adaptive false): it must not move.
+  const cfg = (out: string, iterations: number): PpoConfig => {
+    const c = toyConfig(out);
+    return { ...c, iterations, saveEvery: 2, kl: { ...c.kl, adaptive: false }, ptx: { coef: 0.5, data: shard, batchSize: 2, seqLen: 8 } };
+  };
   const setup = (): PpoSetup => ({ ...toySetup(), ptxShards: [shard] });
   const full = await trainPpo(setup(), cfg(join(dir, 'full'), 4), { quiet: true });
   assert.ok(full.records.every((r) => Number.isFinite(r.ptxLoss) && r.ptxLoss > 0));
+  assert.ok(full.records.every((r) => r.klCoef === 0.01), `β ${full.records.map((r) => r.klCoef).join(' ')}`);
   // Near log 15 for a random policy over 16 tokens.
   assert.ok(Math.abs(full.records[0].ptxLoss - Math.log(15)) < 0.6, `ptx loss ${full.records[0].ptxLoss}`);
   await trainPpo(setup(), cfg(join(dir, 'resumed'), 2), { quiet: true });

@@ -43,6 +43,7 @@ export interface GrpoIterationRecord {
   loss: number;
   kl: number;
   clipFrac: number;
+  /** Seconds sampling and scoring the rollouts (old and reference log-probs included), and training. */
   generateS: number;
   trainS: number;
 }
