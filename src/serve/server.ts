@@ -129,10 +129,15 @@ export async function createServer(options: Partial<ServerOptions> & Pick<Server
   app.decorate('servedModels', models);
   // Streams in flight would hold close() open: end them first.
   app.addHook('preClose', async () => { for (const m of models.values()) m.scheduler.close(); });
-  app.get('/health', async () => ({
-    status: 'ok',
-    models: [...models.values()].map((m) => ({ id: m.id, context_length: m.contextLength, ...m.scheduler.stats() })),
-  }));
+  app.get('/health', async () => {
+    const cpu = process.cpuUsage();
+    return {
+      status: 'ok',
+      models: [...models.values()].map((m) => ({ id: m.id, context_length: m.contextLength, ...m.scheduler.stats() })),
+      // The server process's CPU time (all threads) and memory: what a request costs, whatever else the machine runs.
+      process: { uptime_s: process.uptime(), cpu_s: (cpu.user + cpu.system) / 1e6, rss_mib: process.memoryUsage.rss() / 2 ** 20 },
+    };
+  });
   await app.register(api(models, o), { prefix: '/v1' });
   for (const { plugin, opts } of o.plugins) await app.register(plugin, opts ?? {});
   return app;

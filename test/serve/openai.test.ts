@@ -165,9 +165,10 @@ test('bad requests get OpenAI error objects with the right status, and the serve
 });
 
 test('a full queue answers 429; a client that disconnects frees its slot at once', async () => {
-  const small = await serve({ tiny: fx.dir }, {}, { maxSlots: 1, maxQueue: 1 });
+  const long = tinyChatModel(3, 1024);
+  const small = await serve({ tiny: fx.dir, long: long.dir }, {}, { maxSlots: 1, maxQueue: 1 });
   try {
-    const ask = (signal?: AbortSignal) => small.client.chat.completions.create({ model: 'tiny', messages: HELLO, max_tokens: 100, stream: true }, { signal });
+    const ask = (signal?: AbortSignal) => small.client.chat.completions.create({ model: 'tiny', messages: HELLO, max_tokens: 100, temperature: 0, stream: true }, { signal });
     const abort = new AbortController();
     const first = await ask(abort.signal);
     const it = first[Symbol.asyncIterator]();
@@ -183,8 +184,19 @@ test('a full queue answers 429; a client that disconnects frees its slot at once
     assert.ok(text.length > 0);
     const stats = (await small.app.inject({ method: 'GET', url: '/health' })).json().models[0];
     assert.deepEqual([stats.running, stats.queued], [0, 0]);
+    // The same for a plain (unstreamed) request whose client gives up while it runs.
+    const health = async (): Promise<{ running: number; steps: number }> => (await small.app.inject({ method: 'GET', url: '/health' })).json().models[1];
+    const gone = new AbortController();
+    const plain = small.client.chat.completions.create({ model: 'long', messages: HELLO, max_tokens: 1000, temperature: 0 }, { signal: gone.signal }).catch((e: Error) => e);
+    while ((await health()).running === 0) await new Promise((r) => setTimeout(r, 2));
+    gone.abort();
+    const at = (await health()).steps;
+    assert.ok((await plain) instanceof OpenAI.APIUserAbortError);
+    while ((await health()).running === 1) await new Promise((r) => setTimeout(r, 2));
+    assert.ok((await health()).steps - at < 100, 'the abandoned request stopped long before its 1000 tokens');
   } finally {
     await small.close();
+    long.done();
   }
 });
 
