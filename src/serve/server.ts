@@ -3,6 +3,7 @@
 // `createServer` returns the fastify instance unstarted, with any extra plugins (the web app of
 // src/label/) registered after the API on the same instance, so they share its port and models.
 import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify';
 import { ServedModel } from './engine.js';
 import { ApiError } from './errors.js';
@@ -38,7 +39,8 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'models'> = { bodyLimit: 1 << 
 export async function loadModels(specs: string[], options: Partial<SchedulerOptions> = {}): Promise<ServedModel[]> {
   const models: ServedModel[] = [];
   for (const spec of specs) {
-    const eq = spec.indexOf('=');
+    // NAME=DIR, unless the whole argument is a folder (a path that holds '=').
+    const eq = existsSync(spec) ? -1 : spec.indexOf('=');
     const [id, dir] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [undefined, spec];
     models.push(await ServedModel.load(dir, { ...options, id }));
   }
