@@ -4,7 +4,7 @@
 import { basename, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { CausalLM } from '../models/causal-lm.js';
-import { eosIds } from '../models/config.js';
+import { stopIds } from '../tokenizer/special-ids.js';
 import { loadPretrained } from '../models/pretrained.js';
 import { encodeChat, type ChatMessage } from '../tokenizer/chat.js';
 import { loadTokenizer } from '../tokenizer/hf.js';
@@ -60,18 +60,8 @@ export interface Completion {
   readonly result: Promise<CompletionResult>;
 }
 
-/** Ids that end an assistant turn or a text: the tokenizer's end-of-turn and end-of-text specials
- * and the model's eos ids. */
-export function endTokenIds(tok: Tokenizer, model: CausalLM): number[] {
-  const ids = new Set<number>();
-  for (const name of ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>', tok.config.eosToken]) {
-    const id = name === undefined ? undefined : tok.tokenToId(name);
-    if (id !== undefined) ids.add(id);
-  }
-  const gen = model.generationConfig.eosTokenId;
-  for (const id of gen !== undefined ? eosIds({ ...model.config, eosTokenId: gen }) : eosIds(model.config)) ids.add(id);
-  return [...ids];
-}
+/** The ids that end a served turn: the model's eos ids and the tokenizer's end-of-turn specials. */
+export const endTokenIds = (tok: Tokenizer, model: CausalLM): number[] => stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId);
 
 export class ServedModel {
   readonly scheduler: Scheduler;
