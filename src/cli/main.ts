@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   sft: { summary: 'supervised fine-tuning on conversations, full or LoRA', load: () => import('./sft.js') },
   lora: { summary: 'LoRA adapters: merge an adapter into its base model', load: () => import('./lora.js') },
   reward: { summary: 'train a reward model on ranked responses (pairwise loss, held-out accuracy)', load: () => import('./reward.js') },
-  ppo: { summary: 'PPO against a reward model with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
+  ppo: { summary: 'PPO against a reward model or function with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
   dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO, SimPO) on preference pairs', load: () => import('./dpo.js') },
   grpo: { summary: 'GRPO (with DAPO options) on prompts with checkable answers or a reward function: group-normalised rewards, no critic', load: () => import('./grpo.js') },
   rloo: { summary: 'RLOO: k samples per prompt, leave-one-out baseline, reward model or function; no critic', load: () => import('./rloo.js') },
@@ -24,6 +24,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   simpo: { summary: 'SimPO: length-normalised preference margin, no reference model (rlhf dpo --loss simpo)', load: () => import('./simpo.js') },
   pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
+  chat: { summary: 'chat with a model in the terminal (streamed replies, history, /reset)', load: () => import('./chat.js') },
+  serve: { summary: 'serve models over an OpenAI-compatible HTTP API with continuous batching', load: () => import('./serve.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
 };
 
