@@ -1,5 +1,6 @@
 // `rlhf ppo`: optimise the SFT policy against a reward model with PPO (config keys in
 // src/rlhf/ppo/config.ts).
+import { goldWatch } from '../rlhf/eval.js';
 import { PPO_DEFAULTS, validatePpo } from '../rlhf/ppo/config.js';
 import { ppo } from '../rlhf/ppo/run.js';
 import type { CommandSpec } from './args.js';
@@ -8,9 +9,10 @@ import { parseConfigCommand } from './config-args.js';
 const spec: CommandSpec = {
   name: 'rlhf ppo',
   summary: 'PPO against a reward model: actor (SFT), critic (from the reward model), frozen reference and reward model',
-  usage: 'rlhf ppo --policy SFT_DIR --reward RM_DIR --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
+  usage: 'rlhf ppo --policy SFT_DIR (--reward RM_DIR | --reward-fn FILE) --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of config keys (flags override it)' },
+    'reward-fn': { type: 'string', help: 'a reward-function module exporting score(prompt, response, record), in place of --reward', configKey: 'rewardFn' },
     resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
     quiet: { type: 'boolean', help: 'no progress bar or messages, only the summary' },
   },
@@ -21,7 +23,8 @@ const f = (x: number | undefined, d = 3): string => (x === undefined || Number.i
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, PPO_DEFAULTS, argv, validatePpo);
   if (!parsed) return;
-  const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
+  // Prompts with gold records (the default data's) get the gold labeler's score beside the reward.
+  const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet), watch: goldWatch });
   const total = s.generateS + s.scoreS + s.trainS;
   const rows: [string, string][] = [
     ['iterations', s.resumedFrom !== null ? `${s.iterations} (resumed at ${s.resumedFrom})` : String(s.iterations)],

@@ -1,7 +1,8 @@
 // One PPO rollout turned into training data ("experience", as DeepSpeed-Chat calls it): the
 // sampled responses with their old log-probs, the reference's log-probs, the critic's values, the
-// reward model's scores, the per-token rewards, and GAE advantages and returns — all computed once,
-// without the tape, before any update.
+// reward's raw scores (a reward model's or a function's, computed before: they may be async), the
+// per-token rewards, and GAE advantages and returns — all computed once, without the tape, before
+// any update.
 import { noGrad } from '../../engine/autograd.js';
 import { reshape } from '../../engine/ops/index.js';
 import type { CausalLM, ScalarHeadModel } from '../../models/index.js';
@@ -25,11 +26,9 @@ export interface Experience {
 }
 
 export interface ExperienceStats {
-  /** Mean raw reward-model score, and after normalisation, clipping and the no-EOS penalty. */
+  /** Mean raw score, and after normalisation, clipping and the no-EOS penalty. */
   score: number;
   shapedScore: number;
-  /** Mean gold-labeler score (NaN when the prompts have no gold records): the reward-hacking watch. */
-  gold: number;
   /** Mean KL from the reference per response, Σ_t (log π − log π_ref), nats. */
   kl: number;
   /** Mean response length in tokens, and the share that ended with the stop token. */
@@ -41,10 +40,6 @@ export interface ExperienceModels {
   actor: CausalLM;
   critic: ScalarHeadModel;
   ref: Reference;
-  /** Raw reward per response [B]: the frozen reward model's score, or any function of the batch. */
-  score(batch: SequenceBatch): Float32Array;
-  /** The gold labeler's score of one response (NaN when the prompt has no gold record). */
-  gold(prompt: PolicyPrompt, response: number[]): number;
 }
 
 export interface ExperienceSettings {
@@ -65,7 +60,8 @@ const flat = (rows: number[][], R: number): Float32Array => {
   return out;
 };
 
-export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, s: ExperienceSettings): Experience {
+/** `raw`: the reward source's score of each sampled response, [B]. */
+export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, raw: Float32Array, s: ExperienceSettings): Experience {
   const batch = joinBatch(prompts.map((p) => p.ids), samples.responses, s.padId);
   const { B, R, responseMask: mask } = batch;
   const inEval = <T>(model: { training: boolean; train(on?: boolean): unknown }, fn: () => T): T => {
@@ -81,30 +77,23 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
   const refLogprobs = m.ref.logprobs(batch);
   const values = inEval(m.critic, () => reshape(responseValues(m.critic, batch), [B * R]).f.slice());
   for (let i = 0; i < values.length; i++) values[i] *= mask[i];
-  const raw = m.score(batch);
   const scores = shapeScores(raw, samples.finished, s.shaping);
 
   const kl = klPerToken(oldLogprobs, refLogprobs, s.estimator);
   const rewards = tokenRewards(scores, kl, mask, B, R, s.beta);
   const { advantages, returns } = gae(rewards, values, mask, B, R, s.gamma, s.lambda);
 
-  let klSum = 0, length = 0, gold = 0, golds = 0;
+  let klSum = 0, length = 0;
   for (let i = 0; i < mask.length; i++) {
     klSum += mask[i] * (oldLogprobs[i] - refLogprobs[i]);
     length += mask[i];
   }
-  prompts.forEach((p, b) => {
-    const g = m.gold(p, samples.responses[b]);
-    if (Number.isNaN(g)) return;
-    gold += g;
-    golds++;
-  });
   const mean = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0) / xs.length;
   return {
     batch, oldLogprobs, values, returns,
     advantages: s.whitenAdvantages ? whiten(advantages, mask) : advantages,
     stats: {
-      score: mean(raw), shapedScore: mean(scores), gold: golds ? gold / golds : NaN, kl: klSum / B,
+      score: mean(raw), shapedScore: mean(scores), kl: klSum / B,
       responseLength: length / B, finished: samples.finished.filter(Boolean).length / B,
     },
   };
