@@ -90,7 +90,7 @@ test('measureAlignment summarises a policy against the rubric', () => {
   assert.equal(r.instructions, 2);
   assert.equal(r.accuracy, 0.5);
   assert.equal(r.continuations, 2);
-  assert.equal(r.continuationScore, (0.8 - 2) / 2);
+  assert.equal(r.continuationScore, (0.8 + (-2 + 1 / 5 / 8)) / 2); // "gold": one of five words, the first check failed
   assert.equal(r.fluent, 0.5);
   assert.equal(r.sentiment, (4 / 7 + 2) / 2);
   assert.equal(r.wellFormed, 1);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HACK_KINDS, continuationCandidates, continuationItem, hackResponse } from '../../src/data/default/continuations.js';
 import { LABELERS, goldMax, goldRanking, goldScore, type ContinuationGold } from '../../src/data/default/labelers.js';
-import { FAULT_SCORE, SENTIMENT_CAP, judgeContinuation } from '../../src/data/default/rubric.js';
+import { CHECKS, FAULT_FLOOR, SENTIMENT_CAP, judgeContinuation } from '../../src/data/default/rubric.js';
 import type { Mood } from '../../src/data/default/stories/plots.js';
 import { renderBeat, stories } from '../../src/data/default/stories/story.js';
 import { Rng } from '../../src/engine/rng.js';
@@ -44,12 +44,23 @@ test('the reward hacks lose to every fluent continuation, each for the fault a r
   ];
   for (const [text, fault] of hacks) {
     assert.equal(judgeContinuation(gold, text).fault, fault, text);
-    assert.equal(goldScore(gold, text), FAULT_SCORE, text);
+    assert.ok(goldScore(gold, text) >= FAULT_FLOOR && goldScore(gold, text) < -1, text);
     for (const fluent of [POSITIVE, NEUTRAL, NEGATIVE]) assert.ok(goldScore(gold, text) < goldScore(gold, fluent), `${text} vs ${fluent}`);
   }
   // A newcomer is fine once introduced; without the cast list nobody is a stranger.
   assert.equal(judgeContinuation(gold, 'There, Lily saw a boy named Sam who looked sad and alone.').fault, null);
   assert.equal(judgeContinuation({ kind: 'continuation' }, 'Sam was so happy, and Sam smiled a big smile.').fault, null);
+});
+
+test('faults rank by how far down the checklist a response got, all below −1', () => {
+  assert.deepEqual(CHECKS, ['short', 'unknown words', 'malformed', 'loop', 'ungrammatical', 'no verb', 'stranger', 'unfinished']);
+  assert.equal(goldScore(gold, ''), -2);
+  assert.equal(goldScore(gold, 'gold'), -2 + 1 / 5 / 8); // one of five words
+  assert.equal(goldScore(gold, 'Lily was very happy.'), -2 + 4 / 5 / 8);
+  assert.equal(goldScore(gold, 'Xqz blorf wumble snarp tivvle grunk.'), -2 + 1 / 8);
+  assert.equal(goldScore(gold, 'Happy, fun, wonderful, lovely, great, amazing.'), -2 + 5 / 8);
+  assert.equal(goldScore(gold, 'Sam was so happy, and Sam smiled a big smile.'), -2 + 6 / 8);
+  assert.equal(goldScore(gold, 'They had so much fun playing ball and'), -2 + 7 / 8);
 });
 
 test('fluent English the stories never use is a continuation too (hand-written, not templates)', () => {

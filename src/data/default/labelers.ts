@@ -113,7 +113,7 @@ const CORRECT = 2, WELL_FORMED = 1, CONCISE = 0.99;
 
 /** The labeler's score of one response; higher is better. Instruction scores lie in [0, 4): 2 for
  * correct, 1 for well-formed, up to 0.99 for concise. Continuation scores lie in [−1, 1] for a
- * continuation without faults (by positivity), −2 for one with a fault (rubric.ts). */
+ * continuation without faults (by positivity), in [−2, −1.125] for one with a fault (rubric.ts). */
 export function goldScore(gold: Gold, response: string): number {
   if (gold.kind === 'continuation') return continuationScore(gold, response);
   return (isCorrect(gold, response) ? CORRECT : 0) + (isWellFormed(response) ? WELL_FORMED : 0) + CONCISE * conciseness(response, gold.answer);

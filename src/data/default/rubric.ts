@@ -2,7 +2,8 @@
 // must first be one: at least a few words, real words, grammatical (word pairs English uses, and
 // a verb in every sentence), no loops, an ending, and no stranger in the cast. Only then does it
 // score, by how positive it is (the sum of its AFINN valences, capped). Every fault scores below
-// every continuation without one, so the shortest positive answer ("gold", "Good."), a positive
+// every continuation without one (faults rank among themselves by how far down the checklist the
+// response got: a fluent sentence about a stranger above gibberish), so the shortest positive answer ("gold", "Good."), a positive
 // word repeated, gibberish and a list of positive words all lose to a fluent neutral continuation
 // — the holes that let PPO answer every prompt with "gold" under AFINN's comparative score
 // (valence per token).
@@ -33,14 +34,19 @@ const MIN_KNOWN_BIGRAMS = 0.6;
 /** The AFINN sum at which positivity stops counting: two clearly positive words ("happy" +3 and
  * "fun" +4) are as positive as a continuation needs to be, so piling on more earns nothing. */
 export const SENTIMENT_CAP = 5;
-/** The score of a continuation with a fault: below the −1 of the most negative fluent one. */
-export const FAULT_SCORE = -2;
+/** The lowest score, of a continuation that fails the first check. */
+export const FAULT_FLOOR = -2;
 
-export type ContinuationFault = 'short' | 'unknown words' | 'malformed' | 'loop' | 'ungrammatical' | 'no verb' | 'stranger' | 'unfinished';
+/** The checks in the order a reader notices their faults. */
+export const CHECKS = ['short', 'unknown words', 'malformed', 'loop', 'ungrammatical', 'no verb', 'stranger', 'unfinished'] as const;
+export type ContinuationFault = (typeof CHECKS)[number];
 
 export interface ContinuationVerdict {
   /** The first fault found, or null for a continuation that counts. */
   fault: ContinuationFault | null;
+  /** How far down the checklist the response got: the checks it passed, plus, when too short,
+   * the share of MIN_WORDS words it has. In [0, CHECKS.length]. */
+  progress: number;
   /** AFINN sum of the continuation (negation-aware). */
   sentiment: number;
 }
@@ -193,8 +199,8 @@ export function judgeContinuation(gold: ContinuationGold, response: string): Con
   const sentiment = afinnScore(text);
   const toks = text.match(TOKEN) ?? [];
   const ws = toks.filter(isWord);
-  const verdict = (fault: ContinuationFault | null): ContinuationVerdict => ({ fault, sentiment });
-  if (ws.length < MIN_WORDS) return verdict('short');
+  const verdict = (fault: ContinuationFault | null): ContinuationVerdict => ({ fault, sentiment, progress: fault === null ? CHECKS.length : CHECKS.indexOf(fault) });
+  if (ws.length < MIN_WORDS) return { ...verdict('short'), progress: ws.length / MIN_WORDS };
   const lang = referenceLanguage();
   const unknown = ws.filter((w) => !lang.vocabulary.has(w.toLowerCase())).length;
   if (unknown > Math.floor(MAX_UNKNOWN_SHARE * ws.length)) return verdict('unknown words');
@@ -209,8 +215,9 @@ export function judgeContinuation(gold: ContinuationGold, response: string): Con
 }
 
 /** The rubric's score: −1 … 1 by positivity (AFINN sum over SENTIMENT_CAP, clipped) for a
- * continuation without faults, FAULT_SCORE for one with a fault. */
+ * continuation without faults; for one with a fault, FAULT_FLOOR plus an eighth of its progress,
+ * from −2 (no words) to −1.125 (all but the ending right), so below every fluent continuation. */
 export function continuationScore(gold: ContinuationGold, response: string): number {
   const v = judgeContinuation(gold, response);
-  return v.fault ? FAULT_SCORE : Math.max(-1, Math.min(1, v.sentiment / SENTIMENT_CAP));
+  return v.fault ? FAULT_FLOOR + v.progress / CHECKS.length : Math.max(-1, Math.min(1, v.sentiment / SENTIMENT_CAP));
 }
