@@ -6,7 +6,9 @@
 //   unpaired    {"prompt": P, "completion": C, "label": true|false}  one response marked good or
 //               bad (KTO; TRL's unpaired preference format)
 //   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first
-//               (optional "truncated": [bool, ...]: which responses were cut off at the token limit)
+//               (optional "ties": [[i, j], ...]: groups of equally good responses, adjacent in
+//               ranking; optional "truncated": [bool, ...]: which responses were cut off at the
+//               token limit)
 //   prompt      {"prompt": P}                                      prompt-only (PPO, GRPO)
 // P and C are a string or a list of messages (conversational form). Other fields are kept as they
 // are (a prompt's `gold` record, say), so loaders never drop what a later stage needs.
@@ -31,6 +33,10 @@ export interface RankingRecord {
   responses: Turns[];
   /** Indices into responses, best first: a permutation of 0 … K−1. */
   ranking: number[];
+  /** Groups of responses judged equally good, each of two or more indices that sit next to each
+   * other in `ranking` (where their order means nothing). No preference is drawn inside a group.
+   * Absent: the ranking is strict. A reader that ignores it sees an arbitrary order of the tied. */
+  ties?: number[][];
   /** Optional, one per response: true where a sampled response was cut off at the token limit, so
    * it carries no end-of-turn token (a reward model then scores it in the form PPO samples it). */
   truncated?: boolean[];
@@ -73,6 +79,25 @@ function checkTurns(v: unknown, key: string): string | null {
   return `${key} must be a string or a list of messages, got ${describe(v)}`;
 }
 
+/** What is wrong with a ranking's `ties`, or null: groups of at least two distinct response
+ * indices, no index in two groups, each group a contiguous run of the ranking. */
+function checkTies(ties: unknown, ranking: number[]): string | null {
+  if (!Array.isArray(ties)) return `ties must be a list of groups of response indices, got ${describe(ties)}`;
+  const pos = new Map(ranking.map((x, i) => [x, i]));
+  const used = new Set<number>();
+  for (let g = 0; g < ties.length; g++) {
+    const group = ties[g] as unknown;
+    if (!Array.isArray(group) || group.length < 2 || !group.every((x) => pos.has(x as number))) {
+      return `ties[${g}] must list two or more of 0…${ranking.length - 1}, got ${describe(group)}`;
+    }
+    if (group.some((x) => used.has(x as number)) || new Set(group).size !== group.length) return `ties[${g}] repeats a response already tied: ${describe(group)}`;
+    for (const x of group) used.add(x as number);
+    const at = group.map((x) => pos.get(x as number)!);
+    if (Math.max(...at) - Math.min(...at) !== group.length - 1) return `ties[${g}] ${describe(group)} must sit next to each other in ranking ${describe(ranking)}`;
+  }
+  return null;
+}
+
 type Checker = (o: Record<string, unknown>) => string | null;
 
 const CHECKS: Record<DatasetFormat, Checker> = {
@@ -100,7 +125,8 @@ const CHECKS: Record<DatasetFormat, Checker> = {
     if (!isPerm) return `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
     const t = o.truncated;
     const flags = t === undefined || (Array.isArray(t) && t.length === k && t.every((x) => typeof x === 'boolean'));
-    return flags ? null : `truncated must be a list of ${k} booleans (one per response), got ${describe(t)}`;
+    if (!flags) return `truncated must be a list of ${k} booleans (one per response), got ${describe(t)}`;
+    return o.ties === undefined ? null : checkTies(o.ties, r as number[]);
   },
   prompt: (o) => checkTurns(o.prompt, 'prompt'),
 };
