@@ -3,7 +3,7 @@
 import { PPO_DEFAULTS, validatePpo } from '../rlhf/ppo/config.js';
 import { ppo } from '../rlhf/ppo/run.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf ppo',
@@ -21,6 +21,7 @@ const f = (x: number | undefined, d = 3): string => (x === undefined || Number.i
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, PPO_DEFAULTS, argv, validatePpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['policy', 'reward'], tokenizers: ['tokenizer'], inputs: ['data.prompts', 'ptx.data', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   const total = s.generateS + s.scoreS + s.trainS;
   const rows: [string, string][] = [

@@ -5,12 +5,14 @@
 // SentencePiece-style BPE (LLaMA-2, Mistral: Metaspace "▁", or a Prepend + Replace normalizer, with
 // byte_fallback `<0xNN>` tokens). Merges may be "a b" strings or ["a", "b"] pairs.
 // Written: merges as "a b" strings (readable by every tokenizers version), stages unchanged.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddedToken } from './added.js';
 import { BpeModel } from './bpe.js';
 import type { Json, JsonObject, PipelineConfig } from './pipeline.js';
 import { Tokenizer, type TokenizerConfig } from './tokenizer.js';
+import { readJsonObject } from '../util/text.js';
+import { ensureDir } from '../util/fs.js';
 
 export function tokenizerFromJson(json: JsonObject, config: JsonObject = {}, where = 'tokenizer.json'): Tokenizer {
   const m = json.model as JsonObject | undefined;
@@ -144,25 +146,20 @@ function readConfig(c: JsonObject): TokenizerConfig {
 /** Reads DIR/tokenizer.json and, when present, DIR/tokenizer_config.json. */
 export function loadTokenizer(dir: string): Tokenizer {
   const file = join(dir, 'tokenizer.json');
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) throw new Error(`${dir}: no such tokenizer folder`);
+  if (!st.isDirectory()) throw new Error(`${dir} is a file; a tokenizer is a folder holding tokenizer.json`);
   if (!existsSync(file)) throw new Error(`${file} does not exist (write one with: rlhf tokenizer from-tiktoken gpt2 --out ${dir})`);
   const configFile = join(dir, 'tokenizer_config.json');
-  const config = existsSync(configFile) ? (readJson(configFile) as JsonObject) : {};
-  return tokenizerFromJson(readJson(file) as JsonObject, config, file);
+  const config = existsSync(configFile) ? (readJsonObject(configFile) as JsonObject) : {};
+  return tokenizerFromJson(readJsonObject(file) as JsonObject, config, file);
 }
 
 /** Writes DIR/tokenizer.json and DIR/tokenizer_config.json. */
 export function saveTokenizer(tok: Tokenizer, dir: string): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerToJson(tok), null, 2) + '\n');
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(configToJson(tok), null, 2) + '\n');
-}
-
-function readJson(file: string): Json {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Json;
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
 }
 
 /** Whether a stage (or a Sequence inside it) has the given type. */

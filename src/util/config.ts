@@ -1,8 +1,8 @@
 // Typed configuration: defaults in one object, then a YAML/JSON file, then `--key value` flags
 // (dotted keys reach nested groups). Unknown keys and wrongly typed values throw with the key's
 // path, so a typo never silently trains with a default.
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { parseJson, readTextFile } from './text.js';
 
 export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
 type Plain = { [key: string]: ConfigValue };
@@ -15,12 +15,19 @@ function isObject(v: unknown): v is Plain {
 
 /** Reads a .yaml/.yml/.json config file into a plain object. */
 export function readConfigFile(path: string): Plain {
-  const text = readFileSync(path, 'utf8');
-  let parsed: unknown;
+  let text: string, parsed: unknown;
   try {
-    parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    text = readTextFile(path);
+    parsed = /\.json$/i.test(path) ? parseJson(text, path) : undefined;
   } catch (e) {
-    throw new ConfigError(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new ConfigError((e as Error).message);
+  }
+  if (!/\.json$/i.test(path)) {
+    try {
+      parsed = parseYaml(text);
+    } catch (e) {
+      throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message}`);
+    }
   }
   if (parsed == null) return {};
   if (!isObject(parsed)) throw new ConfigError(`${path}: expected a mapping of keys to values at the top level`);
@@ -86,6 +93,12 @@ export function resolveConfig<T extends object>(defaults: T, opts: { file?: stri
   if (opts.flags) config = mergeConfig(config, opts.flags, 'command line');
   opts.validate?.(config);
   return config;
+}
+
+/** A rule for a string that must be one of `options` (an enum field): fails naming the key, the
+ * choices and what it got. */
+export function oneOf<T extends string>(key: string, value: string, options: readonly T[]): [boolean, string] {
+  return [(options as readonly string[]).includes(value), `${key} must be ${options.join(' | ')}, got ${JSON.stringify(value)}`];
 }
 
 /** Throws a ConfigError for the first failing rule: [condition, message]. */

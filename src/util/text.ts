@@ -1,0 +1,206 @@
+// Reading text that users hand us (JSONL, prompt files, config.json, tokenizer.json) strictly:
+// bytes that are not UTF-8 are an error naming file:line:column, not U+FFFD passed on in silence;
+// JSON errors name the line and column instead of V8's character position; a file or line too
+// long for one string is refused by its size before it is read.
+//
+// Invalid UTF-8 may be allowed (replaced by U+FFFD, counted and reported per file): by a reader's
+// `invalidUtf8: 'replace'` option, or for a whole command by the CLI's --allow-invalid-utf8, which
+// runs the command inside `withInvalidUtf8('replace', …)` so readers deep in a stage see it without
+// every signature on the way carrying it.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+/** What to do with bytes that are not UTF-8: fail naming file:line:column, or replace them by
+ * U+FFFD and report how many lines had them. */
+export type InvalidUtf8 = 'error' | 'replace';
+
+/** Whole-file text readers (config.json, tokenizer.json, prompt lists) refuse larger files: V8
+ * strings stop at about 512 MiB, and JSON.parse of a file needs several times its size. */
+export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
+/** Line readers (JSONL, text corpora, prompts) refuse longer lines, for the same reason. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+const policy = new AsyncLocalStorage<InvalidUtf8>();
+
+/** Runs `fn` (and everything it awaits) with `mode` as the readers' default. */
+export function withInvalidUtf8<T>(mode: InvalidUtf8, fn: () => T): T {
+  return policy.run(mode, fn);
+}
+
+/** The readers' default: 'error' unless a caller up the stack chose otherwise. */
+export function invalidUtf8Default(): InvalidUtf8 {
+  return policy.getStore() ?? 'error';
+}
+
+export class TextInputError extends Error {
+  override name = 'TextInputError';
+}
+
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629: no
+ * overlongs, no surrogates, nothing past U+10FFFF), or -1. Written out because Node's isUtf8 only
+ * answers yes or no, and the error must say where. */
+export function firstInvalidUtf8(b: Uint8Array, from = 0, to = b.length): number {
+  let i = from;
+  while (i < to) {
+    const c = b[i];
+    if (c < 0x80) { i++; continue; }
+    let n: number, lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; if (c === 0xed) hi = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; if (c === 0xf4) hi = 0x8f; }
+    else return i;
+    if (i + n >= to) return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** 1-based line and column (in bytes) of `offset` in `b`. */
+function lineColOfByte(b: Uint8Array, offset: number): { line: number; col: number } {
+  let line = 1, start = 0;
+  for (let i = 0; i < offset; i++) if (b[i] === 0x0a) { line++; start = i + 1; }
+  return { line, col: offset - start + 1 };
+}
+
+const hex = (x: number): string => `0x${x.toString(16).padStart(2, '0')}`;
+
+/** The error for invalid UTF-8 at `line`:`col`. */
+function invalidUtf8Error(file: string, line: number, col: number, byte: number): TextInputError {
+  return new TextInputError(`${file}:${line}:${col}: invalid UTF-8 (byte ${hex(byte)}); fix the file's encoding, or pass --allow-invalid-utf8 to read such bytes as U+FFFD`);
+}
+
+function warnReplaced(file: string, lines: number[]): void {
+  const shown = lines.slice(0, 5).join(', ') + (lines.length > 5 ? `, … (${lines.length - 5} more)` : '');
+  console.warn(`warning: ${file}: invalid UTF-8 on ${lines.length} line${lines.length === 1 ? '' : 's'} (${shown}) read as U+FFFD`);
+}
+
+/** Bytes → text under `mode`; a UTF-8 byte-order mark is dropped. */
+export function decodeUtf8(bytes: Uint8Array, file: string, mode: InvalidUtf8 = invalidUtf8Default()): string {
+  const b = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (isUtf8(buf)) return buf.toString('utf8');
+  if (mode === 'error') {
+    const at = firstInvalidUtf8(b);
+    const { line, col } = lineColOfByte(b, at);
+    throw invalidUtf8Error(file, line, col, b[at]);
+  }
+  const lines = new Set<number>();
+  for (let at = firstInvalidUtf8(b); at >= 0; at = firstInvalidUtf8(b, at + 1)) lines.add(lineColOfByte(b, at).line);
+  warnReplaced(file, [...lines]);
+  return buf.toString('utf8');
+}
+
+/** A whole text file, checked: its size first (MAX_TEXT_FILE_BYTES), then its encoding. */
+export function readTextFile(path: string, mode: InvalidUtf8 = invalidUtf8Default()): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TextInputError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot open (${(e as Error).message})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new TextInputError(`${path} is a folder, not a file`);
+    if (st.size > MAX_TEXT_FILE_BYTES) throw new TextInputError(`${path}: ${st.size} bytes is more than this reader takes (${MAX_TEXT_FILE_BYTES} bytes)`);
+    const bytes = Buffer.alloc(st.size);
+    for (let done = 0; done < bytes.length;) {
+      const n = readSync(fd, bytes, done, bytes.length - done, done);
+      if (n <= 0) throw new TextInputError(`${path}: shrank while being read`);
+      done += n;
+    }
+    return decodeUtf8(bytes, path, mode);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** JSON.parse whose error names file:line:column (V8 only gives a character position). */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /at position (\d+)/.exec(msg);
+    let where = file;
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split('\n').length;
+      where = `${file}:${line}:${pos - before.lastIndexOf('\n')}`;
+    }
+    throw new TextInputError(`${where}: not valid JSON (${msg.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'the file ends inside a value')})`);
+  }
+}
+
+/** A JSON file that must hold an object at the top level. */
+export function readJsonObject(path: string): Record<string, unknown> {
+  const v = parseJson(readTextFile(path), path);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new TextInputError(`${path}: expected a JSON object at the top level, got ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}`);
+  }
+  return v as Record<string, unknown>;
+}
+
+export interface LineOptions {
+  invalidUtf8?: InvalidUtf8;
+  maxLineBytes?: number;
+}
+
+/** The lines of a file (or a byte stream such as stdin, named `name` in errors), 1-based, without
+ * their "\n" or "\r\n", decoded under the invalid-UTF-8 mode. Holds one line at a time. */
+export async function* readLines(source: string | Readable, opts: LineOptions & { name?: string } = {}): AsyncGenerator<{ line: number; text: string }> {
+  const name = opts.name ?? (typeof source === 'string' ? source : '<stdin>');
+  const mode = opts.invalidUtf8 ?? invalidUtf8Default();
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const input = typeof source === 'string' ? createReadStream(source) : source;
+  const replaced: number[] = [];
+  let pending: Buffer[] = [], pendingBytes = 0, line = 0;
+  const finish = (bytes: Buffer): string => {
+    line++;
+    let b = bytes;
+    if (b.length && b[b.length - 1] === 0x0d) b = b.subarray(0, b.length - 1);
+    if (line === 1 && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+    if (isUtf8(b)) return b.toString('utf8');
+    if (mode === 'error') {
+      const at = firstInvalidUtf8(b);
+      throw invalidUtf8Error(name, line, at + 1, b[at]);
+    }
+    replaced.push(line);
+    return b.toString('utf8');
+  };
+  try {
+    for await (const chunk of input) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+      let start = 0;
+      for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
+        if (pendingBytes + nl - start > maxLine) throw new TextInputError(`${name}:${line + 1}: line longer than ${maxLine} bytes`);
+        const piece = buf.subarray(start, nl);
+        const whole = pending.length ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        pendingBytes = 0;
+        start = nl + 1;
+        const text = finish(whole);
+        yield { line, text };
+      }
+      if (start < buf.length) {
+        pendingBytes += buf.length - start;
+        if (pendingBytes > maxLine) throw new TextInputError(`${name}:${line + 1}: line longer than ${maxLine} bytes`);
+        pending.push(buf.subarray(start));
+      }
+    }
+    if (pendingBytes > 0) {
+      const text = finish(Buffer.concat(pending));
+      yield { line, text };
+    }
+    if (replaced.length) warnReplaced(name, replaced);
+  } finally {
+    if (typeof source === 'string') (input as Readable).destroy();
+  }
+}
