@@ -222,8 +222,10 @@ function matchWeights(cfg: ModelConfig, shapes: ParamShape[], where: Map<string,
     matches.push({ entry: e, key: k, file: where.get(k)!, rows, cols });
   }
   if (!fields.size && !problems.length) return { matches, problem: null };
-  const lines = [...fields.values(), ...problems.slice(0, MAX_LISTED)];
-  if (problems.length > MAX_LISTED) lines.push(`… and ${problems.length - MAX_LISTED} more tensor problems`);
+  // When a config field explains the mismatch, a few tensors illustrate it.
+  const listed = fields.size ? 4 : MAX_LISTED;
+  const lines = [...fields.values(), ...problems.slice(0, listed)];
+  if (problems.length > listed) lines.push(`… and ${problems.length - listed} more tensor problems`);
   return { matches, problem: `checkpoint does not match the ${cfg.family} model of its config (nothing was loaded):\n  ${lines.join('\n  ')}` };
 }
 
@@ -231,16 +233,25 @@ function matchWeights(cfg: ModelConfig, shapes: ParamShape[], where: Map<string,
  * `head` needs, with its shape, and that the model fits this machine: what loadPretrained and
  * loadScalarModel run before allocating anything. Throws a message naming the fields and files. */
 export function checkWeights(cfg: ModelConfig, dir: string, head: HeadKind = 'lm', opts: LoadOptions = {}): void {
-  const shapes = parameterShapes(cfg, head);
   const { files, where } = openWeights(dir);
   try {
+    // The counts that multiply the table first, from the file names alone: a config claiming 10^9
+    // layers or experts must not be enumerated before it is refused.
+    const names = [...where.keys()];
+    const count = (re: RegExp): number => new Set(names.map((k) => re.exec(k)?.[1]).filter((x) => x !== undefined)).size;
+    const weights = [...new Set(files.map((f) => basename(f.path)))].join(', ');
+    const layers = count(/(?:^|\.)(?:layers|h)\.(\d+)\./);
+    if (layers !== cfg.numLayers) throw new Error(`${dir}: ${layersField(cfg)} is ${cfg.numLayers} in config.json, but the weights (${weights}) hold ${layers} layer${layers === 1 ? '' : 's'}`);
+    const experts = count(/\.experts\.(\d+)\./);
+    if (cfg.ffn === 'moe' && experts !== cfg.numExperts) throw new Error(`${dir}: num_local_experts is ${cfg.numExperts} in config.json, but the weights (${weights}) hold ${experts} experts per layer`);
+    const shapes = parameterShapes(cfg, head);
     const { problem } = matchWeights(cfg, shapes, where, opts);
     if (problem) throw new Error(`${dir}: ${problem}`);
+    const bytes = parameterBytes(shapes);
+    if (bytes > totalmem()) throw new Error(`${dir}: the model needs ${(bytes / 2 ** 30).toFixed(1)} GiB as float32, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
   } finally {
     for (const f of files) f.close();
   }
-  const bytes = parameterBytes(shapes);
-  if (bytes > totalmem()) throw new Error(`${dir}: the model needs ${(bytes / 2 ** 30).toFixed(1)} GiB as float32, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
 }
 
 /** Loads the weights in `dir` into the model's parameters (in place), or throws one error listing

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { eosIds } from './config.js';
 import { loadPretrained, readModelConfig } from './pretrained.js';
+import { checkWeights } from './checkpoint.js';
 import { ggufTokenizerFromJson, ggufUnsupported, writeGguf } from './gguf.js';
 import { readGgufHeader } from './gguf-read.js';
 import { readJsonObject } from '../util/text.js';
@@ -22,6 +23,7 @@ export async function exportGguf(dir: string, outPath: string, { dtype = 'f32' }
   const { config: cfg, generation: gen } = readModelConfig(dir);
   const why = ggufUnsupported(cfg);
   if (why) throw new Error(`${dir}: GGUF export: ${why} is not supported`);
+  checkWeights(cfg, dir);
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath)) throw new Error(`${dir}: GGUF export needs the tokenizer (tokenizer.json) beside the weights`);
   const tokConfigPath = join(dir, 'tokenizer_config.json');

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { architectureOf, configFromHf, generationConfigFromHf, type GenerationConfig } from './hf-config.js';
-import { eosIds, type ModelConfig } from './config.js';
+import type { ModelConfig } from './config.js';
 import { CausalLM } from './causal-lm.js';
 import { ScalarHeadModel } from './scalar-head.js';
 import { checkWeights, loadWeights } from './checkpoint.js';
@@ -31,6 +31,20 @@ export function modelDirProblem(dir: string): string | null {
   return null;
 }
 
+/** bos/eos/pad_token_id must name tokens of the vocabulary (or be null): an eos id past it would
+ * never stop generation, and would be exported to GGUF as it is. */
+function checkSpecialIds(json: Record<string, unknown>, vocabSize: unknown, file: string): void {
+  if (typeof vocabSize !== 'number') return;
+  for (const key of ['bos_token_id', 'eos_token_id', 'pad_token_id']) {
+    const v = json[key];
+    if (v === undefined || v === null) continue;
+    const ids = Array.isArray(v) && key === 'eos_token_id' ? v : [v];
+    if (!ids.every((id) => Number.isInteger(id) && id >= 0 && id < vocabSize)) {
+      throw new Error(`${file}: ${key} ${JSON.stringify(v)} is outside the vocabulary (vocab_size ${vocabSize}: ids 0 to ${vocabSize - 1})`);
+    }
+  }
+}
+
 /** The directory's model config, head kind and generation defaults. */
 export function readModelConfig(dir: string): { config: ModelConfig; head: 'lm' | 'scalar'; generation: GenerationConfig } {
   const problem = modelDirProblem(dir);
@@ -38,14 +52,14 @@ export function readModelConfig(dir: string): { config: ModelConfig; head: 'lm' 
   const path = join(dir, 'config.json');
   const json = readJsonObject(path);
   const { head } = fromFile(path, () => architectureOf(json, path));
+  checkSpecialIds(json, json.vocab_size, path);
   const config = fromFile(path, () => configFromHf(json));
   const genPath = join(dir, 'generation_config.json');
-  const generation = existsSync(genPath) ? fromFile(genPath, () => generationConfigFromHf(readJsonObject(genPath))) : {};
-  for (const k of ['bosTokenId', 'eosTokenId', 'padTokenId'] as const) {
-    const v = generation[k];
-    const ids = k === 'eosTokenId' ? eosIds({ ...config, eosTokenId: (v ?? null) as number | number[] | null }) : v == null ? [] : [v as number];
-    const bad = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < config.vocabSize));
-    if (bad !== undefined) throw new Error(`${genPath}: ${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} ${JSON.stringify(v)} is outside the vocabulary [0, ${config.vocabSize})`);
+  let generation: GenerationConfig = {};
+  if (existsSync(genPath)) {
+    const genJson = readJsonObject(genPath);
+    checkSpecialIds(genJson, config.vocabSize, genPath);
+    generation = fromFile(genPath, () => generationConfigFromHf(genJson));
   }
   return { config, head, generation };
 }

@@ -121,21 +121,85 @@ export function readTextFile(path: string, mode: InvalidUtf8 = invalidUtf8Defaul
   }
 }
 
-/** JSON.parse whose error names file:line:column (V8 only gives a character position). */
+type JsonExpect = 'value' | 'valueOrEnd' | 'key' | 'keyOrEnd' | 'colon' | 'commaOrEnd' | 'done';
+const EXPECTED: Record<JsonExpect, string> = {
+  value: 'a value', valueOrEnd: 'a value or "]"', key: 'a "key" in double quotes', keyOrEnd: 'a "key" in double quotes or "}"',
+  colon: '":"', commaOrEnd: '"," or a closing bracket', done: 'the end of the file',
+};
+
+/** Where and why `text` stops being JSON (RFC 8259), or null if it is JSON. Run only after
+ * JSON.parse failed: V8's messages give a character position for some errors and none for
+ * others, and the reader wants line and column. Iterative, so deep nesting cannot overflow. */
+export function jsonSyntaxError(text: string): { offset: number; what: string } | null {
+  let i = 0, expect: JsonExpect = 'value';
+  const stack: string[] = [];
+  const after = (): JsonExpect => (stack.length ? 'commaOrEnd' : 'done');
+  const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  /** Past a string starting at i, or what is wrong inside it (i left at the fault). */
+  const string = (): string | null => {
+    for (i++; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) { i++; return null; }
+      if (c < 0x20) return `a control character (U+${c.toString(16).padStart(4, '0')}) inside a string; write it escaped`;
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 5;
+        else if (e !== undefined && e !== 'u' && '"\\/bfnrt'.includes(e)) i++;
+        else return `a bad escape ${JSON.stringify(text.slice(i, i + 2))} inside a string`;
+      }
+    }
+    return 'a string that never ends';
+  };
+  const fail = (what?: string): { offset: number; what: string } => {
+    const found = i >= text.length ? 'the end of the file' : JSON.stringify(text[i]);
+    return { offset: i, what: what ?? `expected ${EXPECTED[expect]}, found ${found}` };
+  };
+  for (;;) {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+    if (i >= text.length) return expect === 'done' ? null : fail();
+    const c = text[i];
+    if (expect === 'done') return fail();
+    if (expect === 'colon') {
+      if (c !== ':') return fail();
+      i++;
+      expect = 'value';
+    } else if (expect === 'commaOrEnd') {
+      const top = stack[stack.length - 1];
+      if (c === ',') { i++; expect = top === '{' ? 'key' : 'value'; } else if (c === (top === '{' ? '}' : ']')) { stack.pop(); i++; expect = after(); } else return fail();
+    } else if (expect === 'key' || expect === 'keyOrEnd') {
+      if (expect === 'keyOrEnd' && c === '}') { stack.pop(); i++; expect = after(); continue; }
+      if (c !== '"') return fail();
+      const bad = string();
+      if (bad) return fail(bad);
+      expect = 'colon';
+    } else {
+      if (expect === 'valueOrEnd' && c === ']') { stack.pop(); i++; expect = after(); continue; }
+      if (c === '{' || c === '[') { stack.push(c); i++; expect = c === '{' ? 'keyOrEnd' : 'valueOrEnd'; continue; }
+      if (c === '"') {
+        const bad = string();
+        if (bad) return fail(bad);
+      } else {
+        const word = ['true', 'false', 'null'].find((w) => text.startsWith(w, i));
+        number.lastIndex = i;
+        const m = word ? null : number.exec(text);
+        if (!word && !m?.[0]) return fail();
+        i += word ? word.length : m![0].length;
+      }
+      expect = after();
+    }
+  }
+}
+
+/** JSON.parse whose error names file:line:column and what was expected there. */
 export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message;
-    const m = /at position (\d+)/.exec(msg);
-    let where = file;
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = `${file}:${line}:${pos - before.lastIndexOf('\n')}`;
-    }
-    throw new TextInputError(`${where}: not valid JSON (${msg.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'the file ends inside a value')})`);
+    const err = jsonSyntaxError(text);
+    if (!err) throw new TextInputError(`${file}: not valid JSON (${(e as Error).message})`);
+    const before = text.slice(0, err.offset);
+    const line = before.split('\n').length;
+    throw new TextInputError(`${file}:${line}:${err.offset - before.lastIndexOf('\n')}: not valid JSON: ${err.what}`);
   }
 }
 
