@@ -1,7 +1,7 @@
 // A checkpoint's manifest.json: the size and SHA-256 of every file in the checkpoint folder, written
 // last before the folder is renamed into place. Verifying it catches what atomic renames cannot: a
 // file damaged after it was written (a flipped byte that would resume at loss 2,469 instead of 8,
-// a truncated copy). Hashes are streamed 4 MiB at a time, and a verified folder is remembered by
+// a truncated copy). Hashes are streamed 1 MiB at a time, and a verified folder is remembered by
 // its files' sizes and modification times, so the fallback search and the load that follows it
 // read the files once.
 import { createHash } from 'node:crypto';
@@ -12,7 +12,9 @@ import { parseJson, readTextFile } from '../util/text.js';
 
 export const MANIFEST = 'manifest.json';
 const FORMAT = 'rlhf-ts checkpoint manifest';
-const CHUNK = 4 << 20;
+const CHUNK = 1 << 20;
+/** One read buffer for every hash (hashing is synchronous). */
+const chunk = Buffer.alloc(CHUNK);
 
 export interface ManifestEntry { bytes: number; sha256: string }
 export interface Manifest { format: typeof FORMAT; version: 1; files: Record<string, ManifestEntry> }
@@ -20,10 +22,9 @@ export interface Manifest { format: typeof FORMAT; version: 1; files: Record<str
 /** SHA-256 of a file, read in chunks. */
 export function sha256File(path: string): string {
   const hash = createHash('sha256');
-  const buf = Buffer.alloc(CHUNK);
   const fd = openSync(path, 'r');
   try {
-    for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null)) hash.update(buf.subarray(0, n));
+    for (let n = readSync(fd, chunk, 0, CHUNK, null); n > 0; n = readSync(fd, chunk, 0, CHUNK, null)) hash.update(chunk.subarray(0, n));
   } finally {
     closeSync(fd);
   }

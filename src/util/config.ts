@@ -40,10 +40,11 @@ export function mergeConfig<T extends object>(base: T, override: Plain, where: s
   const out: Plain = { ...(base as Plain) };
   for (const [key, value] of Object.entries(override)) {
     const name = path ? `${path}.${key}` : key;
-    if (!(key in out)) {
+    // Own keys only: "__proto__" or "constructor" must be unknown keys, not the prototype's.
+    if (!Object.hasOwn(out, key)) {
       throw new ConfigError(`${where}: unknown key "${name}" (known: ${Object.keys(out).join(', ')})`);
     }
-    out[key] = coerce(out[key], value, name, where);
+    Object.defineProperty(out, key, { value: coerce(out[key], value, name, where), enumerable: true, writable: true, configurable: true });
   }
   return out as T;
 }
@@ -80,8 +81,15 @@ export function flagsToObject(flags: Record<string, string | number | boolean | 
     if (value === undefined) continue;
     const parts = key.split('.');
     let node = out;
-    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Plain;
-    node[parts[parts.length - 1]] = value;
+    parts.slice(0, -1).forEach((p, i) => {
+      if (!Object.hasOwn(node, p)) Object.defineProperty(node, p, { value: {}, enumerable: true, writable: true, configurable: true });
+      const next = node[p];
+      if (!isObject(next)) throw new ConfigError(`command line: --${parts.slice(0, i + 1).join('.')} is a group of keys, and --${key} cannot also set a key inside a value`);
+      node = next;
+    });
+    const last = parts[parts.length - 1];
+    if (Object.hasOwn(node, last) && isObject(node[last])) throw new ConfigError(`command line: --${key} is a group of keys (set --${key}.<key> instead)`);
+    Object.defineProperty(node, last, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
