@@ -164,8 +164,8 @@ const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 interface Match { entry: CheckpointEntry; key: string; file: SafetensorsFile; rows: number; cols: number }
 
 /** Holds the parameters `shapes` describes against the headers of the open weight files: the file
- * tensor for each of our entries, or one message naming every config field, missing, unexpected
- * and mis-shaped tensor (null when they match). Reads no tensor data. */
+ * tensor for each of our entries, or the lines naming every config field, missing, unexpected and
+ * mis-shaped tensor (null when they match). Reads no tensor data. */
 function matchWeights(cfg: ModelConfig, shapes: ParamShape[], where: Map<string, SafetensorsFile>, { skip, optional }: LoadOptions):
   { matches: Match[]; problem: string | null } {
   const byName = new Map(shapes.map((p) => [p.name, p]));
@@ -226,7 +226,7 @@ function matchWeights(cfg: ModelConfig, shapes: ParamShape[], where: Map<string,
   const listed = fields.size ? 4 : MAX_LISTED;
   const lines = [...fields.values(), ...problems.slice(0, listed)];
   if (problems.length > listed) lines.push(`… and ${problems.length - listed} more tensor problems`);
-  return { matches, problem: `checkpoint does not match the ${cfg.family} model of its config (nothing was loaded):\n  ${lines.join('\n  ')}` };
+  return { matches, problem: lines.join('\n  ') };
 }
 
 /** Checks, from headers alone, that the weights in `dir` hold every tensor a `cfg` model with
@@ -246,7 +246,7 @@ export function checkWeights(cfg: ModelConfig, dir: string, head: HeadKind = 'lm
     if (cfg.ffn === 'moe' && experts !== cfg.numExperts) throw new Error(`${dir}: num_local_experts is ${cfg.numExperts} in config.json, but the weights (${weights}) hold ${experts} experts per layer`);
     const shapes = parameterShapes(cfg, head);
     const { problem } = matchWeights(cfg, shapes, where, opts);
-    if (problem) throw new Error(`${dir}: ${problem}`);
+    if (problem) throw new Error(`${dir}: config.json does not match the weights (${weights}); nothing was loaded:\n  ${problem}`);
     const bytes = parameterBytes(shapes);
     if (bytes > totalmem()) throw new Error(`${dir}: the model needs ${(bytes / 2 ** 30).toFixed(1)} GiB as float32, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
   } finally {
@@ -263,7 +263,7 @@ export function loadWeights(model: Saveable, dir: string, opts: LoadOptions = {}
   const { files, where } = openWeights(dir);
   try {
     const { matches, problem } = matchWeights(cfg, shapes, where, opts);
-    if (problem) throw new Error(`${dir}: ${problem}`);
+    if (problem) throw new Error(`${dir}: checkpoint does not match the ${cfg.family} model; nothing was loaded:\n  ${problem}`);
     for (const m of matches) fillParts(m.file.readFloat(m.key), m.entry.parts.map((p) => params.get(p)!), m.rows, m.cols, m.entry.transpose);
   } finally {
     for (const f of files) f.close();

@@ -2,7 +2,7 @@
 // optionally tokenizer_config.json for the chat template) → one GGUF file for llama.cpp. Every
 // input is checked before the weights are read (config against the weights' headers, both
 // tokenizer files, the special ids against the vocabulary), and the written file is read back.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { eosIds } from './config.js';
 import { loadPretrained, readModelConfig } from './pretrained.js';
@@ -10,6 +10,7 @@ import { checkWeights } from './checkpoint.js';
 import { ggufTokenizerFromJson, ggufUnsupported, writeGguf } from './gguf.js';
 import { readGgufHeader } from './gguf-read.js';
 import { readJsonObject } from '../util/text.js';
+import { ensureDir } from '../util/fs.js';
 
 export interface GgufExportOptions {
   /** Matrix storage (default f32); norms are always F32. */
@@ -42,9 +43,9 @@ export async function exportGguf(dir: string, outPath: string, { dtype = 'f32' }
   if (tok.tokens.length !== cfg.vocabSize) {
     throw new Error(`${tokPath}: the tokenizer has ${tok.tokens.length} tokens but the model's vocabulary (vocab_size in ${join(dir, 'config.json')}) is ${cfg.vocabSize}; resize one of them`);
   }
+  ensureDir(dirname(resolve(outPath)));
   if (statSync(outPath, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${outPath} is a folder; --out names the .gguf file to write`);
   const model = await loadPretrained(dir);
-  mkdirSync(dirname(resolve(outPath)), { recursive: true });
   writeGguf(outPath, cfg, model.namedParameters(), tok, dtype, basename(resolve(dir)));
   const back = readGgufHeader(outPath);
   const tokens = back.metadata.get('tokenizer.ggml.tokens');

@@ -13,6 +13,7 @@ export {
 // The loop, for any causal-LM objective expressed as batches of ids and targets.
 export { train, evaluate, batchLoss, countTargets, targetWeight, IGNORE, TrainingDiverged, type LmBatch, type BatchStream, type TrainRun, type TrainResult, type EvalResult } from './loop.js';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState } from './checkpoint.js';
+export { verifyCheckpoint } from './checkpoint-manifest.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export { prepareRunDir, copyTokenizer, writeSummary, configDiff } from './run-dir.js';
 
