@@ -163,6 +163,10 @@ const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 interface Match { entry: CheckpointEntry; key: string; file: SafetensorsFile; rows: number; cols: number }
 
+const weightFiles = (where: Map<string, SafetensorsFile>): string => [...new Set([...where.values()].map((f) => basename(f.path)))].join(', ');
+const layersLine = (cfg: ModelConfig, layers: number, files: string): string =>
+  `${layersField(cfg)} is ${cfg.numLayers} in config.json, but the weights (${files}) hold ${layers} layer${layers === 1 ? '' : 's'}`;
+
 /** Holds the parameters `shapes` describes against the headers of the open weight files: the file
  * tensor for each of our entries, or the lines naming every config field, missing, unexpected and
  * mis-shaped tensor (null when they match). Reads no tensor data. */
@@ -182,7 +186,7 @@ function matchWeights(cfg: ModelConfig, shapes: ParamShape[], where: Map<string,
   const fileLayers = new Set([...fileKey.keys()].map(layerOf).filter((l) => l >= 0)).size;
   const fields = new Map<string, string>();
   if (fileLayers !== cfg.numLayers) {
-    fields.set('layers', `${layersField(cfg)} is ${cfg.numLayers} in config.json, but the weights (${[...new Set([...where.values()].map((f) => basename(f.path)))].join(', ')}) hold ${fileLayers} layer${fileLayers === 1 ? '' : 's'}`);
+    fields.set('layers', layersLine(cfg, fileLayers, weightFiles(where)));
   }
   const inRange = (key: string): boolean => fileLayers === cfg.numLayers || layerOf(key) < Math.min(fileLayers, cfg.numLayers);
   const problems: string[] = [];
@@ -239,9 +243,9 @@ export function checkWeights(cfg: ModelConfig, dir: string, head: HeadKind = 'lm
     // layers or experts must not be enumerated before it is refused.
     const names = [...where.keys()];
     const count = (re: RegExp): number => new Set(names.map((k) => re.exec(k)?.[1]).filter((x) => x !== undefined)).size;
-    const weights = [...new Set(files.map((f) => basename(f.path)))].join(', ');
+    const weights = weightFiles(where);
     const layers = count(/(?:^|\.)(?:layers|h)\.(\d+)\./);
-    if (layers !== cfg.numLayers) throw new Error(`${dir}: ${layersField(cfg)} is ${cfg.numLayers} in config.json, but the weights (${weights}) hold ${layers} layer${layers === 1 ? '' : 's'}`);
+    if (layers !== cfg.numLayers) throw new Error(`${dir}: ${layersLine(cfg, layers, weights)}`);
     const experts = count(/\.experts\.(\d+)\./);
     if (cfg.ffn === 'moe' && experts !== cfg.numExperts) throw new Error(`${dir}: num_local_experts is ${cfg.numExperts} in config.json, but the weights (${weights}) hold ${experts} experts per layer`);
     const shapes = parameterShapes(cfg, head);

@@ -81,12 +81,6 @@ export class BpeModel {
     }
     this.unkId = this.unkToken === null ? -1 : (this.vocab.get(this.unkToken) ?? -1);
     if (this.unkToken !== null && this.unkId < 0) throw new Error(`BPE unk_token ${JSON.stringify(this.unkToken)} is not in the vocabulary`);
-    // A byte-level vocabulary must spell every byte, or some text cannot be encoded at all: refused
-    // here, where the file is known, rather than at the first such text.
-    const missing = this.kind === 'bytes' ? [...this.byteToId.keys()].filter((b) => this.byteToId[b] < 0) : [];
-    if (missing.length && this.unkId < 0) {
-      throw new Error(`byte-level vocabulary has no token for byte${missing.length > 1 ? 's' : ''} ${missing.slice(0, 8).map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')}${missing.length > 8 ? ', …' : ''} (each of the 256 bytes needs one)`);
-    }
     this.buildBytes();
   }
 

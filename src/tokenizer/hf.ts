@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import type { AddedToken } from './added.js';
 import { BpeModel } from './bpe.js';
+import { bytesToUnicode } from './bytes.js';
 import type { Json, JsonObject, PipelineConfig } from './pipeline.js';
 import { Tokenizer, type TokenizerConfig } from './tokenizer.js';
 import { readJsonObject } from '../util/text.js';
@@ -69,6 +70,12 @@ export function tokenizerFromJson(json: JsonObject, config: JsonObject = {}, whe
     decoder: (json.decoder ?? null) as JsonObject | null,
   };
   const byteLevel = mentions(pipeline.pre_tokenizer, 'ByteLevel') || mentions(pipeline.decoder, 'ByteLevel');
+  // A byte-level vocabulary must spell every byte, or some text cannot be encoded at all: refused
+  // here, where the file is known, rather than at the first such text.
+  const missing = byteLevel && typeof m.unk_token !== 'string' ? [...Array(256).keys()].filter((b) => !Object.hasOwn(vocab, bytesToUnicode([b]))) : [];
+  if (missing.length) {
+    throw new Error(`${where}: the byte-level vocabulary has no token for byte${missing.length > 1 ? 's' : ''} ${missing.slice(0, 8).map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')}${missing.length > 8 ? ', …' : ''} (each of the 256 bytes needs one)`);
+  }
   const model = about(where, () => new BpeModel({
     kind: byteLevel ? 'bytes' : 'chars',
     tokens,
