@@ -2,7 +2,7 @@
 // config.json can be held against a weights file's header before a single tensor is allocated
 // (a config promising 100,000 layers or a 10-million-token vocabulary is refused in milliseconds
 // instead of after gigabytes). Each dimension carries the config fields it comes from, so a
-// mismatch names the field. test/models/shapes.test.ts holds this table to the built models'
+// mismatch names the field. test/models/validation.test.ts holds this table to the built models'
 // namedParameters for every family and option.
 import type { ModelConfig } from './config.js';
 import type { HeadKind } from './hf-config.js';

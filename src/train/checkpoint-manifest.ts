@@ -10,7 +10,7 @@ import { join, relative, sep } from 'node:path';
 import { writeJsonAtomic } from '../util/fs.js';
 import { parseJson, readTextFile } from '../util/text.js';
 
-export const MANIFEST = 'manifest.json';
+const MANIFEST = 'manifest.json';
 const FORMAT = 'rlhf-ts checkpoint manifest';
 const CHUNK = 1 << 20;
 /** One read buffer for every hash (hashing is synchronous). */
@@ -20,7 +20,7 @@ export interface ManifestEntry { bytes: number; sha256: string }
 export interface Manifest { format: typeof FORMAT; version: 1; files: Record<string, ManifestEntry> }
 
 /** SHA-256 of a file, read in chunks. */
-export function sha256File(path: string): string {
+function sha256File(path: string): string {
   const hash = createHash('sha256');
   const fd = openSync(path, 'r');
   try {

@@ -18,9 +18,9 @@ export type InvalidUtf8 = 'error' | 'replace';
 
 /** Whole-file text readers (config.json, tokenizer.json, prompt lists) refuse larger files: V8
  * strings stop at about 512 MiB, and JSON.parse of a file needs several times its size. */
-export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
+const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
 /** Line readers (JSONL, text corpora, prompts) refuse longer lines, for the same reason. */
-export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 const policy = new AsyncLocalStorage<InvalidUtf8>();
 
@@ -30,7 +30,7 @@ export function withInvalidUtf8<T>(mode: InvalidUtf8, fn: () => T): T {
 }
 
 /** The readers' default: 'error' unless a caller up the stack chose otherwise. */
-export function invalidUtf8Default(): InvalidUtf8 {
+function invalidUtf8Default(): InvalidUtf8 {
   return policy.getStore() ?? 'error';
 }
 
@@ -75,13 +75,24 @@ function invalidUtf8Error(file: string, line: number, col: number, byte: number)
   return new TextInputError(`${file}:${line}:${col}: invalid UTF-8 (byte ${hex(byte)}); fix the file's encoding, or pass --allow-invalid-utf8 to read such bytes as U+FFFD`);
 }
 
-function warnReplaced(file: string, lines: number[]): void {
-  const shown = lines.slice(0, 5).join(', ') + (lines.length > 5 ? `, … (${lines.length - 5} more)` : '');
-  console.warn(`warning: ${file}: invalid UTF-8 on ${lines.length} line${lines.length === 1 ? '' : 's'} (${shown}) read as U+FFFD`);
+/** Lines with invalid UTF-8 read as U+FFFD: counted, the first few kept for the warning. */
+class Replaced {
+  count = 0;
+  readonly first: number[] = [];
+  add(line: number): void {
+    if (this.first[this.first.length - 1] === line) return;
+    this.count++;
+    if (this.first.length < 5) this.first.push(line);
+  }
+  warn(file: string): void {
+    if (!this.count) return;
+    const more = this.count > this.first.length ? `, … (${this.count - this.first.length} more)` : '';
+    console.warn(`warning: ${file}: invalid UTF-8 on ${this.count} line${this.count === 1 ? '' : 's'} (${this.first.join(', ')}${more}) read as U+FFFD`);
+  }
 }
 
 /** Bytes → text under `mode`; a UTF-8 byte-order mark is dropped. */
-export function decodeUtf8(bytes: Uint8Array, file: string, mode: InvalidUtf8 = invalidUtf8Default()): string {
+function decodeUtf8(bytes: Uint8Array, file: string, mode: InvalidUtf8 = invalidUtf8Default()): string {
   const b = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   if (isUtf8(buf)) return buf.toString('utf8');
@@ -90,9 +101,14 @@ export function decodeUtf8(bytes: Uint8Array, file: string, mode: InvalidUtf8 = 
     const { line, col } = lineColOfByte(b, at);
     throw invalidUtf8Error(file, line, col, b[at]);
   }
-  const lines = new Set<number>();
-  for (let at = firstInvalidUtf8(b); at >= 0; at = firstInvalidUtf8(b, at + 1)) lines.add(lineColOfByte(b, at).line);
-  warnReplaced(file, [...lines]);
+  // One pass: lines are counted up to each fault in turn.
+  const replaced = new Replaced();
+  let line = 1, pos = 0;
+  for (let at = firstInvalidUtf8(b); at >= 0; at = firstInvalidUtf8(b, at + 1)) {
+    for (; pos < at; pos++) if (b[pos] === 0x0a) line++;
+    replaced.add(line);
+  }
+  replaced.warn(file);
   return buf.toString('utf8');
 }
 
@@ -224,7 +240,7 @@ export async function* readLines(source: string | Readable, opts: LineOptions & 
   const mode = opts.invalidUtf8 ?? invalidUtf8Default();
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const input = typeof source === 'string' ? createReadStream(source) : source;
-  const replaced: number[] = [];
+  const replaced = new Replaced();
   let pending: Buffer[] = [], pendingBytes = 0, line = 0;
   const finish = (bytes: Buffer): string => {
     line++;
@@ -236,7 +252,7 @@ export async function* readLines(source: string | Readable, opts: LineOptions & 
       const at = firstInvalidUtf8(b);
       throw invalidUtf8Error(name, line, at + 1, b[at]);
     }
-    replaced.push(line);
+    replaced.add(line);
     return b.toString('utf8');
   };
   try {
@@ -263,7 +279,7 @@ export async function* readLines(source: string | Readable, opts: LineOptions & 
       const text = finish(Buffer.concat(pending));
       yield { line, text };
     }
-    if (replaced.length) warnReplaced(name, replaced);
+    replaced.warn(name);
   } finally {
     if (typeof source === 'string') (input as Readable).destroy();
   }
