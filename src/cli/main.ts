@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `rlhf <command> ...`: dispatches to one module per command (src/cli/<command>.ts), each exporting
-// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast.
+// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast. The one global flag,
+// --allow-invalid-utf8, is taken out here and holds for every file the command reads.
 import { UsageError } from './args.js';
+import { withInvalidUtf8 } from '../util/text.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }
 
@@ -38,10 +40,17 @@ function usage(): string {
     '',
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    'global flags:',
+    `  ${GLOBAL_UTF8_FLAG}  read bytes that are not UTF-8 in input files as U+FFFD (counted and reported`,
+    '                        per file) instead of failing at the first one with file:line:column',
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<void> {
+const GLOBAL_UTF8_FLAG = '--allow-invalid-utf8';
+
+async function main(args: string[]): Promise<void> {
+  const argv = args.filter((a) => a !== GLOBAL_UTF8_FLAG);
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(usage());
@@ -49,7 +58,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const entry = COMMANDS[command];
   if (!entry) throw new UsageError(`rlhf: unknown command "${command}"\n\n${usage()}`);
-  await (await entry.load()).run(rest);
+  const mod = await entry.load();
+  await withInvalidUtf8(argv.length < args.length ? 'replace' : 'error', () => mod.run(rest));
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -1,6 +1,10 @@
 // Autoregressive generation with a KV cache: prompts are left-padded into one batch, a prefill
 // pass fills the cache, then each step feeds one token per row and attends over the cache. Each
-// sampled token comes back with its log-probability (PPO's "old log-probs").
+// sampled token comes back with its log-probability (PPO's "old log-probs"). Prompt plus new
+// tokens stay within the model's context: the batch stops with finish reason "length" when its
+// longest prompt reaches maxPositions, and a request is refused before anything is computed when
+// the prompt leaves no room or the KV cache could not fit in memory.
+import { totalmem } from 'node:os';
 import { kernels } from '../engine/backend.js';
 import { noGrad } from '../engine/autograd.js';
 import { Rng } from '../engine/rng.js';
@@ -12,7 +16,8 @@ import { KVCache } from './kv-cache.js';
 import { applyRepetitionPenalty, argmax, sampleToken } from './sampling.js';
 
 export interface GenerateOptions {
-  /** New tokens per prompt at most (default: generation_config's max_new_tokens, else 16). */
+  /** New tokens per prompt at most (default: generation_config's max_new_tokens, else 16); fewer
+   * when the longest prompt plus this many would pass the model's context (maxPositions). */
   maxNewTokens?: number;
   /** 0 = greedy (default, unless generation_config samples); > 0 samples from softmax(logits/T). */
   temperature?: number;
@@ -60,12 +65,24 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const pad = opts.padTokenId ?? gen.padTokenId ?? cfg.padTokenId ?? eos[0] ?? 0;
   if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`generate: topP must be in (0, 1], got ${topP}`);
+  if (!(Number.isInteger(topK) && topK >= 0)) throw new RangeError(`generate: topK must be an integer ≥ 0 (0 = off), got ${topK}`);
   if (!(penalty > 0)) throw new RangeError(`generate: repetitionPenalty must be positive, got ${penalty}`);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
 
   const B = promptIds.length;
   const Tp = Math.max(...promptIds.map((p) => p.length));
   if (!B || promptIds.some((p) => p.length === 0)) throw new RangeError('generate: every prompt needs at least one token');
+  promptIds.forEach((p, b) => p.forEach((id, i) => {
+    if (!(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize)) throw new RangeError(`generate: prompt ${b} token ${i} is ${id}, outside the vocabulary [0, ${cfg.vocabSize})`);
+  }));
+  for (const id of stops) if (!(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize)) throw new RangeError(`generate: stop token ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
+  const room = cfg.maxPositions - Tp;
+  if (room <= 0 && maxNewTokens > 0) throw new RangeError(`generate: a ${Tp}-token prompt leaves no room for new tokens in the model's context of ${cfg.maxPositions} positions (max_position_embeddings)`);
+  const steps = Math.min(maxNewTokens, room);
+  const cacheBytes = 2 * cfg.numLayers * B * (Tp + steps) * cfg.numKvHeads * cfg.headDim * 4;
+  if (cacheBytes > totalmem()) {
+    throw new RangeError(`generate: the KV cache for ${B} row(s) of ${Tp + steps} positions needs ${(cacheBytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ask for fewer new tokens or a smaller batch`);
+  }
   const out: GenerateOutput = { tokens: promptIds.map(() => []), logprobs: promptIds.map(() => []), finishReasons: promptIds.map(() => 'length') };
   if (maxNewTokens === 0) return out;
 
@@ -76,7 +93,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
     mask.fill(1, b * Tp + Tp - p.length, (b + 1) * Tp);
   });
   const seen = promptIds.map((p) => new Set(p));
-  const cache = new KVCache(cfg, B, Tp + maxNewTokens);
+  const cache = new KVCache(cfg, B, Tp + steps);
   const prefixLen = cfg.attention === 'prefix-lm' ? new Int32Array(B).fill(Tp) : null;
   const rng = new Rng(opts.seed ?? 0);
   const k = kernels();
@@ -86,7 +103,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const done = new Array<boolean>(B).fill(false);
 
   let logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T: Tp }, { attentionMask: mask, cache, prefixLen }).hidden));
-  for (let step = 0; step < maxNewTokens; step++) {
+  for (let step = 0; step < steps; step++) {
     const lf = logits.f;
     for (let b = 0; b < B; b++) {
       if (done[b]) { next[b] = pad; continue; }
@@ -108,7 +125,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
       opts.onToken?.(b, next[b], -nll[b]);
       if (stops.has(next[b])) { done[b] = true; out.finishReasons[b] = 'stop'; }
     }
-    if (done.every(Boolean) || step === maxNewTokens - 1) break;
+    if (done.every(Boolean) || step === steps - 1) break;
     if (opts.onToken) await new Promise((resolve) => setImmediate(resolve));
     logits = noGrad(() => lastLogits(model, model.model.forward({ ids: next, B, T: 1 }, { cache, prefixLen }).hidden));
   }
