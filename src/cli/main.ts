@@ -17,6 +17,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO) on preference pairs', load: () => import('./dpo.js') },
   grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js') },
   pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
+  'self-instruct': { summary: 'grow an instruction dataset from seed tasks with a teacher model (local folder or OpenAI-compatible URL)', load: () => import('./self-instruct.js') },
+  eval: { summary: 'evaluate a model: perplexity, exact match, win rate with CIs, contamination, hallucination suite', load: () => import('./eval.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
 };
