@@ -51,18 +51,24 @@ export function lcsLengthRef(a: ArrayLike<number>, b: ArrayLike<number>): number
 }
 
 /** Match masks of one sequence `a`: for each token of a, the bit set of positions where it occurs,
- * ⌈|a|/32⌉ words per token. Built once per candidate, reused against every pool item. */
+ * ⌈|a|/32⌉ words per token. Built once per candidate, reused against every pool item. Tokens map
+ * to their masks through a dense table indexed by id (ids are small and dense, see Vocab). */
 export class LcsPattern {
   readonly words: number;
-  private readonly slot = new Map<number, number>();
+  /** token id → its row of masks, -1 for tokens not in a. */
+  private readonly slot: Int32Array;
   private readonly masks: Uint32Array;
   private readonly v: Uint32Array;
 
   constructor(readonly a: ArrayLike<number>) {
     this.words = Math.max(1, Math.ceil(a.length / 32));
-    for (let i = 0; i < a.length; i++) if (!this.slot.has(a[i])) this.slot.set(a[i], this.slot.size);
-    this.masks = new Uint32Array(this.slot.size * this.words);
-    for (let i = 0; i < a.length; i++) this.masks[this.slot.get(a[i])! * this.words + (i >>> 5)] |= 1 << (i & 31);
+    let maxId = -1;
+    for (let i = 0; i < a.length; i++) maxId = Math.max(maxId, a[i]);
+    this.slot = new Int32Array(maxId + 1).fill(-1);
+    let rows = 0;
+    for (let i = 0; i < a.length; i++) if (this.slot[a[i]] < 0) this.slot[a[i]] = rows++;
+    this.masks = new Uint32Array(rows * this.words);
+    for (let i = 0; i < a.length; i++) this.masks[this.slot[a[i]] * this.words + (i >>> 5)] |= 1 << (i & 31);
     this.v = new Uint32Array(this.words);
   }
 
@@ -70,24 +76,48 @@ export class LcsPattern {
    * token of b: U = V & M[b_j], V = (V + U) | (V − U). Since U ⊆ V, V − U = V & ~U (no borrow), so
    * only the addition carries between words. The LCS is the number of zero bits of V. */
   lcs(b: ArrayLike<number>): number {
-    const W = this.words, v = this.v, m = this.masks;
+    const W = this.words, m = this.masks, slot = this.slot, n = slot.length;
+    if (W === 1) {
+      // One word: V in a plain number, the common case (instructions under 33 words).
+      let v = 0xffffffff;
+      for (let j = 0; j < b.length; j++) {
+        const t = b[j];
+        const s = t < n ? slot[t] : -1;
+        if (s < 0) continue; // U = 0 leaves V unchanged
+        const u = (v & m[s]) >>> 0;
+        v = (((v + u) >>> 0) | (v & ~u)) >>> 0;
+      }
+      return this.a.length - popcount(this.a.length === 32 ? v : v & ((1 << this.a.length) - 1));
+    }
+    const v = this.v;
     v.fill(0xffffffff);
     for (let j = 0; j < b.length; j++) {
-      const s = this.slot.get(b[j]);
-      if (s === undefined) continue; // U = 0 leaves V unchanged
+      const t = b[j];
+      const s = t < n ? slot[t] : -1;
+      if (s < 0) continue;
       const base = s * W;
       let carry = 0;
       for (let w = 0; w < W; w++) {
-        const vw = v[w], u = vw & m[base + w];
-        const sum = vw + (u >>> 0) + carry; // < 2^33: exact in a double
+        const vw = v[w], u = (vw & m[base + w]) >>> 0;
+        const sum = vw + u + carry; // < 2^33: exact in a double
         carry = sum > 0xffffffff ? 1 : 0;
         v[w] = (sum >>> 0) | (vw & ~u);
       }
     }
-    let zeros = 0;
-    for (let i = 0; i < this.a.length; i++) if ((v[i >>> 5] & (1 << (i & 31))) === 0) zeros++;
-    return zeros;
+    let ones = 0;
+    for (let w = 0; w < W; w++) {
+      const bits = Math.min(32, this.a.length - 32 * w);
+      ones += popcount(bits === 32 ? v[w] : v[w] & ((1 << bits) - 1));
+    }
+    return this.a.length - ones;
   }
+}
+
+/** Set bits of a 32-bit value (SWAR). */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** ROUGE-L F-measure (β = 1) from an LCS length and the two lengths. */
@@ -161,29 +191,43 @@ export class RougePool {
         ov[p[k]] += Math.min(c, p[k + 1]);
       }
     }
-    // Upper bound of each touched item's F from its bag overlap, then exact LCS best-bound first.
-    const bound = new Float64Array(touched.length);
-    touched.forEach((j, i) => {
-      const lb = this.items[j].length;
+    // Upper bound of each touched item's F from its bag overlap; items are visited best bound
+    // first by a counting sort into BUCKETS bins (a full sort would cost more than the LCS work it
+    // saves), and the search stops at the first bin whose top cannot beat the best score found.
+    const m = touched.length;
+    const bound = new Float64Array(m), bin = new Int32Array(m), starts = new Int32Array(BUCKETS + 1);
+    for (let i = 0; i < m; i++) {
+      const j = touched[i], lb = this.items[j].length;
       bound[i] = rougeLFromLcs(Math.min(ov[j], a.length, lb), a.length, lb);
       ov[j] = 0;
-    });
-    const order = Array.from(touched.keys()).sort((x, y) => bound[y] - bound[x] || touched[x] - touched[y]);
+      bin[i] = Math.min(BUCKETS - 1, Math.floor(bound[i] * BUCKETS));
+      starts[BUCKETS - 1 - bin[i] + 1]++;
+    }
+    for (let k = 0; k < BUCKETS; k++) starts[k + 1] += starts[k];
+    const order = new Int32Array(m), fill = starts.slice(0, BUCKETS);
+    for (let i = 0; i < m; i++) order[fill[BUCKETS - 1 - bin[i]]++] = i;
     const pattern = new LcsPattern(a);
     let best = 0, index = -1, computed = 0;
-    for (const i of order) {
-      if (bound[i] <= best) break;
-      const b = this.items[touched[i]];
-      const f = rougeLFromLcs(pattern.lcs(b), a.length, b.length);
-      computed++;
-      if (f > best) {
-        best = f;
-        index = touched[i];
+    for (let k = 0; k < BUCKETS; k++) {
+      if ((BUCKETS - k) / BUCKETS <= best) break; // every bound in this bin and below is ≤ best
+      for (let p = starts[k]; p < starts[k + 1]; p++) {
+        const i = order[p];
+        if (bound[i] <= best) continue;
+        const b = this.items[touched[i]];
+        const f = rougeLFromLcs(pattern.lcs(b), a.length, b.length);
+        computed++;
+        if (f > best || (f === best && touched[i] < index)) {
+          best = f;
+          index = touched[i];
+        }
       }
     }
     return { score: best, index, computed };
   }
 }
+
+/** Bins of the bound for the best-first visit. */
+const BUCKETS = 64;
 
 function counts(ids: Int32Array): Map<number, number> {
   const m = new Map<number, number>();
