@@ -7,10 +7,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { goldScore, type Gold } from '../data/default/labelers.js';
 import { loadScalarModel, type ScalarHeadModel } from '../models/index.js';
-import type { Tokenizer } from '../tokenizer/index.js';
+import { padId, type Tokenizer } from '../tokenizer/index.js';
 import { endOfTurnId, encodeResponse } from '../rlhf/core/prompts.js';
 import { scorePairs } from '../rlhf/reward/score.js';
-import { padId } from '../train/sft.js';
 
 /** A prompt to judge answers to: its text, its ids (chat template, generation prompt), its record. */
 export interface JudgedPrompt { text: string; ids: number[]; record: Record<string, unknown> }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CausalLM } from '../models/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
-import { evaluate, type LmBatch } from '../train/loop.js';
+import { evaluate, type LmBatch } from '../train/lm.js';
 
 export interface PerplexityOptions {
   /** Tokens per window (capped at the model's context). */

@@ -4,8 +4,7 @@
 // and a bootstrap interval of the win rate itself (the mean of per-prompt outcomes 1, ½, 0).
 import { loadDataset, type Message, type Turns } from '../data/formats.js';
 import type { CausalLM } from '../models/index.js';
-import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
-import { stopIds } from '../train/accuracy.js';
+import { encodeChat, stopIds, type Tokenizer } from '../tokenizer/index.js';
 import type { Judge, JudgedPrompt } from './judge.js';
 import { bootstrapMeanCi, comparePaired, type BootstrapOptions, type PairedComparison } from './stats.js';
 
@@ -25,7 +24,7 @@ export async function loadJudgedPrompts(file: string, tok: Tokenizer, limit = 0)
 
 /** The model's responses to the prompts, as text. */
 export async function respond(model: CausalLM, tok: Tokenizer, prompts: JudgedPrompt[], g: GenerationSettings): Promise<string[]> {
-  const stops = stopIds(tok, model);
+  const stops = stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId);
   const out: string[] = [];
   const wasTraining = model.training;
   model.eval();

@@ -4,8 +4,7 @@
 // a plain completion (as GPT-3 did for Self-Instruct and text-davinci-003 for Alpaca) or sent as one
 // user message to a chat model.
 import { loadPretrained, type CausalLM } from '../models/index.js';
-import { encodeChat, loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
-import { stopIds } from '../train/accuracy.js';
+import { encodeChat, loadTokenizer, stopIds, type Tokenizer } from '../tokenizer/index.js';
 
 export interface TeacherRequest {
   prompt: string;
@@ -72,7 +71,7 @@ export class LocalTeacher implements Teacher {
       if (g) g.push(i);
       else groups.set(key, [i]);
     });
-    const stops = stopIds(this.tok, this.model);
+    const stops = stopIds(this.tok, this.model.generationConfig.eosTokenId ?? this.model.config.eosTokenId);
     for (const idx of groups.values()) {
       for (let s = 0; s < idx.length; s += this.batchSize) {
         const chunk = idx.slice(s, s + this.batchSize);

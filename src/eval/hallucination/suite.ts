@@ -10,8 +10,8 @@
 //              log-probability.
 // Each detector's AUROC is how well its score separates hallucinated main answers from the rest.
 import type { CausalLM, FactualNucleus } from '../../models/index.js';
-import { encodeChat, type Tokenizer } from '../../tokenizer/index.js';
-import { exactMatch, stopIds } from '../../train/accuracy.js';
+import { encodeChat, stopIds, type Tokenizer } from '../../tokenizer/index.js';
+import { exactMatch } from '../../train/accuracy.js';
 import { auroc } from '../stats.js';
 import { abstains, gradeResponse, HALLU_KINDS, type HalluItem, type HalluKind, type HalluSuite, type Outcome } from './facts.js';
 import { augmentedPrompt, FactStore } from './retrieval.js';
@@ -61,7 +61,7 @@ export interface HalluReport {
 interface Answers { texts: string[]; nll: number[] }
 
 async function answer(model: CausalLM, tok: Tokenizer, prompts: string[], d: Decoding, o: SuiteOptions, seed: number, sentenceEnds: number[]): Promise<Answers> {
-  const stops = stopIds(tok, model);
+  const stops = stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId);
   const out: Answers = { texts: [], nll: [] };
   for (let i = 0; i < prompts.length; i += o.batchSize) {
     const ids = prompts.slice(i, i + o.batchSize).map((p) => encodeChat(tok, [{ role: 'user', content: p }], { addGenerationPrompt: true }).ids);
