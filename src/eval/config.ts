@@ -45,8 +45,11 @@ export interface EvalConfig {
     topP: number;
     factualDecay: number;
     factualFloor: number;
-    /** Samples per item for the consistency detector (0 = off). */
+    /** Samples per item for the consistency detector (0 = off), their temperature, and whether
+     * each sample's question is rephrased (facts reshuffled, another frame). */
     selfcheckSamples: number;
+    selfcheckTemperature: number;
+    selfcheckRephrase: boolean;
     retrievalK: number;
   };
   bootstrap: { resamples: number; level: number };
@@ -76,7 +79,7 @@ export const EVAL_DEFAULTS: EvalConfig = {
   batchSize: 32,
   perplexity: { window: 256, maxTokens: 200000 },
   contamination: { ngram: 13, minWords: 8 },
-  hallucination: { topP: 0.9, factualDecay: 1, factualFloor: 0.3, selfcheckSamples: 5, retrievalK: 2 },
+  hallucination: { topP: 0.9, factualDecay: 1, factualFloor: 0.3, selfcheckSamples: 5, selfcheckTemperature: 0.5, selfcheckRephrase: true, retrievalK: 2 },
   bootstrap: { resamples: 2000, level: 0.95 },
   abstention: { out: '', count: 1500, mixInto: '', seed: 77 },
 };
@@ -99,7 +102,8 @@ export function validateEval(c: EvalConfig): void {
     [h.topP > 0 && h.topP <= 1, `hallucination.topP must be in (0, 1], got ${h.topP}`],
     [h.factualDecay > 0 && h.factualDecay <= 1 && h.factualFloor > 0 && h.factualFloor <= 1, 'hallucination.factualDecay and factualFloor must be in (0, 1]'],
     [h.factualDecay === 1 || c.temperature > 0, 'factual-nucleus decoding (hallucination.factualDecay < 1) samples: set temperature > 0'],
-    count('hallucination.selfcheckSamples', h.selfcheckSamples), posInt('hallucination.retrievalK', h.retrievalK),
+    count('hallucination.selfcheckSamples', h.selfcheckSamples), [h.selfcheckTemperature > 0, `hallucination.selfcheckTemperature must be positive, got ${h.selfcheckTemperature}`],
+    posInt('hallucination.retrievalK', h.retrievalK),
     posInt('bootstrap.resamples', c.bootstrap.resamples), [c.bootstrap.level > 0 && c.bootstrap.level < 1, `bootstrap.level must be in (0, 1), got ${c.bootstrap.level}`],
     count('abstention.count', c.abstention.count),
   ]);

@@ -93,7 +93,7 @@ export async function evaluateModel(cfg: EvalConfig, o: EvaluateOptions = {}): P
     log(`eval: hallucination suite, ${suite.items.length} items${cfg.temperature > 0 ? `, sampled at T=${cfg.temperature} top-p ${h.topP}${factual ? ` with factual-nucleus decay ${factual.decay}, floor ${factual.floor}` : ''}` : ', greedy'}`);
     hallu = await runHallucinationSuite(model, tok, suite, {
       decoding: { temperature: cfg.temperature, topP: cfg.temperature > 0 ? h.topP : 1, factual }, maxNewTokens: cfg.maxNewTokens,
-      selfcheckSamples: h.selfcheckSamples, retrievalK: h.retrievalK, seed: cfg.seed, batchSize: cfg.batchSize,
+      selfcheckSamples: h.selfcheckSamples, selfcheckTemperature: h.selfcheckTemperature, selfcheckRephrase: h.selfcheckRephrase, retrievalK: h.retrievalK, seed: cfg.seed, batchSize: cfg.batchSize,
     }, factual ? sentenceEndIds(tok.vocabSize, (id) => tok.decode([id])) : []);
     Object.assign(flat, hallu.metrics);
   }

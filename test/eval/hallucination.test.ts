@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/engine/rng.js';
 import { abstentionConversations, mixAbstention } from '../../src/eval/hallucination/abstention.js';
-import { ABSTENTION, abstains, gradeResponse, HALLU_KINDS, makeItem, makeSuite, makeWorld, type HalluItem } from '../../src/eval/hallucination/facts.js';
+import { ABSTENTION, abstains, gradeResponse, HALLU_KINDS, makeItem, makeSuite, makeWorld, rephrase, type HalluItem } from '../../src/eval/hallucination/facts.js';
 import { augmentedPrompt, FactStore } from '../../src/eval/hallucination/retrieval.js';
 import { factualityReward, promptRecord, score } from '../../src/eval/hallucination/reward.js';
 import { loadSuite, writeSuite } from '../../src/eval/hallucination/suite-file.js';
@@ -32,6 +32,10 @@ test('each kind shows or hides what it should', () => {
     assert.ok(f.premise && f.premise !== f.answer && f.question.includes(f.premise) && f.prompt.includes(f.answer!), f.prompt);
     const c = makeItem(rng, world, 'closed_book');
     assert.equal(c.prompt, c.question);
+    // Rephrasing keeps the facts and the question, in another order and frame.
+    const r = rephrase(rng, a);
+    assert.ok(r.endsWith(a.question) && a.facts!.every((f) => r.includes(f)), r);
+    assert.equal(rephrase(rng, c), c.prompt);
   }
   const s = makeSuite(9, { answerable: 3, unanswerable_entity: 2, unanswerable_attribute: 1, false_premise: 1, closed_book: 2 }, 10);
   assert.deepEqual(s.items.map((i) => i.kind), ['answerable', 'answerable', 'answerable', 'unanswerable_entity', 'unanswerable_entity', 'unanswerable_attribute', 'false_premise', 'closed_book', 'closed_book']);

@@ -37,6 +37,8 @@ export interface HalluItem {
   premise?: string;
   /** The ideal response (abstention demonstrations train on these). */
   reference: string;
+  /** The fact sentences the prompt shows (none for closed_book), so the prompt can be rephrased. */
+  facts?: string[];
 }
 
 const SYLLABLES = ['zor', 'vi', 'tar', 'sin', 'mel', 'ka', 'bre', 'lo', 'qu', 'on', 'dra', 'pel', 'ni', 'ro', 'sa', 'tu', 'fen', 'gal', 'mi', 'ra', 'bel', 'cor', 'du', 'hal'];
@@ -110,29 +112,35 @@ export function makeItem(rng: Rng, world: Country[], kind: HalluKind): HalluItem
   const base = { entity: target.name, attribute: attr };
   switch (kind) {
     case 'answerable': {
-      const q = question(rng, attr, target.name);
-      return { ...base, kind, question: q, prompt: framed(rng, facts(attr, shown.slice(0, 2)), q), answer: target[attr], reference: target[attr] };
+      const q = question(rng, attr, target.name), f = facts(attr, shown.slice(0, 2));
+      return { ...base, kind, question: q, prompt: framed(rng, f, q), answer: target[attr], reference: target[attr], facts: f };
     }
     case 'unanswerable_entity': {
       // Facts about two other countries; the target is absent from the prompt.
-      const q = question(rng, attr, target.name);
-      return { ...base, kind, question: q, prompt: framed(rng, facts(attr, shown.slice(1, 3)), q), answer: null, reference: ABSTENTION };
+      const q = question(rng, attr, target.name), f = facts(attr, shown.slice(1, 3));
+      return { ...base, kind, question: q, prompt: framed(rng, f, q), answer: null, reference: ABSTENTION, facts: f };
     }
     case 'unanswerable_attribute': {
       const given = pick(rng, ATTRIBUTES.filter((a) => a !== attr));
-      const q = question(rng, attr, target.name);
-      return { ...base, kind, question: q, prompt: framed(rng, facts(given, shown.slice(0, 2)), q), answer: null, reference: ABSTENTION };
+      const q = question(rng, attr, target.name), f = facts(given, shown.slice(0, 2));
+      return { ...base, kind, question: q, prompt: framed(rng, f, q), answer: null, reference: ABSTENTION, facts: f };
     }
     case 'false_premise': {
       const v = otherValue(rng, world, attr, target[attr]);
-      const q = fill(FALSE_PREMISE[attr], { x: target.name, v });
-      return { ...base, kind, question: q, prompt: framed(rng, facts(attr, shown.slice(0, 2)), q), answer: target[attr], premise: v, reference: fill(CORRECTION[attr], { x: target.name, t: target[attr], v }) };
+      const q = fill(FALSE_PREMISE[attr], { x: target.name, v }), f = facts(attr, shown.slice(0, 2));
+      return { ...base, kind, question: q, prompt: framed(rng, f, q), answer: target[attr], premise: v, reference: fill(CORRECTION[attr], { x: target.name, t: target[attr], v }), facts: f };
     }
     case 'closed_book': {
       const q = question(rng, attr, target.name);
       return { ...base, kind, question: q, prompt: q, answer: target[attr], reference: ABSTENTION };
     }
   }
+}
+
+/** The item asked again in other words: its facts reshuffled into a frame drawn from `rng` (the
+ * prompt itself when the item shows no facts). */
+export function rephrase(rng: Rng, item: HalluItem): string {
+  return item.facts?.length ? framed(rng, rng.shuffle(item.facts.slice()), item.question) : item.prompt;
 }
 
 export interface HalluSuite {

@@ -28,7 +28,7 @@ export function score(_prompt: unknown, response: string, record: { hallucinatio
 }
 
 /** A suite item as a prompt record for RL (what --suite-out writes). */
-export function promptRecord(item: HalluItem): { prompt: string; hallucination: HalluLabel; reference: string } {
-  const { kind, question, entity, attribute, answer, premise } = item;
-  return { prompt: item.prompt, hallucination: { kind, question, entity, attribute, answer, ...(premise !== undefined ? { premise } : {}) }, reference: item.reference };
+export function promptRecord(item: HalluItem): { prompt: string; hallucination: HalluLabel & { facts?: string[] }; reference: string } {
+  const { kind, question, entity, attribute, answer, premise, facts } = item;
+  return { prompt: item.prompt, hallucination: { kind, question, entity, attribute, answer, ...(premise !== undefined ? { premise } : {}), ...(facts ? { facts } : {}) }, reference: item.reference };
 }

@@ -31,9 +31,11 @@ function parseItem(line: string, where: string): HalluItem {
   if (h.answer !== null && typeof h.answer !== 'string') throw new Error(`${where}: hallucination.answer must be a string or null`);
   if ((h.kind === 'answerable' || h.kind === 'false_premise' || h.kind === 'closed_book') && h.answer === null) throw new Error(`${where}: a ${h.kind} item needs its answer`);
   if (h.premise !== undefined && typeof h.premise !== 'string') throw new Error(`${where}: hallucination.premise must be a string`);
+  if (h.facts !== undefined && !(Array.isArray(h.facts) && h.facts.every((f) => typeof f === 'string'))) throw new Error(`${where}: hallucination.facts must be a list of strings`);
   return {
     kind: h.kind as HalluKind, prompt: r.prompt, question: h.question as string, entity: h.entity as string, attribute: h.attribute as HalluItem['attribute'],
     answer: h.answer as string | null, ...(h.premise !== undefined ? { premise: h.premise as string } : {}), reference: typeof r.reference === 'string' ? r.reference : '',
+    ...(h.facts !== undefined ? { facts: h.facts as string[] } : {}),
   };
 }
 
