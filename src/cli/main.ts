@@ -20,6 +20,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   'self-instruct': { summary: 'grow an instruction dataset from seed tasks with a teacher model (local folder or OpenAI-compatible URL)', load: () => import('./self-instruct.js') },
   eval: { summary: 'evaluate a model: perplexity, exact match, win rate with CIs, contamination, hallucination suite', load: () => import('./eval.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
+  chat: { summary: 'chat with a model in the terminal (streamed replies, history, /reset)', load: () => import('./chat.js') },
+  serve: { summary: 'serve models over an OpenAI-compatible HTTP API with continuous batching', load: () => import('./serve.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
 };
 
