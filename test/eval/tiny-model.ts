@@ -11,9 +11,9 @@ const TEXTS = [
 ];
 
 /** A model folder (weights + tokenizer) with random weights from `seed`. */
-export function tinyChatModel(seed: number, dir = join(tmp('tiny-model'), `m${seed}`)): string {
+export function tinyChatModel(seed: number, dir = join(tmp('tiny-model'), `m${seed}`), maxPositions = 512): string {
   const tok = trainBpe(TEXTS, { vocabSize: 330, specialTokens: ['<|endoftext|>', ...CHATML_SPECIAL_TOKENS], config: { eosToken: '<|endoftext|>', padToken: '<|endoftext|>', chatTemplate: DEFAULT_CHAT_TEMPLATE } });
-  const model = new CausalLM(modelConfig({ vocabSize: tok.vocabSize, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 48, maxPositions: 512, eosTokenId: tok.tokenToId('<|im_end|>')! }), { seed });
+  const model = new CausalLM(modelConfig({ vocabSize: tok.vocabSize, hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 48, maxPositions, eosTokenId: tok.tokenToId('<|im_end|>')! }), { seed });
   model.save(dir);
   saveTokenizer(tok, dir);
   return dir;
