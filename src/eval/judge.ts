@@ -2,13 +2,12 @@
 //   gold          the default data's gold labeler (src/data/default/labelers.ts; prompts need `gold`)
 //   reward:DIR    a reward model folder (`rlhf reward`'s output): its scalar score
 //   fn:FILE       a reward-function module exporting score(prompt, response, record), sync or
-//                 async: the same plug-in PPO/GRPO take with --reward-fn
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+//                 async: the plug-in PPO/GRPO take with --reward-fn (src/rlhf/reward/plugin.ts)
 import { goldScore, type Gold } from '../data/default/labelers.js';
 import { loadScalarModel, type ScalarHeadModel } from '../models/index.js';
 import { padId, type Tokenizer } from '../tokenizer/index.js';
 import { endOfTurnId, encodeResponse } from '../rlhf/core/prompts.js';
+import { callRewardFn, loadRewardFn } from '../rlhf/reward/plugin.js';
 import { scorePairs } from '../rlhf/reward/score.js';
 
 /** A prompt to judge answers to: its text, its ids (chat template, generation prompt), its record. */
@@ -18,16 +17,6 @@ export interface Judge {
   readonly name: string;
   /** Scores of `responses[i]` to `prompts[i]`; higher is better. */
   score(prompts: JudgedPrompt[], responses: string[]): Promise<number[]>;
-}
-
-type ScoreFn = (prompt: unknown, response: string, record: Record<string, unknown>) => number | Promise<number>;
-
-/** Loads a reward-function module; its `score` export (or default export) is the function. */
-export async function loadRewardFn(file: string): Promise<ScoreFn> {
-  const mod = await import(pathToFileURL(resolve(file)).href) as { score?: unknown; default?: unknown };
-  const fn = typeof mod.score === 'function' ? mod.score : typeof mod.default === 'function' ? mod.default : null;
-  if (!fn) throw new Error(`${file}: a reward-function module must export score(prompt, response, record)`);
-  return fn as ScoreFn;
 }
 
 export async function makeJudge(spec: string, tok: Tokenizer): Promise<Judge> {
@@ -54,15 +43,8 @@ export async function makeJudge(spec: string, tok: Tokenizer): Promise<Judge> {
     const fn = await loadRewardFn(file);
     return {
       name: `reward function ${file}`,
-      score: async (prompts, responses) => {
-        const out: number[] = [];
-        for (let i = 0; i < prompts.length; i++) {
-          const v = await fn(prompts[i].record.prompt ?? prompts[i].text, responses[i], prompts[i].record);
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${file}: score() returned ${JSON.stringify(v)} for prompt ${i + 1}; it must return a finite number`);
-          out.push(v);
-        }
-        return out;
-      },
+      // The plug-in contract of src/rlhf/reward/plugin.ts: the prompt's text, the response, the line.
+      score: async (prompts, responses) => Array.from(await callRewardFn(fn, prompts.map((p, i) => ({ prompt: p.text, response: responses[i], record: p.record })))),
     };
   }
   throw new Error(`judge must be gold, reward:DIR or fn:FILE, got "${spec}"`);

@@ -17,7 +17,7 @@ import { tmp } from '../train/helpers.js';
 import { tinyChatModel } from './tiny-model.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const REWARD_FN = fileURLToPath(new URL('../../src/eval/hallucination/reward.js', import.meta.url));
+const REWARD_FN = fileURLToPath(new URL('../../examples/reward-fns/factuality.js', import.meta.url));
 const SIZES = ['--suiteSizes.answerable', '4', '--suiteSizes.unanswerable_entity', '2', '--suiteSizes.unanswerable_attribute', '2', '--suiteSizes.false_premise', '2', '--suiteSizes.closed_book', '3'];
 
 test('rlhf eval: perplexity, exact match, win rate, suite, contamination, JSON and Markdown', () => {
