@@ -1,6 +1,6 @@
 // `rlhf generate`: continue prompts with a saved model (KV-cached, batched, streamed).
 import { formatHelp, parseArgs, UsageError, type CommandSpec } from './args.js';
-import { loadPretrained } from '../models/index.js';
+import { loadPretrained, sentenceEndIds } from '../models/index.js';
 import { encodeChat, loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
 import { readTextFile } from '../util/text.js';
 
@@ -19,6 +19,8 @@ const spec: CommandSpec = {
     temperature: { type: 'number', help: '0 = greedy', default: 0 },
     'top-k': { type: 'number', help: 'sample among the k most likely tokens (0 = off)', default: 0 },
     'top-p': { type: 'number', help: 'nucleus sampling mass (1 = off)', default: 1 },
+    'factual-decay': { type: 'number', help: 'factual-nucleus sampling: top-p shrinks by this factor per token within a sentence, back to --top-p at each sentence start (1 = off; Lee et al. use 0.9)', default: 1 },
+    'factual-floor': { type: 'number', help: 'factual-nucleus sampling: the lowest top-p (Lee et al. use 0.3)', default: 0.3 },
     'repetition-penalty': { type: 'number', help: '> 1 discourages repeats', default: 1 },
     seed: { type: 'number', help: 'sampling seed', default: 0 },
     stop: { type: 'string', help: 'comma-separated stop token ids (default: the model\'s eos ids)' },
@@ -81,12 +83,19 @@ export async function run(argv: string[]): Promise<void> {
       ? encodeChat(tok!, [{ role: 'user', content: t }], { addGenerationPrompt: true }).ids
       : tok!.encode(t, { addSpecialTokens: true })));
   }
+  const decay = Number(f['factual-decay']);
+  let factualNucleus;
+  if (decay < 1) {
+    // Sentence ends are read from token texts, so factual-nucleus sampling needs the tokenizer.
+    const t = tok ?? loadTokenizer(String(f.tokenizer ?? f.model));
+    factualNucleus = { decay, floor: Number(f['factual-floor']), sentenceEndIds: sentenceEndIds(t.vocabSize, (id) => t.decode([id])) };
+  }
   const stream = !f.json && prompts.length === 1;
   let shown = '';
   const streamed: number[] = [];
   const out = await model.generate(prompts, {
     maxNewTokens: Number(f['max-new-tokens']), temperature: Number(f.temperature), topK: Number(f['top-k']),
-    topP: Number(f['top-p']), repetitionPenalty: Number(f['repetition-penalty']), seed: Number(f.seed),
+    topP: Number(f['top-p']), factualNucleus, repetitionPenalty: Number(f['repetition-penalty']), seed: Number(f.seed),
     stopTokenIds: f.stop !== undefined ? idList(String(f.stop), 'stop', model.config.vocabSize) : undefined,
     onToken: stream ? (_row, token) => {
       streamed.push(token);

@@ -13,7 +13,7 @@ import { linear, reshape, sliceAxis } from '../engine/ops/index.js';
 import { eosIds } from './config.js';
 import type { CausalLM } from './causal-lm.js';
 import { KVCache } from './kv-cache.js';
-import { applyRepetitionPenalty, argmax, sampleToken } from './sampling.js';
+import { applyRepetitionPenalty, argmax, factualTopP, sampleToken, type FactualNucleus } from './sampling.js';
 
 export interface GenerateOptions {
   /** New tokens per prompt at most (default: generation_config's max_new_tokens, else 16); fewer
@@ -25,6 +25,9 @@ export interface GenerateOptions {
   topK?: number;
   /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
   topP?: number;
+  /** Factual-nucleus sampling: top-p decays within each sentence and resets at its start (see
+   * sampling.ts; needs temperature > 0). */
+  factualNucleus?: FactualNucleus;
   /** > 1 discourages tokens already in the prompt or the output (1 = off). */
   repetitionPenalty?: number;
   /** A row stops after emitting one of these (default: the model's eos ids); the stop token is
@@ -67,6 +70,9 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`generate: topP must be in (0, 1], got ${topP}`);
   if (!(Number.isInteger(topK) && topK >= 0)) throw new RangeError(`generate: topK must be an integer ≥ 0 (0 = off), got ${topK}`);
   if (!(penalty > 0)) throw new RangeError(`generate: repetitionPenalty must be positive, got ${penalty}`);
+  const fn = opts.factualNucleus;
+  if (fn && !(fn.decay > 0 && fn.decay <= 1 && fn.floor > 0 && fn.floor <= 1)) throw new RangeError(`generate: factualNucleus needs decay and floor in (0, 1], got ${fn.decay}, ${fn.floor}`);
+  const sentenceEnds = new Set(fn?.sentenceEndIds ?? []);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
 
   const B = promptIds.length;
@@ -101,6 +107,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const row = new Float32Array(V), scaled = new Float32Array(B * V);
   const next = new Int32Array(B), lse = new Float32Array(B), nll = new Float32Array(B);
   const done = new Array<boolean>(B).fill(false);
+  const sinceSentence = new Int32Array(B); // tokens since each row's sentence began
 
   let logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T: Tp }, { attentionMask: mask, cache, prefixLen }).hidden));
   for (let step = 0; step < steps; step++) {
@@ -111,7 +118,8 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
       if (temperature === 0 && penalty === 1) { next[b] = argmax(logitsRow); continue; }
       row.set(logitsRow);
       applyRepetitionPenalty(row, seen[b], penalty);
-      next[b] = temperature === 0 ? argmax(row) : sampleToken(row, { temperature, topK, topP }, rng);
+      const p = fn ? factualTopP(topP, fn, sinceSentence[b]) : topP;
+      next[b] = temperature === 0 ? argmax(row) : sampleToken(row, { temperature, topK, topP: p }, rng);
     }
     // log p under softmax(logits / T): the fused cross-entropy kernel gives lse − logit[token].
     const tempered = temperature > 0 && temperature !== 1 ? scaled : lf;
@@ -122,6 +130,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
       out.tokens[b].push(next[b]);
       out.logprobs[b].push(-nll[b]);
       seen[b].add(next[b]);
+      sinceSentence[b] = sentenceEnds.has(next[b]) ? 0 : sinceSentence[b] + 1;
       opts.onToken?.(b, next[b], -nll[b]);
       if (stops.has(next[b])) { done[b] = true; out.finishReasons[b] = 'stop'; }
     }

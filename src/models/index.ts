@@ -5,6 +5,7 @@ export { ScalarHeadModel, lastTokenIndex } from './scalar-head.js';
 export { DecoderModel, toBatch, type ForwardOptions, type DecoderOutput, type TokenBatch } from './decoder.js';
 export { KVCache } from './kv-cache.js';
 export { generate, type GenerateOptions, type GenerateOutput } from './generate.js';
+export { factualTopP, sentenceEndIds, type FactualNucleus } from './sampling.js';
 export { loadPretrained, loadScalarModel, readModelConfig, modelDirProblem } from './pretrained.js';
 export { saveModel, loadWeights, checkWeights, checkpointEntries, toCheckpointTensors, type SaveOptions, type LoadOptions } from './checkpoint.js';
 export { configFromHf, configToHf, type GenerationConfig } from './hf-config.js';
