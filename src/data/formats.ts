@@ -3,7 +3,8 @@
 //   messages    {"messages": [{"role": "user", "content": "..."}, ...]}   conversations (SFT)
 //   completion  {"prompt": P, "completion": C}                    prompt/completion (SFT)
 //   preference  {"prompt": P, "chosen": C, "rejected": C}         pairs (DPO, reward model)
-//   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first
+//   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first;
+//               an entry may be a list of tied indices: [2, [0, 3], 1] puts 0 and 3 level
 //   prompt      {"prompt": P}                                      prompt-only (PPO, GRPO)
 // P and C are a string or a list of messages (conversational form). Other fields are kept as they
 // are (a prompt's `gold` record, say), so loaders never drop what a later stage needs.
@@ -21,11 +22,13 @@ export interface TextRecord { text: string }
 export interface MessagesRecord { messages: Message[] }
 export interface CompletionRecord { prompt: Turns; completion: Turns }
 export interface PreferenceRecord { prompt: Turns; chosen: Turns; rejected: Turns }
+/** A place in a ranking: one response's index, or the indices of responses tied at that place. */
+export type RankEntry = number | number[];
 export interface RankingRecord {
   prompt: Turns;
   responses: Turns[];
-  /** Indices into responses, best first: a permutation of 0 … K−1. */
-  ranking: number[];
+  /** Places, best first; every index of responses appears exactly once. */
+  ranking: RankEntry[];
 }
 export interface PromptRecord { prompt: Turns }
 
@@ -44,7 +47,7 @@ const ROLES: Role[] = ['system', 'user', 'assistant'];
 const describe = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
 
 /** What is wrong with a messages list, or null. */
-function checkMessages(v: unknown, key: string): string | null {
+export function checkMessages(v: unknown, key: string): string | null {
   if (!Array.isArray(v)) return `${key} must be a list of {role, content}, got ${describe(v)}`;
   if (v.length === 0) return `${key} must not be empty`;
   for (let i = 0; i < v.length; i++) {
@@ -58,7 +61,7 @@ function checkMessages(v: unknown, key: string): string | null {
 }
 
 /** What is wrong with a string-or-messages field, or null. */
-function checkTurns(v: unknown, key: string): string | null {
+export function checkTurns(v: unknown, key: string): string | null {
   if (typeof v === 'string') return v.length === 0 ? `${key} must not be empty` : null;
   if (Array.isArray(v)) return checkMessages(v, key);
   return `${key} must be a string or a list of messages, got ${describe(v)}`;
@@ -85,8 +88,10 @@ const CHECKS: Record<DatasetFormat, Checker> = {
     }
     const k = o.responses.length;
     const r = o.ranking;
-    const isPerm = Array.isArray(r) && r.length === k && r.every((x) => Number.isInteger(x) && x >= 0 && x < k) && new Set(r).size === k;
-    return isPerm ? null : `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    const entriesOk = Array.isArray(r) && r.every((x) => Number.isInteger(x) || (Array.isArray(x) && x.length > 0 && x.every(Number.isInteger)));
+    const flat = entriesOk ? (r as RankEntry[]).flat() : [];
+    const isPerm = entriesOk && flat.length === k && flat.every((x) => x >= 0 && x < k) && new Set(flat).size === k;
+    return isPerm ? null : `ranking must list each of 0…${k - 1} once, best first, tied indices as a list ([2, [0, 3], 1]), got ${describe(r)}`;
   },
   prompt: (o) => checkTurns(o.prompt, 'prompt'),
 };
@@ -146,4 +151,17 @@ export async function* iterateDataset<F extends DatasetFormat>(file: string, for
 /** The plain text of a string-or-messages field (messages joined by blank lines), for scoring. */
 export function turnsText(t: Turns): string {
   return typeof t === 'string' ? t : t.map((m) => m.content).join('\n\n');
+}
+
+/** A ranking's places as groups of indices, best first (a group of several is a tie). */
+export function rankingGroups(ranking: readonly RankEntry[]): number[][] {
+  return ranking.map((e) => (typeof e === 'number' ? [e] : [...e]));
+}
+
+/** The ranking whose place for response i is places[i] (0 best; equal places tie): singletons as
+ * indices, ties as lists in index order. */
+export function rankingFromPlaces(places: readonly number[]): RankEntry[] {
+  const byPlace = new Map<number, number[]>();
+  places.forEach((p, i) => (byPlace.get(p) ?? byPlace.set(p, []).get(p)!).push(i));
+  return [...byPlace.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => (g.length === 1 ? g[0] : g));
 }

@@ -63,7 +63,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   const valFiles = cfg.data.val.split(',').map((f) => f.trim()).filter(Boolean);
   const valSets = await Promise.all(valFiles.map(async (file) => ({ file, examples: (await loadRankings(file, tok, cfg.data.maxLen)).examples })));
   const val = valSets[0]?.examples ?? [];
-  log(`reward model: ${train.examples.length} training rankings (${train.dropped} longer than ${cfg.data.maxLen} tokens dropped), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
+  log(`reward model: ${train.examples.length} training rankings (${train.dropped} longer than ${cfg.data.maxLen} tokens dropped${train.tied ? `, ${train.tied} all tied left out` : ''}), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
 
   const evalBatch = Math.max(1, cfg.train.batchSize * 2);
   const result = optimize({
