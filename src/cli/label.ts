@@ -3,10 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type Parsed } from './args.js';
-import {
-  addTaskSet, addUser, DEFAULT_PER_PROMPT, ktoRecords, labelReport, listUsers, openLabelDb, rankingRecords, readPrompts, readResponses,
-  ROLES, SAMPLE_DEFAULTS, sampleResponses, setPassword, toJsonl, type UserRole,
-} from '../label/index.js';
+import { addUser, listUsers, setPassword } from '../label/auth.js';
+import { DEFAULT_PER_PROMPT, ROLES, SAMPLE_DEFAULTS, type UserRole } from '../label/config.js';
+import { openLabelDb } from '../label/db.js';
+import { ktoRecords, rankingRecords, toJsonl } from '../label/export.js';
+import { labelReport } from '../label/report.js';
+import { addTaskSet } from '../label/tasks.js';
 
 const DB = { type: 'string', help: 'the labeling database (SQLite file)' } as const;
 
@@ -72,6 +74,8 @@ async function importCmd(a: Parsed, spec: CommandSpec): Promise<void> {
   const db = openLabelDb(need(a, spec, 'db'));
   try {
     const perPrompt = Number(f['per-prompt']);
+    // Loaded here only: the model code is not needed by the other subcommands.
+    const { readPrompts, readResponses, sampleResponses } = await import('../label/sources.js');
     if (f.responses !== undefined) {
       if (f.prompts !== undefined || f.model !== undefined) throw new UsageError(`${spec.name}: give --responses, or --prompts with --model, not both`);
       const file = String(f.responses);

@@ -5,7 +5,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addTaskSet, addUser, labelApp, openLabelDb, type LabelAppConfig, type LabelDb, type TaskInput } from '../../src/label/index.js';
+// Imported module by module, not through src/label/index.ts: the restart test's server process
+// starts faster without the model code.
+import { labelApp } from '../../src/label/app.js';
+import { hashPassword } from '../../src/label/auth.js';
+import type { LabelAppConfig } from '../../src/label/config.js';
+import { openLabelDb, type LabelDb } from '../../src/label/db.js';
+import { addTaskSet, type TaskInput } from '../../src/label/tasks.js';
 
 export function tempDir(prefix = 'rlhf-label-'): { dir: string; done(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -14,10 +20,16 @@ export function tempDir(prefix = 'rlhf-label-'): { dir: string; done(): void } {
 
 export const XSS = '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>';
 
-/** The stand-in model's reply to a user message: an echo, or the XSS payload when asked for it. */
+/** The stand-in model's reply to a user message: the XSS payload when asked for it, a canned
+ * answer for the screenshot's questions, else an echo; a regenerated reply says which take it is. */
 export function fakeReply(user: string, attempt: number): string {
   if (/xss/i.test(user)) return `Here: ${XSS}`;
-  return attempt === 0 ? `You said: ${user}` : `You said (take ${attempt + 1}): ${user}`;
+  const canned: Record<string, string> = {
+    'What is 17 + 25?': '17 + 25 = 42.',
+    'Sort these words alphabetically: pear apple fig': 'apple fig pear',
+  };
+  const text = canned[user] ?? `You said: ${user}`;
+  return attempt === 0 ? text : `${text} (take ${attempt + 1})`;
 }
 
 /** GET /v1/models and a streaming POST /v1/chat/completions in the OpenAI format: the server
@@ -65,15 +77,21 @@ export async function startServer(dbFile: string, cfg: Partial<LabelAppConfig> =
 
 export const PASSWORD = 'correct horse';
 
-/** Users named by role: `await users(db, {admin: ['ann'], labeler: ['bob', 'cy']})`. */
+let passwordHash: Promise<string> | null = null;
+
+/** Users named by role, all with PASSWORD: `await users(db, {admin: ['ann'], labeler: ['bob']})`.
+ * One scrypt hash serves them all (addUser's own path is tested in store.test.ts), so setting up
+ * 32 labelers costs one hash instead of 32. */
 export async function users(db: LabelDb, names: { admin?: string[]; labeler?: string[] }): Promise<void> {
-  for (const n of names.admin ?? []) await addUser(db, n, 'admin', PASSWORD);
-  for (const n of names.labeler ?? []) await addUser(db, n, 'labeler', PASSWORD);
+  const hash = await (passwordHash ??= hashPassword(PASSWORD));
+  const ins = db.prepare('INSERT INTO users (name, role, password, created_at) VALUES (?, ?, ?, ?)');
+  for (const n of names.admin ?? []) ins.run(n, 'admin', hash, Date.now());
+  for (const n of names.labeler ?? []) ins.run(n, 'labeler', hash, Date.now());
 }
 
 export const TASKS: TaskInput[] = [
-  { prompt: 'What is 2 + 3?', responses: ['5', '6', 'The answer is 5.', 'five?'] },
-  { prompt: [{ role: 'user', content: 'Sort: b a c' }], responses: ['a b c', 'c b a', 'a c b'] },
+  { prompt: 'What is 17 + 25?', responses: ['42', '41', '17 + 25 = 42.', 'The answer is forty-something.'] },
+  { prompt: [{ role: 'user', content: 'Sort these words alphabetically: pear apple fig' }], responses: ['apple fig pear', 'pear fig apple', 'apple pear fig'] },
   { prompt: 'Show me some HTML', responses: [XSS, 'No.', 'Here is a paragraph: <p>hi</p>'] },
 ];
 
@@ -85,7 +103,7 @@ export function addTasks(db: LabelDb, perPrompt = 1, tasks: TaskInput[] = TASKS,
 export class Client {
   cookies = new Map<string, string>();
   csrf = '';
-  constructor(readonly base: string) {}
+  constructor(public base: string) {}
 
   async request(method: string, path: string, body?: unknown, { csrf = true } = {}): Promise<{ status: number; json: any; headers: Headers }> {
     const headers: Record<string, string> = {};
@@ -117,3 +135,4 @@ export class Client {
     return r.status;
   }
 }
+

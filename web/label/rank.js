@@ -36,8 +36,11 @@ function render() {
     const tie = li.querySelector('.tie');
     tie.disabled = i === 0;
     tie.setAttribute('aria-pressed', String(tied));
-    list.append(li); // re-appending in order moves the node
   });
+  // Reorder the nodes only when the order changed: moving a node mid-drag would cancel the drag.
+  if ([...list.children].some((li, i) => Number(li.dataset.id) !== order[i]) || list.children.length !== order.length) {
+    list.replaceChildren(...order.map((id) => cards.get(id)));
+  }
 }
 
 function move(id, to) {
@@ -155,9 +158,10 @@ async function submit() {
 
 $('submit').addEventListener('click', submit);
 document.addEventListener('keydown', (ev) => {
-  if (!task || ev.target.closest?.('input, textarea, select')) return;
+  if (!task) return;
   if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); submit(); return; }
-  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  // Other keys belong to a focused form control (a flag's checkbox takes the space bar).
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest?.('input, textarea, select')) return;
   const n = Number(ev.key);
   if (Number.isInteger(n) && n >= 1 && n <= order.length) { select(order[n - 1]); return; }
   if (selected === null) return;
