@@ -44,7 +44,7 @@ export async function run(b: Bench): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'bench-ppo-'));
   const r = await trainPpo({
     actor, actorParams: actor.namedParameters(), saveActor: () => undefined, loadActor: () => undefined,
-    critic, ref: modelReference(ref), score: (batch) => scoreResponses(rm, batch), gold: () => NaN, normalization: { mean: 0, std: 1 },
+    critic, ref: modelReference(ref), score: (batch) => scoreResponses(rm, batch), normalization: { mean: 0, std: 1 },
     prompts, ptx: [], padId: 0, stopIds: [EOS],
   }, {
     ...structuredClone(PPO_DEFAULTS), out: join(out, 'run'), policy: '-', reward: '-', iterations: ITERATIONS, saveEvery: 1000,

@@ -19,7 +19,7 @@ import { AdamW, clipGradNorm, decayGroups } from '../src/nn/index.js';
 import { CausalLM, modelConfig, presets, type ModelConfig } from '../src/models/index.js';
 import { LORA_DEFAULTS } from '../src/train/config.js';
 import { LoraModel } from '../src/train/lora.js';
-import { batchLoss, type LmBatch } from '../src/train/loop.js';
+import { batchLoss, type LmBatch } from '../src/train/lm.js';
 
 export const prefixes = ['train', 'torch_train'];
 

@@ -1,5 +1,6 @@
 // `rlhf ppo`: optimise the SFT policy against a reward model with PPO (config keys in
 // src/rlhf/ppo/config.ts).
+import { goldWatch } from '../rlhf/eval.js';
 import { PPO_DEFAULTS, validatePpo } from '../rlhf/ppo/config.js';
 import { ppo } from '../rlhf/ppo/run.js';
 import type { CommandSpec } from './args.js';
@@ -21,7 +22,8 @@ const f = (x: number | undefined, d = 3): string => (x === undefined || Number.i
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, PPO_DEFAULTS, argv, validatePpo);
   if (!parsed) return;
-  const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
+  // Prompts with gold records (the default data's) get the gold labeler's score beside the reward.
+  const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet), watch: goldWatch });
   const total = s.generateS + s.scoreS + s.trainS;
   const rows: [string, string][] = [
     ['iterations', s.resumedFrom !== null ? `${s.iterations} (resumed at ${s.resumedFrom})` : String(s.iterations)],

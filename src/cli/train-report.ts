@@ -1,5 +1,5 @@
 // The end-of-run summary every training command prints.
-import type { TrainResult } from '../train/loop.js';
+import type { TrainResult } from '../train/lm.js';
 
 export function printTrainSummary(what: string, runDir: string, r: TrainResult, extra: [string, string][]): void {
   const rows: [string, string][] = [

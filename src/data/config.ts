@@ -1,7 +1,7 @@
 // Every threshold of the corpus pipeline, with its default, in one place. `resolvePipelineConfig`
 // merges overrides (a config file, CLI flags) onto DATA_DEFAULTS, rejects unknown keys and values
 // out of range, and says what it got. Quality thresholds follow Gopher (Rae et al. 2021, appendix A).
-import { check, mergeConfig } from '../util/config.js';
+import { check, mergeConfig, nonNegInt, posInt } from '../util/config.js';
 
 export interface NormalizeConfig {
   enabled: boolean;
@@ -141,11 +141,10 @@ export function resolvePipelineConfig(overrides: DeepPartial<PipelineConfig> = {
 
 export function validatePipelineConfig(c: PipelineConfig): void {
   const fraction = (key: string, v: number): [boolean, string] => [v >= 0 && v <= 1, `${key} must be in [0, 1], got ${v}`];
-  const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
   const q = c.quality;
   check([
     [c.normalize.form === 'NFC' || c.normalize.form === 'NFKC', `normalize.form must be "NFC" or "NFKC", got ${JSON.stringify(c.normalize.form)}`],
-    [Number.isInteger(c.clean.maxBlankLines) && c.clean.maxBlankLines >= 0, `clean.maxBlankLines must be an integer ≥ 0, got ${c.clean.maxBlankLines}`],
+    nonNegInt('clean.maxBlankLines', c.clean.maxBlankLines),
     [q.minWords >= 0 && q.minWords <= q.maxWords, `quality.minWords must be in [0, maxWords=${q.maxWords}], got ${q.minWords}`],
     [q.minMeanWordLength <= q.maxMeanWordLength, `quality.minMeanWordLength (${q.minMeanWordLength}) must be ≤ maxMeanWordLength (${q.maxMeanWordLength})`],
     ...(['maxSymbolWordRatio', 'maxDigitRatio', 'maxBulletLineRatio', 'maxEllipsisLineRatio', 'minAlphaWordRatio',

@@ -3,14 +3,14 @@
 // LLaMA-style model pretrained on Brown, then SFT on the instruction conversations; with the RLHF
 // stages the whole run takes about sixteen minutes on an idle 2-core machine. Paths between stages
 // are not configured: each stage reads its inputs from the run folder.
-import { check } from '../util/config.js';
+import { check, nonNegInt, posInt } from '../util/config.js';
 import { DEFAULT_DATA, type DefaultDataConfig } from '../data/default/make.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig, type PretrainModelConfig } from '../train/config.js';
-import { RLHF_STAGES_DEFAULTS, validateRlhfStages, type RlhfStagesConfig } from '../rlhf/stages/config.js';
+import { RLHF_STAGES_DEFAULTS, validateRlhfStages, type RlhfStagesConfig } from './rlhf-config.js';
 
-/** The RLHF stages' keys (rankings, reward, bestOfN, ppo, dpo, grpo, evaluation, report) come from
- * src/rlhf/stages/config.ts. */
-export interface PipelineConfig extends RlhfStagesConfig {
+/** The RLHF stages' keys (maxPromptLen, rankings, reward, bestOfN, ppo, dpo, grpo, evaluation,
+ * report) come from rlhf-config.ts. */
+export interface PipelineRunConfig extends RlhfStagesConfig {
   /** Run folder ('' = runs/pipeline-<date>-<time>, a fresh one). */
   out: string;
   /** Stages to run, in order. */
@@ -41,7 +41,7 @@ export interface PipelineConfig extends RlhfStagesConfig {
   samples: number;
 }
 
-export const PIPELINE_DEFAULTS: PipelineConfig = {
+export const PIPELINE_DEFAULTS: PipelineRunConfig = {
   out: '',
   stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'rankings', 'reward', 'best_of_n', 'ppo', 'dpo', 'grpo', 'report'],
   data: { ...DEFAULT_DATA },
@@ -70,8 +70,7 @@ export const PIPELINE_DEFAULTS: PipelineConfig = {
   ...RLHF_STAGES_DEFAULTS,
 };
 
-export function validatePipeline(c: PipelineConfig): void {
-  const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
+export function validatePipeline(c: PipelineRunConfig): void {
   check([
     [c.stages.length > 0, 'stages must list at least one stage'],
     [Number.isInteger(c.tokenizer.vocabSize) && c.tokenizer.vocabSize >= 260, `tokenizer.vocabSize must be an integer ≥ 260 (256 bytes + specials), got ${c.tokenizer.vocabSize}`],
@@ -80,9 +79,9 @@ export function validatePipeline(c: PipelineConfig): void {
     posInt('pretrain.seqLen', c.pretrain.seqLen),
     [c.pretrain.seqLen <= c.pretrain.model.maxPositions, `pretrain.seqLen ${c.pretrain.seqLen} exceeds pretrain.model.maxPositions ${c.pretrain.model.maxPositions}`],
     posInt('sft.maxLen', c.sft.maxLen),
-    [Number.isInteger(c.sft.accuracyPrompts) && c.sft.accuracyPrompts >= 0, `sft.accuracyPrompts must be an integer ≥ 0, got ${c.sft.accuracyPrompts}`],
+    nonNegInt('sft.accuracyPrompts', c.sft.accuracyPrompts),
     posInt('sft.maxNewTokens', c.sft.maxNewTokens),
-    [Number.isInteger(c.samples) && c.samples >= 0, `samples must be an integer ≥ 0, got ${c.samples}`],
+    nonNegInt('samples', c.samples),
   ]);
   validateLoop(c.pretrain.train, 'pretrain.train');
   validateLoop(c.sft.train, 'sft.train');

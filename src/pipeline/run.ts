@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/fs.js';
 import { readJson } from '../train/metrics.js';
 import type { AccuracyReport } from '../train/accuracy.js';
-import type { PipelineConfig } from './config.js';
+import type { PipelineRunConfig } from './config.js';
 import { runStages, type StageOutcome } from './stage.js';
 import { STAGES } from './stages.js';
 
@@ -17,7 +17,7 @@ export function freshRunDir(now = new Date()): string {
 
 export interface PipelineResult { runDir: string; seconds: number; stages: StageOutcome[] }
 
-export async function runPipeline(cfg: PipelineConfig, { quiet = false } = {}): Promise<PipelineResult> {
+export async function runPipeline(cfg: PipelineRunConfig, { quiet = false } = {}): Promise<PipelineResult> {
   const runDir = cfg.out || freshRunDir();
   const t0 = performance.now();
   if (!quiet) console.log(`pipeline → ${runDir}  (stages: ${cfg.stages.join(' → ')})`);

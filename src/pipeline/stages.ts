@@ -5,8 +5,7 @@
 //   pack       Brown train/val tokenized into shards                                pack/
 //   pretrain   the model pretrained on the shards, with the bigram baseline         pretrain/model/
 //   sft        supervised fine-tuning, exact match of base vs SFT                   sft/model/
-// then the RLHF stages of src/rlhf/stages/stages.ts (rankings, reward, best_of_n, ppo, dpo, grpo,
-// report).
+// then the RLHF stages of rlhf-stages.ts (rankings, reward, best_of_n, ppo, dpo, grpo, report).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDefault } from '../data/default/make.js';
@@ -15,8 +14,8 @@ import type { Doc } from '../data/stage.js';
 import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, PATTERNS, loadTokenizer, saveTokenizer, trainBpe, type PatternName } from '../tokenizer/index.js';
 import { pretrain } from '../train/pretrain.js';
 import { sft } from '../train/sft.js';
-import { RLHF_STAGES } from '../rlhf/stages/stages.js';
-import type { PipelineConfig } from './config.js';
+import type { PipelineRunConfig } from './config.js';
+import { RLHF_STAGES } from './rlhf-stages.js';
 import type { Stage } from './stage.js';
 
 const EOT = '<|endoftext|>';
@@ -31,7 +30,7 @@ const conversationText = (r: Record<string, unknown>): string => (r.messages as 
 const fmt = (x: unknown, digits = 1): string => (typeof x === 'number' ? x.toFixed(digits) : '-');
 const pct = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '-');
 
-export const STAGES: Stage<PipelineConfig>[] = [
+export const STAGES: Stage<PipelineRunConfig>[] = [
   {
     name: 'data',
     summary: 'Brown corpus through the data pipeline, and the default SFT/ranking/prompt/eval datasets',

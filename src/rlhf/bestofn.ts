@@ -10,8 +10,7 @@
 import type { CausalLM, ScalarHeadModel } from '../models/index.js';
 import { goldMax, goldScore, isCorrect, type Gold } from '../data/default/labelers.js';
 import { hashString32 } from '../data/hash.js';
-import type { Tokenizer } from '../tokenizer/index.js';
-import { stopIds } from '../train/accuracy.js';
+import { stopIds, type Tokenizer } from '../tokenizer/index.js';
 import { responseText, type PolicyPrompt } from './core/prompts.js';
 import { comparisonSamples } from './eval.js';
 import { sampleResponses } from './core/rollout.js';
@@ -113,7 +112,7 @@ export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer
   // no padding.
   const repeated = ids.flatMap((x) => Array<number[]>(o.n).fill(x));
   const cands = await sampleResponses(sft, repeated, {
-    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, sft), seed: hashString32('best-of-n', o.seed), chunk: o.n,
+    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, sft.generationConfig.eosTokenId ?? sft.config.eosTokenId), seed: hashString32('best-of-n', o.seed), chunk: o.n,
   });
   const reward = scorePairs(rm, repeated, cands.responses, o.padId);
   const candidates = golds.map((gold, i): BestOfNCandidates => {

@@ -5,8 +5,7 @@
 import { noGrad } from '../engine/autograd.js';
 import type { CausalLM } from '../models/index.js';
 import { goldScore, measureAlignment, type AlignmentReport, type Gold } from '../data/default/labelers.js';
-import type { Tokenizer } from '../tokenizer/index.js';
-import { stopIds } from '../train/accuracy.js';
+import { stopIds, type Tokenizer } from '../tokenizer/index.js';
 import { joinBatch, responseLogprobs } from './core/batch.js';
 import { responseText, type PolicyPrompt } from './core/prompts.js';
 import type { Reference } from './core/reference.js';
@@ -42,6 +41,18 @@ export interface PolicyComparison {
   samples: ComparisonSample[];
 }
 
+/** The gold labeler's mean score of a rollout's responses to prompts with gold records (NaN when
+ * none has one): logged beside PPO's reward, it shows when the policy games the reward model. */
+export function goldWatch(prompts: PolicyPrompt[], responses: string[]): { gold: number } {
+  let sum = 0, n = 0;
+  prompts.forEach((p, i) => {
+    if (!p.gold) return;
+    sum += goldScore(p.gold, responses[i]);
+    n++;
+  });
+  return { gold: n ? sum / n : NaN };
+}
+
 /** Mean Σ_t (log π − log π_ref) over responses, batched. */
 export function responseKl(policy: CausalLM, ref: Reference, prompts: number[][], responses: number[][], padId: number, chunk = 32): number {
   let total = 0;
@@ -60,7 +71,7 @@ export function responseKl(policy: CausalLM, ref: Reference, prompts: number[][]
 /** Responses to `ids` as a comparison samples them (bestOfN draws its SFT side the same way, so both
  * meet the very same SFT samples). */
 export function comparisonSamples(model: CausalLM, tok: Tokenizer, ids: number[][], o: Pick<CompareOptions, 'maxNewTokens' | 'temperature' | 'seed'>): Promise<Samples> {
-  return sampleResponses(model, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, model), seed: o.seed, chunk: 32 });
+  return sampleResponses(model, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId), seed: o.seed, chunk: 32 });
 }
 
 /** `policy` against `baseline` on prompts that all carry gold records. */

@@ -1,5 +1,6 @@
-// RLHF: the reward model, PPO, DPO and GRPO (each a config with every default, a pure loss and a
-// trainer), the math they share, held-out comparison by the gold labelers, and the report card.
+// RLHF methods: the reward model, PPO, DPO and GRPO (each a config with every default, a pure loss
+// and a trainer on src/train/loop.ts), the math they share, and held-out comparison by the gold
+// labelers. The pipeline's stages and report card are src/pipeline's.
 //
 //   const rm = await trainRewardModel({ ...REWARD_DEFAULTS, model: 'runs/sft/model', data: { ...REWARD_DEFAULTS.data, train: 'rankings.jsonl' } });
 //   const p = await ppo({ ...PPO_DEFAULTS, policy: 'runs/sft/model', reward: rm.model, data: { ...PPO_DEFAULTS.data, prompts: 'prompts.jsonl' } });
@@ -16,7 +17,6 @@ export { joinBatch, selectRows, takeRows, responseLogprobs, sequenceLogprobs, re
 export { encodePrompt, encodeResponse, endOfTurnId, responseText, loadPolicyPrompts, type PolicyPrompt } from './core/prompts.js';
 export { sampleResponses, type SampleOptions, type Samples } from './core/rollout.js';
 export { modelReference, loraReference, withAdaptersOff, type Reference } from './core/reference.js';
-export { Ema } from './core/ema.js';
 
 // Reward model.
 export { REWARD_DEFAULTS, validateReward, type RewardConfig } from './reward/config.js';
@@ -32,8 +32,8 @@ export { PPO_DEFAULTS, validatePpo, type PpoConfig } from './ppo/config.js';
 export { ppoPolicyLoss, ppoValueLoss, type PolicyLossInput, type PolicyLossMetrics, type ValueLossInput, type ValueLossMetrics } from './ppo/loss.js';
 export { shapeScores, tokenRewards, type ScoreShaping } from './ppo/rewards.js';
 export { makeExperience, type Experience, type ExperienceStats } from './ppo/experience.js';
-export { trainPpo, type PpoSetup, type PpoIterationRecord, type PpoTrainResult } from './ppo/trainer.js';
-export { ppo, type PpoSummary } from './ppo/run.js';
+export { trainPpo, ppoLoopConfig, type PpoSetup, type PpoIterationRecord, type PpoTrainResult } from './ppo/trainer.js';
+export { ppo, type PpoSummary, type RolloutWatch } from './ppo/run.js';
 
 // DPO.
 export { DPO_DEFAULTS, validateDpo, type DpoConfig } from './dpo/config.js';
@@ -44,11 +44,8 @@ export { dpo, type DpoSummary } from './dpo/trainer.js';
 // GRPO.
 export { GRPO_DEFAULTS, validateGrpo, type GrpoConfig } from './grpo/config.js';
 export { groupAdvantages, grpoLoss, type GrpoLossInput, type GrpoMetrics } from './grpo/loss.js';
-export { grpo, type GrpoSummary, type GrpoIterationRecord } from './grpo/trainer.js';
+export { grpo, grpoLoopConfig, type GrpoSummary, type GrpoIterationRecord } from './grpo/trainer.js';
 
-// Held-out comparison, the pipeline stages and the report card.
-export { comparePolicies, responseKl, type PolicyComparison, type ComparisonSample, type CompareOptions } from './eval.js';
+// Held-out comparison by the gold labelers, and the best-of-N yardstick.
+export { comparePolicies, responseKl, goldWatch, type PolicyComparison, type ComparisonSample, type CompareOptions } from './eval.js';
 export { bestOfN, bestOfNCurve, bestOfNKl, bestOfNSizes, winRateCeiling, type BestOfNPoint, type BestOfNCandidates, type BestOfNOptions, type BestOfNResult } from './bestofn.js';
-export { RLHF_STAGES } from './stages/stages.js';
-export { RLHF_STAGES_DEFAULTS, validateRlhfStages, type RlhfStagesConfig } from './stages/config.js';
-export { writeReport, gatherReport, type ReportData, type ReportFigures } from './report/card.js';

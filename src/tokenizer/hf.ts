@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddedToken } from './added.js';
 import { BpeModel } from './bpe.js';
-import type { Json, JsonObject, PipelineConfig } from './pipeline.js';
+import type { Json, JsonObject, TokenizerComponents } from './pipeline.js';
 import { Tokenizer, type TokenizerConfig } from './tokenizer.js';
 
 export function tokenizerFromJson(json: JsonObject, config: JsonObject = {}, where = 'tokenizer.json'): Tokenizer {
@@ -35,7 +35,7 @@ export function tokenizerFromJson(json: JsonObject, config: JsonObject = {}, whe
     if (a === undefined || b === undefined) throw new Error(`${where}: model.merges[${i}] ${JSON.stringify(entry)} names a token missing from the vocabulary`);
     return [a, b];
   });
-  const pipeline: PipelineConfig = {
+  const pipeline: TokenizerComponents = {
     normalizer: (json.normalizer ?? null) as JsonObject | null,
     pre_tokenizer: (json.pre_tokenizer ?? null) as JsonObject | null,
     post_processor: (json.post_processor ?? null) as JsonObject | null,
@@ -173,7 +173,7 @@ function mentions(stage: Json, type: string): boolean {
 }
 
 /** The Metaspace replacement of a SentencePiece-style pipeline ("▁" unless told otherwise). */
-function metaspaceChar(p: PipelineConfig): string {
+function metaspaceChar(p: TokenizerComponents): string {
   const pre = p.pre_tokenizer;
   if (pre?.type === 'Metaspace' && typeof pre.replacement === 'string') return pre.replacement;
   return '\u2581';

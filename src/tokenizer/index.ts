@@ -24,4 +24,5 @@ export { addTokens, mergeBpe, type MergeReport } from './extend.js';
 export { chineseExtension, CHINESE_DEFAULTS, type ChineseExtensionOptions, type ChineseExtensionReport } from './chinese.js';
 
 // Conversations.
+export { padId, stopIds } from './special-ids.js';
 export { DEFAULT_CHAT_TEMPLATE, CHATML_SPECIAL_TOKENS, renderChat, encodeChat, type ChatMessage, type ChatOptions, type EncodedChat } from './chat.js';

@@ -21,7 +21,8 @@ export interface CompiledPipeline {
   stripLeadingSpaces: number;
 }
 
-export interface PipelineConfig {
+/** The components around the BPE model, as tokenizer.json holds them (Hugging Face's name). */
+export interface TokenizerComponents {
   normalizer: JsonObject | null;
   pre_tokenizer: JsonObject | null;
   post_processor: JsonObject | null;
@@ -30,7 +31,7 @@ export interface PipelineConfig {
 
 /** The pipeline of a byte-level BPE with the given split pattern, as Hugging Face writes it;
  * with `bos`, encode({ addSpecialTokens: true }) starts every text with that token. */
-export function byteLevelPipeline(pattern: string, bos?: { content: string; id: number }): PipelineConfig {
+export function byteLevelPipeline(pattern: string, bos?: { content: string; id: number }): TokenizerComponents {
   const byteLevel = (useRegex: boolean): JsonObject => ({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: useRegex });
   return {
     normalizer: null,
@@ -53,7 +54,7 @@ function bosTemplate(bos: string, id: number): JsonObject {
   };
 }
 
-export function compilePipeline(cfg: PipelineConfig, where = 'tokenizer.json'): CompiledPipeline {
+export function compilePipeline(cfg: TokenizerComponents, where = 'tokenizer.json'): CompiledPipeline {
   const rewrites: Array<(s: string, first: boolean) => string> = [];
   if (cfg.normalizer) rewrites.push(compileNormalizer(cfg.normalizer, `${where}: normalizer`));
   const splitters: Splitter[] = [];

@@ -5,7 +5,7 @@ import { AddedVocabulary, type AddedToken, type AllowedSpecial } from './added.j
 import type { BpeModel } from './bpe.js';
 import { Int32Buf } from './buf.js';
 import { utf8 } from './bytes.js';
-import { compilePipeline, type CompiledPipeline, type PipelineConfig } from './pipeline.js';
+import { compilePipeline, type CompiledPipeline, type TokenizerComponents } from './pipeline.js';
 
 /** What tokenizer_config.json adds: named special tokens and the chat template. */
 export interface TokenizerConfig {
@@ -32,7 +32,7 @@ export interface DecodeOptions {
 
 export interface TokenizerInit {
   model: BpeModel;
-  pipeline: PipelineConfig;
+  pipeline: TokenizerComponents;
   addedTokens?: AddedToken[];
   config?: TokenizerConfig;
   /** Where the pipeline came from, for error messages (e.g. the tokenizer.json path). */
@@ -41,7 +41,7 @@ export interface TokenizerInit {
 
 export class Tokenizer {
   readonly model: BpeModel;
-  readonly pipeline: PipelineConfig;
+  readonly pipeline: TokenizerComponents;
   readonly added: AddedVocabulary;
   readonly config: TokenizerConfig;
   private readonly compiled: CompiledPipeline;

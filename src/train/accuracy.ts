@@ -5,7 +5,7 @@
 import type { CausalLM } from '../models/index.js';
 import type { Message } from '../data/formats.js';
 import { loadGoldPrompts as loadPromptFile, type InstructionGold } from '../data/default/labelers.js';
-import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
+import { encodeChat, stopIds, type Tokenizer } from '../tokenizer/index.js';
 
 /** A held-out instruction prompt as a conversation, with its gold answer. */
 export interface GoldPrompt { prompt: Message[]; gold: InstructionGold }
@@ -40,22 +40,9 @@ export function exactMatch(output: string, answer: string): boolean {
   return normalize(output) === normalize(answer);
 }
 
-/** Ids that end an assistant turn: the tokenizer's end-of-turn/end-of-text specials present in
- * its vocabulary, and the model's eos ids. */
-export function stopIds(tok: Tokenizer, model: CausalLM): number[] {
-  const ids = new Set<number>();
-  for (const name of ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>']) {
-    const id = tok.tokenToId(name);
-    if (id !== undefined) ids.add(id);
-  }
-  const eos = model.generationConfig.eosTokenId ?? model.config.eosTokenId;
-  for (const id of eos === null || eos === undefined ? [] : Array.isArray(eos) ? eos : [eos]) ids.add(id);
-  return [...ids];
-}
-
 /** Greedy answers of `model` to the prompts, scored by exact match. */
 export async function exactMatchAccuracy(model: CausalLM, tok: Tokenizer, prompts: GoldPrompt[], { maxNewTokens = 24, batchSize = 16 } = {}): Promise<AccuracyReport> {
-  const stops = stopIds(tok, model);
+  const stops = stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId);
   const report: AccuracyReport = { accuracy: 0, correct: 0, total: 0, byTask: {}, samples: [] };
   const wasTraining = model.training;
   model.eval();

@@ -3,7 +3,7 @@
 // (document ends included, as the model sees them) and scored on exactly the targets the model is
 // evaluated on.
 import { ShardReader } from '../data/shards.js';
-import { IGNORE, type LmBatch } from './loop.js';
+import { IGNORE, type LmBatch } from './lm.js';
 
 export class BigramModel {
   private readonly pairs = new Map<number, number>();

@@ -2,7 +2,9 @@
 //   the weights            the model in Hugging Face layout (config.json, model.safetensors, …), or
 //                          a LoRA adapter in PEFT layout: whatever the run's saveWeights writes
 //   optimizer.safetensors  AdamW's moments: "<param>.exp_avg" and "<param>.exp_avg_sq", float32
-//   trainer_state.json     step, optimizer step, RNG state, data-loader position, tokens seen
+//   trainer_state.json     step, RNG state, the method's position (data cursors, …), tokens seen,
+//                          the open logging window
+//   ema.safetensors        the EMA of the trained weights, when the run keeps one
 // The folder is written under a temporary name and renamed into place, so a run killed at any
 // moment leaves only complete checkpoints under step-* names; the oldest beyond keepLast go.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -14,17 +16,22 @@ import { SafetensorsFile, writeSafetensors } from '../models/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { readJson } from './metrics.js';
 
+/** Per-key sums and counts of the metrics logged since the last metrics.jsonl record. */
+export interface LogWindow { sums: Record<string, number>; counts: Record<string, number> }
+
 export interface TrainerState {
-  /** Optimizer steps completed. */
+  /** Loop steps completed (one or more optimizer updates each). */
   step: number;
   /** Target tokens trained on so far. */
   tokens: number;
   /** The dropout RNG. */
   rng: RngState;
-  /** The training data stream's position (its own JSON). */
+  /** The method's position: its data stream's, and any state it carries (its own JSON). */
   data: unknown;
   /** Seconds of training so far (for rates across resumes). */
   seconds: number;
+  /** Metrics of the steps since the last log, so a resumed run logs the same means. */
+  window?: LogWindow;
 }
 
 const STEP_DIR = /^step-(\d+)$/;

@@ -2,14 +2,15 @@
 // checkpoints), pretraining, supervised fine-tuning and LoRA. Commands merge a YAML/JSON file and
 // `--section.key value` flags onto these (util/config.ts: unknown keys throw), then validate, and
 // the final config is written into the run folder.
-import { check } from '../util/config.js';
+import { check, nonNegInt, posInt } from '../util/config.js';
 import type { Family } from '../models/index.js';
 
-/** The optimisation loop shared by pretraining and SFT. */
+/** The training loop's settings (loop.ts), shared by every trainer: the offline ones expose them
+ * as their `train` section; PPO and GRPO map their own keys onto them. */
 export interface LoopConfig {
-  /** Optimizer steps (each one gradAccum micro-batches). */
+  /** Loop steps: for a batch method each is one optimizer update on gradAccum micro-batches. */
   steps: number;
-  /** Sequences per micro-batch. */
+  /** Examples per micro-batch (batch methods). */
   batchSize: number;
   /** Micro-batches summed into one step: the effective batch is batchSize · gradAccum. */
   gradAccum: number;
@@ -37,6 +38,9 @@ export interface LoopConfig {
   logEvery: number;
   /** Seeds data order, dropout and (for a new model) initial weights. */
   seed: number;
+  /** Decay of an exponential moving average of the trained weights, updated after every optimizer
+   * update and saved beside the final weights as model_ema/ (0 = none). */
+  emaDecay: number;
 }
 
 /** What `rlhf pretrain` builds when it does not start from a checkpoint (vocabSize comes from the
@@ -134,6 +138,7 @@ export const LOOP_DEFAULTS: LoopConfig = {
   keepLast: 2,
   logEvery: 10,
   seed: 1234,
+  emaDecay: 0,
 };
 
 export const PRETRAIN_DEFAULTS: PretrainConfig = {
@@ -161,22 +166,20 @@ export const SFT_DEFAULTS: SftConfig = {
   accuracy: { file: '', limit: 100, maxNewTokens: 24 },
 };
 
-const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
-const count = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 0, `${key} must be an integer ≥ 0, got ${v}`];
-
 export function validateLoop(c: LoopConfig, at = 'train'): void {
   check([
     posInt(`${at}.steps`, c.steps), posInt(`${at}.batchSize`, c.batchSize), posInt(`${at}.gradAccum`, c.gradAccum),
     [c.lr > 0, `${at}.lr must be positive, got ${c.lr}`],
     [['cosine', 'linear', 'constant'].includes(c.schedule), `${at}.schedule must be cosine | linear | constant, got ${JSON.stringify(c.schedule)}`],
-    count(`${at}.warmupSteps`, c.warmupSteps),
+    nonNegInt(`${at}.warmupSteps`, c.warmupSteps),
     [c.minLrRatio >= 0 && c.minLrRatio <= 1, `${at}.minLrRatio must be in [0, 1], got ${c.minLrRatio}`],
     [c.weightDecay >= 0, `${at}.weightDecay must be ≥ 0, got ${c.weightDecay}`],
     [c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1, `${at}.beta1 and beta2 must be in [0, 1), got ${c.beta1}, ${c.beta2}`],
     [c.eps > 0, `${at}.eps must be positive, got ${c.eps}`],
     [c.maxGradNorm >= 0, `${at}.maxGradNorm must be ≥ 0 (0 = off), got ${c.maxGradNorm}`],
-    count(`${at}.evalEvery`, c.evalEvery), count(`${at}.evalBatches`, c.evalBatches), count(`${at}.saveEvery`, c.saveEvery),
-    posInt(`${at}.keepLast`, c.keepLast), posInt(`${at}.logEvery`, c.logEvery), count(`${at}.seed`, c.seed),
+    nonNegInt(`${at}.evalEvery`, c.evalEvery), nonNegInt(`${at}.evalBatches`, c.evalBatches), nonNegInt(`${at}.saveEvery`, c.saveEvery),
+    posInt(`${at}.keepLast`, c.keepLast), posInt(`${at}.logEvery`, c.logEvery), nonNegInt(`${at}.seed`, c.seed),
+    [c.emaDecay >= 0 && c.emaDecay < 1, `${at}.emaDecay must be in [0, 1), got ${c.emaDecay}`],
   ]);
 }
 
@@ -187,7 +190,7 @@ export function validatePretrain(c: PretrainConfig): void {
     [c.data.train !== '', 'data.train must name token shards (files or a folder of *.bin; see `rlhf data pack`)'],
     posInt('data.seqLen', c.data.seqLen),
     posInt('model.hiddenSize', m.hiddenSize), posInt('model.numLayers', m.numLayers), posInt('model.numHeads', m.numHeads),
-    count('model.numKvHeads', m.numKvHeads), posInt('model.intermediateSize', m.intermediateSize), posInt('model.maxPositions', m.maxPositions),
+    nonNegInt('model.numKvHeads', m.numKvHeads), posInt('model.intermediateSize', m.intermediateSize), posInt('model.maxPositions', m.maxPositions),
     [m.init !== '' || c.data.seqLen <= m.maxPositions, `data.seqLen ${c.data.seqLen} exceeds model.maxPositions ${m.maxPositions}`],
     [m.dropout >= 0 && m.dropout < 1, `model.dropout must be in [0, 1), got ${m.dropout}`],
   ]);
@@ -210,7 +213,7 @@ export function validateSft(c: SftConfig): void {
     [c.data.train !== '', 'data.train must name a JSONL file of conversations (messages) or prompt/completion pairs'],
     posInt('data.maxLen', c.data.maxLen),
     [c.data.averageLossBy === 'token' || c.data.averageLossBy === 'conversation', `data.averageLossBy must be token | conversation, got ${JSON.stringify(c.data.averageLossBy)}`],
-    count('accuracy.limit', c.accuracy.limit), posInt('accuracy.maxNewTokens', c.accuracy.maxNewTokens),
+    nonNegInt('accuracy.limit', c.accuracy.limit), posInt('accuracy.maxNewTokens', c.accuracy.maxNewTokens),
   ]);
   validateLoop(c.train);
   if (c.lora.enabled) validateLora(c.lora);

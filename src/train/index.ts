@@ -1,5 +1,7 @@
-// Training: the loop and its checkpoints, pretraining, supervised fine-tuning and LoRA.
+// Training: the one loop every trainer runs on, its checkpoints, pretraining, supervised
+// fine-tuning and LoRA.
 //
+//   await train({ label, runDir, config, params, modules, saveWeights, loadWeights, batches, loss });
 //   const s = await pretrain({ ...PRETRAIN_DEFAULTS, data: { train: 'shards/', val: 'val/', seqLen: 256 } });
 //   const t = await sft({ ...SFT_DEFAULTS, model: s.model, data: { ...SFT_DEFAULTS.data, train: 'sft.jsonl' } });
 //   const lora = new LoraModel(model, { ...LORA_DEFAULTS, enabled: true }); lora.save(dir); lora.merge();
@@ -10,11 +12,17 @@ export {
   type LoopConfig, type PretrainConfig, type PretrainModelConfig, type SftConfig, type LoraConfig,
 } from './config.js';
 
-// The loop, for any causal-LM objective expressed as batches of ids and targets.
-export { train, evaluate, batchLoss, countTargets, targetWeight, IGNORE, TrainingDiverged, type LmBatch, type BatchStream, type TrainRun, type TrainResult, type EvalResult } from './loop.js';
-export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState } from './checkpoint.js';
+// The loop: a method supplies batches and a loss (BatchMethod) or whole steps (StepMethod).
+export {
+  train, TrainingDiverged, type Method, type BatchMethod, type StepMethod, type StepContext, type StepOutput, type BatchLoss,
+  type BatchStream, type ParamSet, type LoopResult,
+} from './loop.js';
+export { Ema } from './ema.js';
+export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState, type LogWindow } from './checkpoint.js';
+// Language modelling on the loop (pretraining, SFT, PPO-ptx).
+export { trainLanguageModel, evaluate, batchLoss, countTargets, targetWeight, IGNORE, type LmBatch, type TrainRun, type TrainResult, type EvalResult } from './lm.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
-export { prepareRunDir, copyTokenizer, writeSummary, configDiff } from './run-dir.js';
+export { prepareRunDir, copyTokenizer, writeSummary, saveFinalModel, configDiff } from './run-dir.js';
 
 // Pretraining.
 export { pretrain, pretrainModelConfig, type PretrainSummary } from './pretrain.js';
@@ -22,10 +30,10 @@ export { shardPaths, shardStream, evalWindows } from './shard-data.js';
 export { BigramModel, countShards } from './bigram.js';
 
 // Supervised fine-tuning and its evaluation.
-export { sft, padId, type SftSummary } from './sft.js';
+export { sft, type SftSummary } from './sft.js';
 export { loadConversations, encodeExample, encodeExamples, collate, sftStream, sftEvalBatches, epochBatches, type SftExample, type LossAveraging } from './sft-data.js';
 // (Renamed here: the data API exports its own loadGoldPrompts, of every gold prompt of a file.)
-export { exactMatchAccuracy, exactMatch, loadGoldPrompts as loadInstructionPrompts, stopIds, type AccuracyReport, type AccuracySample, type GoldPrompt as InstructionPrompt } from './accuracy.js';
+export { exactMatchAccuracy, exactMatch, loadGoldPrompts as loadInstructionPrompts, type AccuracyReport, type AccuracySample, type GoldPrompt as InstructionPrompt } from './accuracy.js';
 
 // LoRA.
 export { LoraModel, loadLora, readAdapterConfig } from './lora.js';

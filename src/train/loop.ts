@@ -1,80 +1,148 @@
-// The training loop shared by pretraining and SFT (full or LoRA): AdamW over the trainable
-// parameters, warm-up then cosine/linear decay, gradient accumulation with the loss averaged over
-// every target token of the step, global-norm clipping, held-out evaluation, NaN/Inf detection,
-// atomic checkpoints and exact resumption, a progress bar and metrics.jsonl.
+// The one training loop. Every trainer runs on it — pretraining, SFT (full or LoRA), the reward
+// model, DPO, PPO, GRPO — and supplies only what its method owns: its data and its loss (a
+// BatchMethod), or, for online methods that sample before they learn, a whole step (a StepMethod
+// that rolls out, then calls ctx.update() once per minibatch). The loop owns the rest:
+//   - AdamW over the trained parameters, with decay groups (norms, biases, embeddings undecayed)
+//     and parameter sets with their own learning-rate scale (PPO's critic);
+//   - the learning-rate schedule (warm-up, then cosine, linear or constant), one value per step;
+//   - gradient accumulation (a BatchMethod's gradAccum micro-batches make one update);
+//   - per-set global-norm clipping, and the NaN/Inf stop (TrainingDiverged) that names the step
+//     and the last good checkpoint;
+//   - an optional EMA of the trained weights, updated after every optimiser update;
+//   - checkpoints every saveEvery steps, written atomically by checkpoint.ts, and exact resumption;
+//   - metrics.jsonl (the mean of each metric over the logging window), evaluation every evalEvery
+//     steps, and the progress bar.
 //
-// Exact resumption: a step's result depends only on the weights, the optimizer moments, the
-// step number (learning rate), the data stream's position and the dropout RNG, and a checkpoint
-// stores all five, so a resumed run repeats the uninterrupted run's losses bit for bit.
+// Exact resumption: a step's result depends only on the weights, the optimizer moments (and EMA),
+// the step number (learning rate), the method's position (data cursors, PPO's β: its own JSON),
+// the loop's RNG and the open logging window; a checkpoint stores all of them, so a resumed run
+// repeats the uninterrupted run's records bit for bit.
 import { join } from 'node:path';
-import { noGrad } from '../engine/autograd.js';
 import { Rng } from '../engine/rng.js';
 import { Tensor } from '../engine/tensor.js';
-import { crossEntropy, reshape } from '../engine/ops/index.js';
-import { AdamW, clipGradNorm, decayGroups, learningRate } from '../nn/index.js';
-import type { CausalLM } from '../models/index.js';
+import { AdamW, clipGradNorm, decayGroups, learningRate, type ParamGroup } from '../nn/index.js';
 import { Progress } from '../util/progress.js';
 import type { LoopConfig } from './config.js';
-import { latestCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint, type TrainerState } from './checkpoint.js';
+import { latestCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint, type LogWindow, type TrainerState } from './checkpoint.js';
+import { Ema } from './ema.js';
 import { MetricsLog } from './metrics.js';
 
-/** Targets equal to this carry no loss (prompt tokens, padding). */
-export const IGNORE = -100;
-
-/** One micro-batch for a causal LM: ids [B, T] predict targets [B, T] (already shifted; IGNORE
- * where there is nothing to learn), with an attention mask [B, T] (1 token, 0 pad) or null.
- * Optional per-target weights [B, T] change how the training loss averages (see targetWeight). */
-export interface LmBatch {
-  ids: Int32Array;
-  targets: Int32Array;
-  mask: Int32Array | null;
-  B: number;
-  T: number;
-  weights?: Float32Array | null;
-}
-
 /** An endless, seeded source of training batches whose position is a JSON value. */
-export interface BatchStream {
-  next(): LmBatch;
+export interface BatchStream<B> {
+  next(): B;
   state(): unknown;
   /** Releases files the stream holds open. */
   close?(): void;
 }
 
-/** Everything the loop needs from a pretraining or SFT run. */
-export interface TrainRun {
-  /** Shown on the progress bar ("pretrain", "sft"). */
-  label: string;
-  runDir: string;
-  model: CausalLM;
-  /** What the optimizer updates, by name (the whole model, or only LoRA adapters). */
-  trainable: Map<string, Tensor>;
-  /** Opens the training stream, at `state` when resuming. */
-  openStream(state?: unknown): BatchStream;
-  evalBatches: LmBatch[];
-  /** Writes the trainable weights in their on-disk layout (HF model or PEFT adapter). */
-  saveWeights(dir: string): void;
-  loadWeights(dir: string): void;
-  /** Hands over the loop's dropout RNG (checkpointed with the run) to randomness outside the
-   * model's forward options, such as LoRA's adapter dropout. */
-  useRng?(rng: Rng): void;
-  config: LoopConfig;
+/** Trained parameters that share a learning-rate scale. Names must be unique across sets (prefix
+ * them: "actor.", "critic."); they name the optimizer's moments in a checkpoint. */
+export interface ParamSet {
+  params: Map<string, Tensor>;
+  /** Learning rate relative to the schedule's (PPO's critic: criticLr / actorLr). */
+  lrScale?: number;
+  /** Whether the EMA (config.emaDecay > 0) averages these weights (default true). */
+  ema?: boolean;
 }
 
-export interface EvalResult { loss: number; ppl: number; tokens: number }
+/** What every method gives the loop. */
+interface MethodBase {
+  /** Shown on the progress bar ("sft", "ppo"). */
+  label: string;
+  runDir: string;
+  /** Steps, learning rate and schedule, AdamW, clipping, cadences, seed, EMA. */
+  config: LoopConfig;
+  /** What the optimizer updates: one set, or several with their own learning-rate scales. */
+  params: Map<string, Tensor> | ParamSet[];
+  /** Put in training mode for each step and in eval mode around evaluation. */
+  modules: { train(on?: boolean): unknown }[];
+  /** Writes / reads the trained weights in their on-disk layout (HF model, PEFT adapter, …). */
+  saveWeights(dir: string): void;
+  loadWeights(dir: string): void;
+  /** Held-out figures, written to metrics.jsonl as returned, every config.evalEvery steps and at
+   * the end. */
+  evaluate?(): Record<string, number>;
+  /** Progress-bar fields for the step just taken (default: loss, lr and the first eval figure). */
+  show?(metrics: Record<string, number>, lastEval: Record<string, number> | null, lr: number): Record<string, string | number>;
+  /** What the bar's rate counts: 'tok' counts the tokens steps report (and adds tokens and tokS to
+   * the metrics); otherwise steps. */
+  unit?: 'tok' | 'step' | 'it';
+  /** Seed of the loop's RNG (default config.seed ^ 0x5eed). */
+  rngSeed?: number;
+}
 
-export interface TrainResult {
+/** The loss of one micro-batch. */
+export interface BatchLoss {
+  /** A sum over weight(batch) units (e.g. target tokens), or with weight 1 a mean. */
+  loss: Tensor;
+  /** More figures to log, averaged over the step's micro-batches by weight. */
+  metrics?: Record<string, number>;
+  /** A term that is a mean per micro-batch whatever weight says (MoE load balancing). */
+  aux?: Tensor | null;
+}
+
+/** A method that learns from batches: the loop draws gradAccum micro-batches per step and takes one
+ * update on Σ loss / Σ weight, so accumulation equals one batch of them all. */
+export interface BatchMethod<B> extends MethodBase {
+  /** Opens the training stream at a saved position (undefined: the start). `rng` is the loop's,
+   * checkpointed with the run (LoRA's adapter dropout draws from it). */
+  batches(position: unknown, rng: Rng): BatchStream<B>;
+  loss(batch: B, rng: Rng): BatchLoss;
+  /** What a micro-batch's loss sums over (default 1: the loss is a mean). */
+  weight?(batch: B): number;
+  /** Tokens the micro-batch holds, for the run's totals and rate (with unit 'tok'). */
+  tokens?(batch: B): number;
+}
+
+export interface StepContext {
+  /** The step being taken, from 0. */
+  readonly step: number;
+  /** The schedule's learning rate for this step. */
+  readonly lr: number;
+  /** The loop's RNG (dropout, minibatch order), saved with every checkpoint. */
+  readonly rng: Rng;
+  /** One optimiser update from the gradients the step's backward passes left on the trained
+   * parameters: checks `losses` are finite, clips each parameter set to config.maxGradNorm,
+   * stops on a non-finite gradient, steps AdamW at ctx.lr, zeroes the gradients and updates the
+   * EMA. Returns the gradient norm before clipping. */
+  update(losses?: Record<string, number>): number;
+}
+
+export interface StepOutput {
+  /** The step's figures (averaged over the logging window in metrics.jsonl). */
+  metrics: Record<string, number>;
+  /** Tokens the step processed (with unit 'tok'). */
+  tokens?: number;
+}
+
+/** A method that takes whole steps itself (online methods: a rollout, then epochs of minibatch
+ * updates through ctx.update()). */
+export interface StepMethod extends MethodBase {
+  /** Called once before the first step with the saved position (undefined on a fresh run). */
+  start(position: unknown, rng: Rng): void | Promise<void>;
+  step(ctx: StepContext): StepOutput | Promise<StepOutput>;
+  /** The position a checkpoint keeps: data cursors and any state the method carries (PPO's β). */
+  position(): unknown;
+  /** Releases what start() opened. */
+  finish?(): void;
+}
+
+export type Method<B = unknown> = BatchMethod<B> | StepMethod;
+
+export interface LoopResult {
   steps: number;
-  /** Tokens processed (pads excluded) and target tokens trained on, over the whole run. */
-  tokens: number;
+  /** Seconds of this process. */
   seconds: number;
-  /** Mean training loss over the last logged window. */
-  trainLoss: number;
-  eval: EvalResult | null;
-  /** Training tokens per second in this process. */
+  /** Tokens over the whole run (with unit 'tok'), and per second in this process. */
+  tokens: number;
   tokS: number;
+  /** Each training metric's mean over the last logged window. */
+  train: Record<string, number>;
+  eval: Record<string, number> | null;
   checkpoint: string;
   resumedFrom: number | null;
+  /** The averaged weights (config.emaDecay > 0). */
+  ema: Ema | null;
 }
 
 export class TrainingDiverged extends Error {
@@ -84,145 +152,169 @@ export class TrainingDiverged extends Error {
   }
 }
 
-export function countTargets(b: LmBatch): number {
-  let n = 0;
-  for (let i = 0; i < b.targets.length; i++) if (b.targets[i] !== IGNORE) n++;
-  return n;
-}
-
-/** What a batch's loss is averaged over: its weight summed over counted targets (their number when
- * unweighted). */
-export function targetWeight(b: LmBatch): number {
-  if (!b.weights) return countTargets(b);
-  let w = 0;
-  for (let i = 0; i < b.targets.length; i++) if (b.targets[i] !== IGNORE) w += b.weights[i];
-  return w;
-}
-
-function countTokens(b: LmBatch): number {
-  if (!b.mask) return b.B * b.T;
-  let n = 0;
-  for (let i = 0; i < b.mask.length; i++) n += b.mask[i];
-  return n;
-}
-
-/** Summed cross-entropy of a batch's targets, weighted by b.weights when `weighted` (and the MoE
- * auxiliary loss, if any). */
-export function batchLoss(model: CausalLM, b: LmBatch, rng?: Rng, weighted = true): { sum: Tensor; aux: Tensor | null } {
-  const { logits, auxLoss } = model.call(new Tensor(b.ids, [b.B, b.T]), { attentionMask: b.mask, rng });
-  const V = logits.shape[2];
-  const weights = weighted ? b.weights ?? null : null;
-  return { sum: crossEntropy(reshape(logits, [b.B * b.T, V]), b.targets, { ignoreIndex: IGNORE, reduction: 'sum', weights }), aux: auxLoss };
-}
-
-/** Mean loss per target token and perplexity over held-out batches (eval mode, no tape; weights
- * are not applied, so perplexities stay comparable). */
-export function evaluate(model: CausalLM, batches: LmBatch[]): EvalResult {
-  const wasTraining = model.training;
-  model.eval();
-  let total = 0, tokens = 0;
-  try {
-    noGrad(() => {
-      for (const b of batches) {
-        total += batchLoss(model, b, undefined, false).sum.item();
-        tokens += countTargets(b);
-      }
-    });
-  } finally {
-    model.train(wasTraining);
-  }
-  const loss = tokens ? total / tokens : NaN;
-  return { loss, ppl: Math.exp(loss), tokens };
-}
-
 /** Whether a periodic action (eval, save, log) falls on `step`; the last step always does. */
 export const due = (every: number, step: number, last: number): boolean => step === last || (every > 0 && step % every === 0);
 
-/** The start every training loop shares: half-written checkpoints removed, the newest complete one
- * (which only `resume` may continue), and AdamW over the trainable parameters with decay groups. */
-export function openRun(runDir: string, trainable: Map<string, Tensor>, cfg: LoopConfig, resume: boolean): { latest: ReturnType<typeof latestCheckpoint>; opt: AdamW } {
-  removePartialCheckpoints(runDir);
-  const latest = latestCheckpoint(runDir);
-  if (latest && !resume) throw new Error(`${runDir} already holds checkpoints (newest: step ${latest.step}); pass --resume to continue it, or choose a new output folder`);
-  const opt = new AdamW(decayGroups(trainable, cfg.weightDecay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay });
-  return { latest, opt };
+const isStepMethod = <B>(m: Method<B>): m is StepMethod => 'step' in m;
+
+/** A BatchMethod as a StepMethod: gradAccum micro-batches, Σ loss / Σ weight, one update. */
+function batchSteps<B>(m: BatchMethod<B>): StepMethod {
+  let stream: BatchStream<B> | null = null;
+  const M = m.config.gradAccum;
+  return {
+    ...m,
+    start: (position, rng) => { stream = m.batches(position, rng); },
+    position: () => stream!.state(),
+    finish: () => stream?.close?.(),
+    step: (ctx) => {
+      const micro = Array.from({ length: M }, () => stream!.next());
+      const weights = micro.map((b) => (m.weight ? m.weight(b) : 1));
+      const W = weights.reduce((a, w) => a + w, 0);
+      let lossSum = 0, tokens = 0;
+      const sums: Record<string, number> = {};
+      micro.forEach((b, i) => {
+        const out = m.loss(b, ctx.rng);
+        lossSum += out.loss.item();
+        tokens += m.tokens?.(b) ?? 0;
+        // Each micro-batch is scaled by the step's total weight (not its own), so the step's
+        // gradient is that of the loss averaged over all its units: accumulation = one big batch.
+        if (W > 0) out.loss.backward(Tensor.scalar(1 / W));
+        if (out.aux) out.aux.backward(Tensor.scalar(1 / M));
+        for (const [k, v] of Object.entries(out.metrics ?? {})) sums[k] = (sums[k] ?? 0) + (v * weights[i]) / W;
+      });
+      const loss = W > 0 ? lossSum / W : 0;
+      ctx.update({ loss });
+      return { metrics: { ...(W > 0 ? sums : {}), loss }, tokens };
+    },
+  };
 }
 
-/** Trains run.model for run.config.steps steps (continuing from the newest checkpoint when
- * `resume`); throws TrainingDiverged if a loss or gradient stops being finite. */
-export function train(run: TrainRun, { resume = false, quiet = false } = {}): TrainResult {
-  const cfg = run.config;
-  const { latest, opt } = openRun(run.runDir, run.trainable, cfg, resume);
-  const params = [...run.trainable.values()];
-  let rng = new Rng(cfg.seed ^ 0x5eed);
+/** Per-key sums and counts of the metrics since the last log (a key a step did not report is not
+ * counted for it). */
+function addToWindow(w: LogWindow, metrics: Record<string, number>): void {
+  for (const [k, v] of Object.entries(metrics)) {
+    w.sums[k] = (w.sums[k] ?? 0) + v;
+    w.counts[k] = (w.counts[k] ?? 0) + 1;
+  }
+}
+
+const windowMeans = (w: LogWindow): Record<string, number> => Object.fromEntries(Object.entries(w.sums).map(([k, s]) => [k, s / w.counts[k]]));
+
+/** JSON keeps NaN as null: a restored window turns it back. */
+const restoreWindow = (w: LogWindow | undefined): LogWindow => ({
+  sums: Object.fromEntries(Object.entries(w?.sums ?? {}).map(([k, v]) => [k, v ?? NaN])),
+  counts: { ...(w?.counts ?? {}) },
+});
+
+function defaultShow(m: Record<string, number>, lastEval: Record<string, number> | null, lr: number): Record<string, string | number> {
+  const first = lastEval ? Object.entries(lastEval)[0] : undefined;
+  return {
+    ...(m.loss !== undefined ? { loss: m.loss.toFixed(3) } : {}),
+    lr: lr.toPrecision(2),
+    ...(first ? { [first[0]]: first[1].toFixed(3) } : {}),
+  };
+}
+
+/** Runs `method` for config.steps steps, continuing from the newest checkpoint when `resume`;
+ * throws TrainingDiverged if a loss or gradient stops being finite. */
+export async function train<B>(method: Method<B>, { resume = false, quiet = false } = {}): Promise<LoopResult> {
+  const m = isStepMethod(method) ? method : batchSteps(method);
+  const cfg = m.config;
+  removePartialCheckpoints(m.runDir);
+  const latest = latestCheckpoint(m.runDir);
+  if (latest && !resume) throw new Error(`${m.runDir} already holds checkpoints (newest: step ${latest.step}); pass --resume to continue it, or choose a new output folder`);
+
+  const sets: ParamSet[] = m.params instanceof Map ? [{ params: m.params }] : m.params;
+  const trainable = new Map<string, Tensor>();
+  for (const s of sets) {
+    for (const [name, p] of s.params) {
+      if (trainable.has(name)) throw new Error(`${m.label}: two trained parameters are named "${name}" (prefix each parameter set)`);
+      trainable.set(name, p);
+    }
+  }
+  const groups: ParamGroup[] = sets.flatMap((s) => decayGroups(s.params, cfg.weightDecay).map((g) => ({ ...g, lrScale: s.lrScale })));
+  const opt = new AdamW(groups, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay });
+  const averaged = new Map(sets.filter((s) => s.ema !== false).flatMap((s) => [...s.params]));
+  const ema = cfg.emaDecay > 0 ? new Ema(averaged, cfg.emaDecay) : null;
+  const clipSets = sets.map((s) => [...s.params.values()]);
+
+  let rng = new Rng(m.rngSeed ?? cfg.seed ^ 0x5eed);
   let state: TrainerState | null = null;
   if (latest && resume) {
-    run.loadWeights(latest.dir);
-    state = loadCheckpoint(latest.dir, run.trainable, opt);
+    m.loadWeights(latest.dir);
+    ema?.load(latest.dir);
+    state = loadCheckpoint(latest.dir, trainable, opt);
     rng = new Rng(state.rng);
   }
-  run.useRng?.(rng);
-  const stream = run.openStream(state?.data);
-  const metrics = new MetricsLog(join(run.runDir, 'metrics.jsonl'), state ? state.step : null);
+  await m.start(state?.data, rng);
+
+  const metrics = new MetricsLog(join(m.runDir, 'metrics.jsonl'), state ? state.step : null);
   const start = state?.step ?? 0;
+  const countTokens = m.unit === 'tok';
   let tokens = state?.tokens ?? 0;
+  let window = restoreWindow(state?.window);
   let lastCheckpoint = latest && resume ? latest.dir : null;
   const schedule = { kind: cfg.schedule, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minRatio: cfg.minLrRatio };
-  const bar = quiet ? null : new Progress({ label: start ? `${run.label} (from step ${start})` : run.label, total: cfg.steps - start, unit: 'tok' });
+  const bar = quiet ? null : new Progress({ label: start ? `${m.label} (from step ${start})` : m.label, total: cfg.steps - start, unit: m.unit ?? 'step' });
+  const setMode = (on: boolean): void => { for (const mod of m.modules) mod.train(on); };
+  const evaluate = (): Record<string, number> => {
+    setMode(false);
+    return m.evaluate!();
+  };
   const t0 = performance.now();
   let processed = 0;
-  let window = { loss: 0, n: 0 };
-  let lastEval: EvalResult | null = null;
-  run.model.train();
+  let lastWindow: Record<string, number> = {};
+  let lastEval: Record<string, number> | null = null;
 
   for (let step = start; step < cfg.steps; step++) {
     const lr = learningRate(step, cfg.lr, schedule);
-    const micro = Array.from({ length: cfg.gradAccum }, () => stream.next());
-    const targets = micro.reduce((n, b) => n + targetWeight(b), 0);
-    let lossSum = 0, stepTokens = 0;
-    for (const b of micro) {
-      const { sum, aux } = batchLoss(run.model, b, rng);
-      lossSum += sum.item();
-      stepTokens += countTokens(b);
-      // The step's loss is the (weighted) mean over all its target tokens, so each micro-batch's
-      // sum is scaled by the step's total (not its own): accumulation equals one large batch.
-      if (targets > 0) sum.backward(Tensor.scalar(1 / targets));
-      if (aux) aux.backward(Tensor.scalar(1 / cfg.gradAccum));
-    }
-    const loss = targets > 0 ? lossSum / targets : 0;
-    if (!Number.isFinite(loss)) throw new TrainingDiverged(step + 1, `the loss became ${loss}`, lastCheckpoint);
-    const gradNorm = clipGradNorm(params, cfg.maxGradNorm > 0 ? cfg.maxGradNorm : Infinity);
-    if (!Number.isFinite(gradNorm)) throw new TrainingDiverged(step + 1, `the gradient norm became ${gradNorm}`, lastCheckpoint);
-    opt.update(lr);
-    for (const p of params) p.grad = null;
-    tokens += stepTokens;
-    processed += stepTokens;
-    window.loss += loss;
-    window.n++;
+    const norms: number[] = [];
+    const update = (losses: Record<string, number> = {}): number => {
+      for (const [k, v] of Object.entries(losses)) if (!Number.isFinite(v)) throw new TrainingDiverged(step + 1, `the ${k} became ${v}`, lastCheckpoint);
+      // After backward, before clipping: the one place gradients are complete (where data-parallel
+      // ranks will all-reduce them).
+      const cap = cfg.maxGradNorm > 0 ? cfg.maxGradNorm : Infinity;
+      const norm = Math.hypot(...clipSets.map((ps) => clipGradNorm(ps, cap)));
+      if (!Number.isFinite(norm)) throw new TrainingDiverged(step + 1, `the gradient norm became ${norm}`, lastCheckpoint);
+      opt.update(lr);
+      for (const p of trainable.values()) p.grad = null;
+      ema?.update();
+      norms.push(norm);
+      return norm;
+    };
+    setMode(true);
+    const out = await m.step({ step, lr, rng, update });
+    setMode(false);
+    const stepMetrics = { ...out.metrics, ...(norms.length ? { gradNorm: norms.reduce((a, n) => a + n, 0) / norms.length } : {}) };
+    addToWindow(window, stepMetrics);
+    tokens += out.tokens ?? 0;
+    processed += out.tokens ?? 0;
 
     const done = step + 1;
     const elapsed = (performance.now() - t0) / 1000;
-    if (done % cfg.logEvery === 0 || done === cfg.steps) {
-      metrics.write({ step: done, loss, lr, gradNorm, tokens, tokS: Math.round(processed / elapsed) });
+    if (due(cfg.logEvery, done, cfg.steps)) {
+      lastWindow = windowMeans(window);
+      metrics.write({ step: done, ...lastWindow, lr, ...(countTokens ? { tokens, tokS: Math.round(processed / elapsed) } : {}) });
+      window = { sums: {}, counts: {} };
     }
-    if (due(cfg.evalEvery, done, cfg.steps) && run.evalBatches.length) {
-      lastEval = evaluate(run.model, run.evalBatches);
-      metrics.write({ step: done, evalLoss: lastEval.loss, evalPpl: lastEval.ppl });
+    if (m.evaluate && due(cfg.evalEvery, done, cfg.steps)) {
+      lastEval = evaluate();
+      metrics.write({ step: done, ...lastEval });
     }
     if (due(cfg.saveEvery, done, cfg.steps)) {
-      const st: TrainerState = { step: done, tokens, rng: rng.state(), data: stream.state(), seconds: (state?.seconds ?? 0) + elapsed };
-      lastCheckpoint = saveCheckpoint(run.runDir, st, run.trainable, opt, (dir) => run.saveWeights(dir), cfg.keepLast);
+      const st: TrainerState = { step: done, tokens, rng: rng.state(), data: m.position(), seconds: (state?.seconds ?? 0) + elapsed, window };
+      lastCheckpoint = saveCheckpoint(m.runDir, st, trainable, opt, (dir) => { m.saveWeights(dir); ema?.save(dir); }, cfg.keepLast);
     }
-    bar?.tick(1, { step: done, loss: loss.toFixed(3), lr: lr.toPrecision(2), ...(lastEval ? { 'eval ppl': lastEval.ppl.toFixed(1) } : {}) }, stepTokens);
-    if (done % cfg.logEvery === 0 && done !== cfg.steps) window = { loss: 0, n: 0 };
+    const fields = (m.show ?? defaultShow)(stepMetrics, lastEval, lr);
+    bar?.tick(1, { step: done, ...fields }, countTokens ? out.tokens ?? 0 : 1);
   }
   bar?.finish();
-  stream.close?.();
+  m.finish?.();
   // A run resumed after its last step (killed while saving its outputs) still reports its figures.
-  if (!lastEval && run.evalBatches.length) lastEval = evaluate(run.model, run.evalBatches);
+  if (!lastEval && m.evaluate && start === cfg.steps) lastEval = evaluate();
   const seconds = (performance.now() - t0) / 1000;
   return {
-    steps: cfg.steps, tokens, seconds, trainLoss: window.n ? window.loss / window.n : NaN, eval: lastEval,
-    tokS: seconds > 0 ? processed / seconds : 0, checkpoint: lastCheckpoint ?? '', resumedFrom: state ? state.step : null,
+    steps: cfg.steps, seconds, tokens, tokS: seconds > 0 ? processed / seconds : 0, train: lastWindow, eval: lastEval,
+    checkpoint: lastCheckpoint ?? '', resumedFrom: state ? state.step : null, ema,
   };
 }

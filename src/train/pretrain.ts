@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CausalLM, MODEL_DEFAULTS, loadPretrained, loadWeights, modelConfig, presets, type ModelConfig } from '../models/index.js';
 import type { PretrainConfig } from './config.js';
 import { countShards } from './bigram.js';
-import { train, type EvalResult, type TrainResult } from './loop.js';
-import { copyTokenizer, prepareRunDir, writeSummary } from './run-dir.js';
+import { trainLanguageModel, type EvalResult, type TrainResult } from './lm.js';
+import { prepareRunDir, saveFinalModel, writeSummary } from './run-dir.js';
 import { evalWindows, shardPaths, shardStream, shardVocab } from './shard-data.js';
 
 export interface PretrainSummary extends Omit<TrainResult, 'eval'> {
@@ -40,7 +40,7 @@ export async function pretrain(cfg: PretrainConfig, { resume = false, quiet = fa
   const bigram = evalBatches.length ? countShards(trainPaths, vocabSize).evaluate(evalBatches) : null;
   if (bigram && !quiet) console.log(`bigram baseline (add-one smoothed, vocabulary ${vocabSize}): held-out loss ${bigram.loss.toFixed(3)}, perplexity ${bigram.ppl.toFixed(1)}`);
 
-  const result = train({
+  const { result, ema } = await trainLanguageModel({
     label: 'pretrain',
     runDir: cfg.out,
     model,
@@ -52,9 +52,8 @@ export async function pretrain(cfg: PretrainConfig, { resume = false, quiet = fa
     config: cfg.train,
   }, { resume, quiet });
 
+  saveFinalModel(cfg.out, model, null, '', cfg.tokenizer, ema);
   const modelDir = join(cfg.out, 'model');
-  model.save(modelDir);
-  copyTokenizer(cfg.tokenizer, modelDir);
   const summary: PretrainSummary = { ...result, params: model.numParameters(), bigram, model: modelDir };
   writeSummary(cfg.out, summary);
   return summary;

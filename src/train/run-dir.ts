@@ -3,13 +3,14 @@
 //   metrics.jsonl       training and evaluation records
 //   checkpoints/        step-*/ folders (see checkpoint.ts)
 //   model/ or adapter/  the final weights, with the tokenizer files beside them
+//   model_ema/ or adapter_ema/  the EMA of the trained weights (train.emaDecay > 0)
 //   summary.json        the end-of-run figures
 // A resumed run must bring the same config (only train.steps may grow), or it would not continue
 // the same run.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CausalLM } from '../models/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import type { Ema } from './ema.js';
 import type { LoraModel } from './lora.js';
 import { readJson } from './metrics.js';
 
@@ -53,9 +54,15 @@ export function writeSummary(dir: string, summary: object): void {
 }
 
 /** Writes the trained model to out/model with its tokenizer. With LoRA the adapters are first saved
- * to out/adapter in PEFT format (against `baseModel`), then merged, so model/ loads anywhere.
- * Returns the adapter folder, or null without LoRA. */
-export function saveFinalModel(out: string, model: CausalLM, lora: LoraModel | null, baseModel: string, tokenizerDir: string): string | null {
+ * to out/adapter in PEFT format (against `baseModel`), then merged, so model/ loads anywhere. The
+ * EMA's weights, when there is one, go to out/model_ema (or out/adapter_ema) first. Returns the
+ * adapter folder, or null without LoRA. */
+export function saveFinalModel(out: string, model: { save(dir: string): void }, lora: LoraModel | null, baseModel: string, tokenizerDir: string, ema: Ema | null = null): string | null {
+  if (ema && lora) ema.withAveraged(() => lora.save(join(out, 'adapter_ema'), baseModel));
+  else if (ema) {
+    ema.withAveraged(() => model.save(join(out, 'model_ema')));
+    copyTokenizer(tokenizerDir, join(out, 'model_ema'));
+  }
   let adapter: string | null = null;
   if (lora) {
     adapter = join(out, 'adapter');

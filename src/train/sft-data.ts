@@ -12,7 +12,8 @@ import { Rng } from '../engine/rng.js';
 import { hashString32 } from '../data/hash.js';
 import { loadDataset, type Message, type Turns } from '../data/formats.js';
 import { encodeChat, type Tokenizer } from '../tokenizer/index.js';
-import { IGNORE, type BatchStream, type LmBatch } from './loop.js';
+import { IGNORE, type LmBatch } from './lm.js';
+import type { BatchStream } from './loop.js';
 
 /** One tokenized conversation: inputs and shifted targets of equal length. */
 export interface SftExample { ids: Int32Array; targets: Int32Array }
@@ -102,7 +103,7 @@ export function epochBatches(lengths: number[], batchSize: number, seed: number,
 /** Batches in a seeded order that changes every epoch; the order is a function of (seed, epoch),
  * so {epoch, cursor} (batches served this epoch) is the whole position. */
 export function sftStream(examples: SftExample[], batchSize: number, padId: number, seed: number,
-  { groupByLength = false, averaging = 'token', state }: { groupByLength?: boolean; averaging?: LossAveraging; state?: unknown } = {}): BatchStream {
+  { groupByLength = false, averaging = 'token', state }: { groupByLength?: boolean; averaging?: LossAveraging; state?: unknown } = {}): BatchStream<LmBatch> {
   if (!examples.length) throw new Error('SFT: no training examples with assistant tokens');
   const saved = state as SftStreamState | undefined;
   if (saved && (saved.seed !== seed || saved.examples !== examples.length)) {

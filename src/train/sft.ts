@@ -3,12 +3,12 @@
 // scored on its held-out instruction prompts.
 import { join } from 'node:path';
 import { loadPretrained, loadWeights, resizeVocab } from '../models/index.js';
-import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
+import { loadTokenizer, padId, stopIds } from '../tokenizer/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import type { SftConfig } from './config.js';
-import { exactMatchAccuracy, loadGoldPrompts, stopIds, type AccuracyReport } from './accuracy.js';
+import { exactMatchAccuracy, loadGoldPrompts, type AccuracyReport } from './accuracy.js';
+import { trainLanguageModel, type TrainResult } from './lm.js';
 import { LoraModel } from './lora.js';
-import { train, type TrainResult } from './loop.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from './run-dir.js';
 import { encodeExamples, loadConversations, sftEvalBatches, sftStream } from './sft-data.js';
 
@@ -29,15 +29,6 @@ export interface SftSummary extends TrainResult {
   adapter: string | null;
 }
 
-/** The id batches are padded with: pad, else end-of-text, else 0 (pads are masked either way). */
-export function padId(tok: Tokenizer): number {
-  for (const name of [tok.config.padToken, tok.config.eosToken, '<|endoftext|>']) {
-    const id = name === undefined ? undefined : tok.tokenToId(name);
-    if (id !== undefined) return id;
-  }
-  return 0;
-}
-
 export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}): Promise<SftSummary> {
   prepareRunDir(cfg.out, cfg, resume);
   const tokDir = cfg.tokenizer || cfg.model;
@@ -45,7 +36,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
   let model = await loadPretrained(cfg.model);
   // A tokenizer that gained tokens (chat specials) after pretraining: new rows start at the mean.
   if (tok.vocabSize > model.config.vocabSize) model = resizeVocab(model, tok.vocabSize);
-  model.generationConfig = { ...model.generationConfig, eosTokenId: stopIds(tok, model) };
+  model.generationConfig = { ...model.generationConfig, eosTokenId: stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId) };
   const pad = padId(tok);
 
   const log = (s: string): void => { if (!quiet) console.log(s); };
@@ -63,7 +54,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
   const base = await score('base model');
 
   const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
-  const result = train({
+  const { result, ema } = await trainLanguageModel({
     label: lora ? 'sft (lora)' : 'sft',
     runDir: cfg.out,
     model,
@@ -76,7 +67,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
     config: cfg.train,
   }, { resume, quiet });
 
-  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir);
+  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir, ema);
   const tuned = await score('SFT model');
   if (base && tuned) writeJsonAtomic(join(cfg.out, 'accuracy.json'), { base, sft: tuned });
 

@@ -5,7 +5,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShardReader } from '../data/shards.js';
 import { TokenLoader, type LoaderState } from '../data/loader.js';
-import type { BatchStream, LmBatch } from './loop.js';
+import type { LmBatch } from './lm.js';
+import type { BatchStream } from './loop.js';
 
 /** Shard files from "a.bin,b.bin" or a folder (every *.bin in it, sorted). */
 export function shardPaths(spec: string): string[] {
@@ -36,7 +37,7 @@ export function shardVocab(paths: string[]): { vocabSize: number; eosId: number 
 }
 
 /** The training stream: TokenLoader batches as LmBatch, resumable from its state. */
-export function shardStream(paths: string[], seqLen: number, batchSize: number, seed: number, state?: unknown): BatchStream {
+export function shardStream(paths: string[], seqLen: number, batchSize: number, seed: number, state?: unknown): BatchStream<LmBatch> {
   const loader = TokenLoader.open(paths, { seqLen, batchSize, seed }, state as LoaderState | undefined);
   return {
     next(): LmBatch {

@@ -92,3 +92,8 @@ export function resolveConfig<T extends object>(defaults: T, opts: { file?: stri
 export function check(rules: [boolean, string][]): void {
   for (const [ok, message] of rules) if (!ok) throw new ConfigError(message);
 }
+
+/** Rules for check() that every config repeats, each naming its key. */
+export const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
+export const nonNegInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 0, `${key} must be an integer ≥ 0, got ${v}`];
+export const intAtLeast = (key: string, v: number, min: number): [boolean, string] => [Number.isInteger(v) && v >= min, `${key} must be an integer ≥ ${min}, got ${v}`];

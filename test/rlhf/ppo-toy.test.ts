@@ -39,7 +39,7 @@ function toySetup(): PpoSetup {
   const prompts = Array.from({ length: 32 }, () => ({ ids: Array.from({ length: 3 }, () => rng.int(V - 1)), messages: [], text: '', gold: null }));
   return {
     actor, actorParams: actor.namedParameters(), saveActor: (dir) => actor.save(dir), loadActor: (dir) => loadWeights(actor, dir),
-    critic, ref: modelReference(ref), score: share7, gold: () => NaN, normalization: { mean: 0, std: 1 },
+    critic, ref: modelReference(ref), score: share7, normalization: { mean: 0, std: 1 },
     prompts, ptx: [], padId: 0, stopIds: [STOP],
   };
 }

@@ -11,7 +11,7 @@ import { noGrad } from '../../src/engine/autograd.js';
 import { CausalLM, SafetensorsFile, loadPretrained, modelConfig, presets } from '../../src/models/index.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS } from '../../src/train/config.js';
 import { LoraModel, loadLora } from '../../src/train/lora.js';
-import { IGNORE, batchLoss, train } from '../../src/train/loop.js';
+import { IGNORE, batchLoss, trainLanguageModel } from '../../src/train/lm.js';
 import { tmp } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -49,13 +49,13 @@ test('a new adapter leaves the output unchanged and only adapters receive gradie
   for (const [name, p] of lora.parameters()) if (name.endsWith('lora_B.weight')) assert.ok(p.grad && p.grad.f.some((x) => x !== 0), name);
 });
 
-test('training with LoRA changes the adapters and nothing else', () => {
+test('training with LoRA changes the adapters and nothing else', async () => {
   const base = new CausalLM(cfg, { seed: 1 });
   const frozen = base.parameters().map((p) => p.f.slice());
   const lora = new LoraModel(base, { ...LORA_DEFAULTS, enabled: true, rank: 4, dropout: 0.1 });
   const targets = Int32Array.from({ length: 20 }, (_, i) => (i * 3) % 40);
   const batch = { ids: ids.i, targets, mask: null, B: 2, T: 10 };
-  const r = train({
+  const { result: r } = await trainLanguageModel({
     label: 'lora', runDir: tmp('lora-train'), model: base, trainable: lora.parameters(),
     openStream: () => ({ next: () => batch, state: () => 0 }), evalBatches: [batch],
     saveWeights: (dir) => lora.save(dir), loadWeights: (dir) => lora.loadWeights(dir), useRng: (rng) => { lora.rng = rng; },

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPretrained } from '../../src/models/index.js';
 import { BigramModel, countShards } from '../../src/train/bigram.js';
-import { IGNORE } from '../../src/train/loop.js';
+import { IGNORE } from '../../src/train/lm.js';
 import { pretrain } from '../../src/train/pretrain.js';
 import { evalWindows } from '../../src/train/shard-data.js';
 import { ShardWriter } from '../../src/data/shards.js';

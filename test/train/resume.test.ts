@@ -1,13 +1,15 @@
 // Exact resumption: a pretraining run killed with SIGKILL part-way and resumed with --resume logs
-// the same losses, bit for bit, as a run that was never interrupted.
+// the same losses, bit for bit, as a run that was never interrupted; so does SFT with LoRA.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LORA_DEFAULTS, SFT_DEFAULTS } from '../../src/train/config.js';
 import { readMetrics } from '../../src/train/metrics.js';
-import { byteShards, tinyPretrain, tmp } from './helpers.js';
+import { sft } from '../../src/train/sft.js';
+import { assertExactResume, byteShards, tinyChatModel, tinyPretrain, tmp, writeJsonlFile } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -74,4 +76,19 @@ test('--resume refuses a different config, and a fresh run refuses a folder with
   const longer = spawnSync(process.execPath, [CLI, 'pretrain', '--config', config, '--quiet', '--resume', '--train.steps', '8'], { encoding: 'utf8' });
   assert.equal(longer.status, 0, longer.stderr);
   assert.match(longer.stdout, /8 \(resumed at 5\)/);
+});
+
+test('SFT with LoRA (adapter dropout, EMA) resumed after a checkpoint repeats the whole run exactly', async () => {
+  const base = tinyChatModel();
+  const dir = tmp('sft-resume');
+  const convo = (q: string, a: string): unknown => ({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] });
+  const data = writeJsonlFile(join(dir, 'sft.jsonl'), [convo('What is 2 + 3?', '5'), convo('Reverse: cat dog', 'dog cat'), convo('Uppercase: sun', 'SUN')]);
+  const out = join(dir, 'run');
+  await assertExactResume(out, 4, ['adapter/adapter_model.safetensors', 'adapter_ema/adapter_model.safetensors', 'model/model.safetensors'], (resume) => sft({
+    ...structuredClone(SFT_DEFAULTS), out, model: base,
+    data: { ...SFT_DEFAULTS.data, train: data, val: data, maxLen: 64 },
+    train: { ...SFT_DEFAULTS.train, steps: 8, batchSize: 2, gradAccum: 2, lr: 1e-2, warmupSteps: 2, evalEvery: 3, saveEvery: 4, logEvery: 3, emaDecay: 0.9 },
+    lora: { ...LORA_DEFAULTS, enabled: true, dropout: 0.1 },
+    accuracy: { file: '', limit: 0, maxNewTokens: 4 },
+  }, { resume, quiet: true }));
 });

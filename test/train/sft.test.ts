@@ -8,7 +8,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { crossEntropy, reshape } from '../../src/engine/ops/index.js';
 import { CausalLM, modelConfig } from '../../src/models/index.js';
 import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, saveTokenizer, trainBpe, type Tokenizer } from '../../src/tokenizer/index.js';
-import { IGNORE, batchLoss, countTargets, targetWeight } from '../../src/train/loop.js';
+import { IGNORE, batchLoss, countTargets, targetWeight } from '../../src/train/lm.js';
 import { collate, encodeExample, epochBatches, sftStream } from '../../src/train/sft-data.js';
 import { exactMatch } from '../../src/train/accuracy.js';
 import { SFT_DEFAULTS } from '../../src/train/config.js';

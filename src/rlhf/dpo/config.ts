@@ -1,6 +1,6 @@
 // DPO: every default in one place. β 0.1 is the DPO paper's and TRL's default; the learning rate is
 // scaled for the small models of the default pipeline.
-import { check } from '../../util/config.js';
+import { check, intAtLeast, nonNegInt, posInt } from '../../util/config.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig } from '../../train/config.js';
 import type { DpoLossType } from './loss.js';
 
@@ -55,14 +55,14 @@ export function validateDpo(c: DpoConfig): void {
     [c.out !== '', 'out must name a run folder'],
     [c.model !== '', 'model must name the SFT model folder'],
     [c.data.train !== '', 'data.train must name a preference (or ranking) JSONL file'],
-    [Number.isInteger(c.data.maxLen) && c.data.maxLen >= 2, `data.maxLen must be an integer ≥ 2, got ${c.data.maxLen}`],
-    [Number.isInteger(c.data.limit) && c.data.limit >= 0, `data.limit must be an integer ≥ 0, got ${c.data.limit}`],
+    intAtLeast('data.maxLen', c.data.maxLen, 2),
+    nonNegInt('data.limit', c.data.limit),
     [c.beta > 0, `beta must be positive, got ${c.beta}`],
     [c.loss === 'sigmoid' || c.loss === 'ipo', `loss must be sigmoid or ipo, got ${JSON.stringify(c.loss)}`],
     [c.labelSmoothing >= 0 && c.labelSmoothing < 0.5, `labelSmoothing must be in [0, 0.5), got ${c.labelSmoothing}`],
     [c.loss === 'sigmoid' || c.labelSmoothing === 0, 'labelSmoothing applies to the sigmoid loss only'],
-    [Number.isInteger(c.eval.limit) && c.eval.limit >= 0, `eval.limit must be an integer ≥ 0, got ${c.eval.limit}`],
-    [Number.isInteger(c.eval.maxNewTokens) && c.eval.maxNewTokens >= 1, `eval.maxNewTokens must be a positive integer, got ${c.eval.maxNewTokens}`],
+    nonNegInt('eval.limit', c.eval.limit),
+    posInt('eval.maxNewTokens', c.eval.maxNewTokens),
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
   ]);
   validateLoop(c.train);

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
+import { loadTokenizer, padId } from '../../tokenizer/index.js';
+import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
-import { padId } from '../../train/sft.js';
-import { optimize } from '../core/loop.js';
 import { loadPolicyPrompts } from '../core/prompts.js';
 import { modelReference } from '../core/reference.js';
+import { shuffledStream } from '../core/stream.js';
 import { comparePolicies, type PolicyComparison } from '../eval.js';
 import type { DpoConfig } from './config.js';
 import { collatePairs, computeReference, loadPairs, pairLogprobs, type DpoPair } from './data.js';
@@ -43,14 +43,14 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const pad = padId(tok);
   const model = await loadPretrained(cfg.model);
   const average = cfg.loss === 'ipo';
-  const train = await loadPairs(cfg.data.train, tok, cfg.data.maxLen, cfg.data.limit);
+  const data = await loadPairs(cfg.data.train, tok, cfg.data.maxLen, cfg.data.limit);
   const val = cfg.data.val ? (await loadPairs(cfg.data.val, tok, cfg.data.maxLen)).pairs : [];
   const t0 = performance.now();
   // The reference is the starting policy: its log-probs before any update (before a resumed run
   // loads its checkpoint, too).
-  computeReference(model, [...train.pairs, ...val], pad, average);
+  computeReference(model, [...data.pairs, ...val], pad, average);
   const referenceSeconds = (performance.now() - t0) / 1000;
-  log(`dpo: ${train.pairs.length} pairs (${train.dropped} too long), ${val.length} held out; reference log-probs in ${referenceSeconds.toFixed(1)} s`);
+  log(`dpo: ${data.pairs.length} pairs (${data.dropped} too long), ${val.length} held out; reference log-probs in ${referenceSeconds.toFixed(1)} s`);
 
   const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
   const opts = { beta: cfg.beta, type: cfg.loss, labelSmoothing: cfg.labelSmoothing };
@@ -58,12 +58,20 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
     const { chosen, rejected } = pairLogprobs(model, collatePairs(pairs, pad), average, rng);
     return dpoLoss(chosen, rejected, Float32Array.from(pairs, (p) => p.refChosen), Float32Array.from(pairs, (p) => p.refRejected), opts);
   };
-  const result = optimize({
-    label: lora ? 'dpo (lora)' : 'dpo',
+  const label = lora ? 'dpo (lora)' : 'dpo';
+  const result = await train<DpoPair[]>({
+    label,
     runDir: cfg.out,
+    config: cfg.train,
+    params: lora ? lora.parameters() : model.namedParameters(),
     modules: [model],
-    trainable: lora ? lora.parameters() : model.namedParameters(),
-    examples: train.pairs,
+    saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
+    loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),
+    batches: (position, rng) => {
+      // LoRA's adapter dropout draws from the loop's RNG, which checkpoints carry.
+      if (lora) lora.rng = rng;
+      return shuffledStream(data.pairs, cfg.train.batchSize, cfg.train.seed, position, label);
+    },
     loss: (pairs, rng) => {
       const { loss, metrics } = step(pairs, rng);
       return { loss, metrics: { ...metrics } };
@@ -78,14 +86,11 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
           acc += step(part).metrics.rewardAccuracy * part.length;
         }
       });
-      return { rewardAccuracy: acc / pairs.length };
+      return { eval_rewardAccuracy: acc / pairs.length };
     } : undefined,
-    saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
-    loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),
-    config: cfg.train,
   }, { resume, quiet });
 
-  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir);
+  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir, result.ema);
 
   let evaluation: PolicyComparison | null = null;
   if (cfg.eval.prompts) {
@@ -97,8 +102,8 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
     log(`dpo: held-out win rate vs SFT ${(100 * evaluation.winRate).toFixed(1)}% (${evaluation.wins}/${evaluation.ties}/${evaluation.losses}), KL ${evaluation.kl.toFixed(2)} nats/response`);
   }
   const summary: DpoSummary = {
-    pairs: train.pairs.length, dropped: train.dropped, valPairs: val.length, steps: result.steps, seconds: result.seconds, referenceSeconds,
-    trainLoss: result.train.loss ?? NaN, valRewardAccuracy: result.eval?.rewardAccuracy ?? null, eval: evaluation, model: join(cfg.out, 'model'), adapter, resumedFrom: result.resumedFrom,
+    pairs: data.pairs.length, dropped: data.dropped, valPairs: val.length, steps: result.steps, seconds: result.seconds, referenceSeconds,
+    trainLoss: result.train.loss ?? NaN, valRewardAccuracy: result.eval?.eval_rewardAccuracy ?? null, eval: evaluation, model: join(cfg.out, 'model'), adapter, resumedFrom: result.resumedFrom,
   };
   writeSummary(cfg.out, summary);
   return summary;

@@ -1,7 +1,7 @@
 // GRPO: every default in one place. G = 8 samples per prompt, ε 0.2, β 0.04 and one update per
 // rollout follow DeepSeekMath (Shao et al. 2024); the learning rate is scaled for the small models of
 // the default pipeline.
-import { check } from '../../util/config.js';
+import { check, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
 
 export interface GrpoConfig {
@@ -67,7 +67,6 @@ export const GRPO_DEFAULTS: GrpoConfig = {
   keepLast: 2,
 };
 
-const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
 
 export function validateGrpo(c: GrpoConfig): void {
   check([
@@ -78,14 +77,14 @@ export function validateGrpo(c: GrpoConfig): void {
     [Number.isInteger(c.groupSize) && c.groupSize >= 2, `groupSize must be an integer ≥ 2 (advantages are relative to the group), got ${c.groupSize}`],
     posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive, got ${c.rollout.temperature}`],
-    [Number.isInteger(c.rollout.topK) && c.rollout.topK >= 0, `rollout.topK must be an integer ≥ 0, got ${c.rollout.topK}`],
+    nonNegInt('rollout.topK', c.rollout.topK),
     [c.reward.exact >= 0 && c.reward.correct >= 0 && c.reward.exact + c.reward.correct > 0, `reward.exact and reward.correct must be ≥ 0 and not both 0, got ${c.reward.exact}, ${c.reward.correct}`],
     posInt('epochs', c.epochs), posInt('miniBatchSize', c.miniBatchSize),
     [c.clipRange > 0, `clipRange must be positive, got ${c.clipRange}`],
     [c.klCoef >= 0, `klCoef must be ≥ 0, got ${c.klCoef}`],
     [c.optim.lr > 0, `optim.lr must be positive, got ${c.optim.lr}`],
     [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
-    [Number.isInteger(c.eval.limit) && c.eval.limit >= 0, `eval.limit must be an integer ≥ 0, got ${c.eval.limit}`],
+    nonNegInt('eval.limit', c.eval.limit),
     posInt('eval.maxNewTokens', c.eval.maxNewTokens), posInt('saveEvery', c.saveEvery), posInt('keepLast', c.keepLast),
   ]);
   if (c.lora.enabled) validateLora(c.lora);

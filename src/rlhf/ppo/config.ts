@@ -2,7 +2,7 @@
 // 0.02–0.1 (InstructGPT 0.02, DeepSpeed-Chat 0.1, TRL 0.05), clip ε 0.2 and value clip 0.2
 // (Schulman et al.; baselines), γ 1 and λ 0.95 (TRL, DeepSpeed-Chat), adaptive KL target 6 nats with
 // horizon 10000 (Ziegler et al. 2019).
-import { check } from '../../util/config.js';
+import { check, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
 import type { KlEstimator } from '../core/kl.js';
 
@@ -84,7 +84,8 @@ export interface PpoConfig {
     batchSize: number;
     maxLen: number;
   };
-  /** Exponential moving average of the actor's weights, saved as model_ema/ (0 = off). */
+  /** Decay of an exponential moving average of the actor's weights, updated after every optimizer
+   * step and saved as model_ema/ (adapter_ema/ with LoRA; 0 = off). */
   emaDecay: number;
   /** Train LoRA adapters on the actor instead of all weights; the reference is then the actor with
    * its adapters switched off, so one copy of the base weights serves both. */
@@ -125,7 +126,6 @@ export const PPO_DEFAULTS: PpoConfig = {
   keepLast: 2,
 };
 
-const posInt = (key: string, v: number): [boolean, string] => [Number.isInteger(v) && v >= 1, `${key} must be a positive integer, got ${v}`];
 
 export function validatePpo(c: PpoConfig): void {
   check([
@@ -136,7 +136,7 @@ export function validatePpo(c: PpoConfig): void {
     posInt('data.maxPromptLen', c.data.maxPromptLen), posInt('iterations', c.iterations),
     posInt('rollout.batchSize', c.rollout.batchSize), posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive (PPO samples), got ${c.rollout.temperature}`],
-    [Number.isInteger(c.rollout.topK) && c.rollout.topK >= 0, `rollout.topK must be an integer ≥ 0, got ${c.rollout.topK}`],
+    nonNegInt('rollout.topK', c.rollout.topK),
     posInt('ppo.epochs', c.ppo.epochs), posInt('ppo.miniBatchSize', c.ppo.miniBatchSize),
     [c.ppo.miniBatchSize <= c.rollout.batchSize, `ppo.miniBatchSize ${c.ppo.miniBatchSize} exceeds rollout.batchSize ${c.rollout.batchSize}`],
     [c.ppo.clipRange > 0 && c.ppo.valueClipRange > 0, `ppo.clipRange and ppo.valueClipRange must be positive, got ${c.ppo.clipRange}, ${c.ppo.valueClipRange}`],
@@ -152,7 +152,7 @@ export function validatePpo(c: PpoConfig): void {
     [c.ptx.coef === 0 || c.ptx.data !== '', 'ptx.coef > 0 needs ptx.data (SFT conversations)'],
     posInt('ptx.batchSize', c.ptx.batchSize), posInt('ptx.maxLen', c.ptx.maxLen),
     [c.emaDecay >= 0 && c.emaDecay < 1, `emaDecay must be in [0, 1), got ${c.emaDecay}`],
-    [Number.isInteger(c.eval.limit) && c.eval.limit >= 0, `eval.limit must be an integer ≥ 0, got ${c.eval.limit}`],
+    nonNegInt('eval.limit', c.eval.limit),
     posInt('eval.maxNewTokens', c.eval.maxNewTokens),
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
     posInt('saveEvery', c.saveEvery), posInt('keepLast', c.keepLast),

@@ -28,8 +28,6 @@ export interface ExperienceStats {
   /** Mean raw reward-model score, and after normalisation, clipping and the no-EOS penalty. */
   score: number;
   shapedScore: number;
-  /** Mean gold-labeler score (NaN when the prompts have no gold records): the reward-hacking watch. */
-  gold: number;
   /** Mean KL from the reference per response, Σ_t (log π − log π_ref), nats. */
   kl: number;
   /** Mean response length in tokens, and the share that ended with the stop token. */
@@ -43,8 +41,6 @@ export interface ExperienceModels {
   ref: Reference;
   /** Raw reward per response [B]: the frozen reward model's score, or any function of the batch. */
   score(batch: SequenceBatch): Float32Array;
-  /** The gold labeler's score of one response (NaN when the prompt has no gold record). */
-  gold(prompt: PolicyPrompt, response: number[]): number;
 }
 
 export interface ExperienceSettings {
@@ -88,23 +84,17 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
   const rewards = tokenRewards(scores, kl, mask, B, R, s.beta);
   const { advantages, returns } = gae(rewards, values, mask, B, R, s.gamma, s.lambda);
 
-  let klSum = 0, length = 0, gold = 0, golds = 0;
+  let klSum = 0, length = 0;
   for (let i = 0; i < mask.length; i++) {
     klSum += mask[i] * (oldLogprobs[i] - refLogprobs[i]);
     length += mask[i];
   }
-  prompts.forEach((p, b) => {
-    const g = m.gold(p, samples.responses[b]);
-    if (Number.isNaN(g)) return;
-    gold += g;
-    golds++;
-  });
   const mean = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0) / xs.length;
   return {
     batch, oldLogprobs, values, returns,
     advantages: s.whitenAdvantages ? whiten(advantages, mask) : advantages,
     stats: {
-      score: mean(raw), shapedScore: mean(scores), gold: golds ? gold / golds : NaN, kl: klSum / B,
+      score: mean(raw), shapedScore: mean(scores), kl: klSum / B,
       responseLength: length / B, finished: samples.finished.filter(Boolean).length / B,
     },
   };

@@ -1,18 +1,16 @@
 // `rlhf ppo`: InstructGPT's step 3 with four models — the actor (from SFT, trained), the critic
 // (from the reward model, trained), the frozen reference (SFT; with LoRA, the actor with its adapters
 // off) and the frozen reward model. Loads them, runs trainer.ts, saves the policy and the value
-// model, and compares the policy with the SFT policy on held-out prompts.
+// model, and compares the policy with the SFT policy on held-out prompts. What to watch beside the
+// reward (the gold labeler's score, say) is the caller's: `watch` gets each rollout as text.
 import { join } from 'node:path';
 import type { Tensor } from '../../engine/tensor.js';
-import { goldScore } from '../../data/default/labelers.js';
 import { loadPretrained, loadScalarModel, loadWeights, type CausalLM } from '../../models/index.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
-import { stopIds } from '../../train/accuracy.js';
+import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
 import { LoraModel } from '../../train/lora.js';
-import { copyTokenizer, prepareRunDir, writeSummary } from '../../train/run-dir.js';
-import { padId } from '../../train/sft.js';
+import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { encodeExamples, loadConversations } from '../../train/sft-data.js';
-import { loadPolicyPrompts, responseText } from '../core/prompts.js';
+import { loadPolicyPrompts, responseText, type PolicyPrompt } from '../core/prompts.js';
 import { loraReference, modelReference } from '../core/reference.js';
 import { comparePolicies, type PolicyComparison } from '../eval.js';
 import { readRewardNormalization } from '../reward/normalization.js';
@@ -38,7 +36,10 @@ export interface PpoSummary {
 
 const freeze = (m: { parameters(): Tensor[] }): void => { for (const p of m.parameters()) p.requiresGrad = false; };
 
-export async function ppo(cfg: PpoConfig, { resume = false, quiet = false } = {}): Promise<PpoSummary> {
+/** Figures of a rollout (prompts and the responses' text) to log beside the reward, by name. */
+export type RolloutWatch = (prompts: PolicyPrompt[], responses: string[]) => Record<string, number>;
+
+export async function ppo(cfg: PpoConfig, { resume = false, quiet = false, watch }: { resume?: boolean; quiet?: boolean; watch?: RolloutWatch } = {}): Promise<PpoSummary> {
   prepareRunDir(cfg.out, cfg, resume);
   const log = (s: string): void => { if (!quiet) console.log(s); };
   const tokDir = cfg.tokenizer || cfg.policy;
@@ -63,26 +64,17 @@ export async function ppo(cfg: PpoConfig, { resume = false, quiet = false } = {}
     actorParams: lora ? lora.parameters() : actor.namedParameters(),
     saveActor: (dir) => (lora ? lora.save(dir, cfg.policy) : actor.save(dir)),
     loadActor: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(actor, dir)),
+    useRng: lora ? (rng) => { lora.rng = rng; } : undefined,
     critic,
     ref: lora ? loraReference(lora) : modelReference(refModel!),
     score: (batch) => scoreResponses(rewardModel, batch),
-    gold: (p, response) => (p.gold ? goldScore(p.gold, responseText(tok, response)) : NaN),
+    watch: watch ? (prompts, responses) => watch(prompts, responses.map((r) => responseText(tok, r))) : undefined,
     normalization: { mean: norm?.mean ?? 0, std: norm?.std ?? 1 },
-    prompts, ptx, padId: pad, stopIds: stopIds(tok, actor),
+    prompts, ptx, padId: pad, stopIds: stopIds(tok, actor.generationConfig.eosTokenId ?? actor.config.eosTokenId),
   }, cfg, { resume, quiet });
 
   const modelDir = join(cfg.out, 'model'), valueDir = join(cfg.out, 'value_model');
-  if (result.ema) {
-    const ema = result.ema;
-    if (lora) ema.withAveraged(() => lora.save(join(cfg.out, 'adapter_ema'), cfg.policy));
-    else ema.withAveraged(() => actor.save(join(cfg.out, 'model_ema')));
-  }
-  if (lora) {
-    lora.save(join(cfg.out, 'adapter'), cfg.policy);
-    lora.merge();
-  }
-  actor.save(modelDir);
-  copyTokenizer(tokDir, modelDir);
+  saveFinalModel(cfg.out, actor, lora, cfg.policy, tokDir, result.ema);
   critic.save(valueDir);
 
   let evaluation: PolicyComparison | null = null;

@@ -1,31 +1,31 @@
-// PPO's training loop on models in memory (run.ts loads them from disk). Each iteration samples a
-// batch of responses with the KV cache, turns it into experience (experience.ts: KL-shaped rewards,
-// GAE, whitening), then runs several epochs of minibatch updates of the clipped policy and value
+// PPO on the training loop (run.ts loads the models from disk). Each step is one iteration: sample a
+// batch of responses with the KV cache, turn it into experience (experience.ts: KL-shaped rewards,
+// GAE, whitening), then run several epochs of minibatch updates of the clipped policy and value
 // losses (loss.ts), optionally with the PPO-ptx language-modelling term; the KL coefficient adapts
-// toward its target after every iteration. One AdamW holds both trained models (the critic's
-// groups scaled to its own learning rate), so a checkpoint is one step folder.
+// toward its target after every iteration. The actor and the critic are two parameter sets of the
+// loop's one AdamW (the critic's scaled to its own learning rate), each clipped to its own norm, so
+// a checkpoint is one step folder; β and the prompt and ptx cursors travel in it too.
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
-import { Rng } from '../../engine/rng.js';
+import type { Rng } from '../../engine/rng.js';
 import { Tensor } from '../../engine/tensor.js';
 import { reshape } from '../../engine/ops/index.js';
 import { hashString32 } from '../../data/hash.js';
-import { AdamW, clipGradNorm, decayGroups } from '../../nn/index.js';
 import { loadWeights, type CausalLM, type ScalarHeadModel } from '../../models/index.js';
-import { latestCheckpoint, loadCheckpoint, removePartialCheckpoints, saveCheckpoint, type TrainerState } from '../../train/checkpoint.js';
-import { batchLoss, countTargets, TrainingDiverged } from '../../train/loop.js';
-import { MetricsLog } from '../../train/metrics.js';
+import { LOOP_DEFAULTS, type LoopConfig } from '../../train/config.js';
+import type { Ema } from '../../train/ema.js';
+import { batchLoss, countTargets, type LmBatch } from '../../train/lm.js';
+import { train, type BatchStream, type StepContext } from '../../train/loop.js';
 import { sftStream, type SftExample } from '../../train/sft-data.js';
-import { Progress } from '../../util/progress.js';
-import { responseLogprobs, responseValues, selectRows, takeRows, type SequenceBatch } from '../core/batch.js';
-import { Ema } from '../core/ema.js';
+import { responseLogprobs, responseValues, selectRows, takeRows } from '../core/batch.js';
 import { adaptiveKlUpdate } from '../core/kl.js';
 import { explainedVariance } from '../core/masked.js';
 import { entropyFromLogits } from '../core/ops.js';
 import type { PolicyPrompt } from '../core/prompts.js';
 import type { Reference } from '../core/reference.js';
 import { sampleResponses } from '../core/rollout.js';
-import { shuffledStream, type StreamState } from '../core/stream.js';
+import { shuffledStream, type Stream, type StreamState } from '../core/stream.js';
+import type { SequenceBatch } from '../core/batch.js';
 import type { PpoConfig } from './config.js';
 import { makeExperience, type Experience, type ExperienceStats } from './experience.js';
 import { ppoPolicyLoss, ppoValueLoss } from './loss.js';
@@ -37,12 +37,16 @@ export interface PpoSetup {
   /** Writes / reads the actor's trained weights (a model or a PEFT adapter folder). */
   saveActor(dir: string): void;
   loadActor(dir: string): void;
+  /** Hands over the loop's RNG (checkpointed with the run) to randomness outside the model's
+   * forward options, such as LoRA's adapter dropout. */
+  useRng?(rng: Rng): void;
   critic: ScalarHeadModel;
   ref: Reference;
   /** Raw reward per response [B] (the frozen reward model's score). */
   score(batch: SequenceBatch): Float32Array;
-  /** Gold-labeler score of a response, NaN when unknown: logged beside the reward to catch hacking. */
-  gold(prompt: PolicyPrompt, response: number[]): number;
+  /** Figures logged beside the reward every iteration, by name (the gold labeler's mean score, to
+   * catch reward hacking): any function of the rollout. */
+  watch?(prompts: PolicyPrompt[], responses: number[][]): Record<string, number>;
   /** The reward's mean and std under the SFT policy ({0, 1} leaves scores raw). */
   normalization: { mean: number; std: number };
   prompts: PolicyPrompt[];
@@ -52,8 +56,10 @@ export interface PpoSetup {
   stopIds: number[];
 }
 
-/** One line of metrics.jsonl. */
+/** One iteration's figures, with the watch figures beside them (metrics.jsonl holds the same, with
+ * lr and gradNorm). */
 export interface PpoIterationRecord extends ExperienceStats {
+  [watch: string]: number;
   step: number;
   klCoef: number;
   policyLoss: number;
@@ -81,62 +87,45 @@ export interface PpoTrainResult {
 }
 
 /** What a checkpoint keeps besides weights and optimizer: the prompt and ptx cursors and β. */
-interface PpoData { prompts: StreamState; ptx: unknown; klCoef: number }
+interface PpoPosition { prompts: StreamState; ptx: unknown; klCoef: number }
 
 type UpdateMetrics = Pick<PpoIterationRecord, 'policyLoss' | 'valueLoss' | 'entropy' | 'clipFrac' | 'approxKl' | 'valueClipFrac' | 'ptxLoss'>;
 
 const prefixed = (prefix: string, named: Map<string, Tensor>): Map<string, Tensor> => new Map([...named].map(([n, p]) => [`${prefix}${n}`, p]));
 
+/** PPO's keys as the loop's settings: one step per iteration, the actor's learning rate decaying
+ * linearly to minLrRatio of itself by the last one. */
+export function ppoLoopConfig(cfg: PpoConfig): LoopConfig {
+  const o = cfg.optim;
+  return {
+    ...LOOP_DEFAULTS, steps: cfg.iterations, batchSize: cfg.rollout.batchSize, gradAccum: 1, lr: o.actorLr, schedule: 'linear', warmupSteps: 0,
+    minLrRatio: o.minLrRatio, weightDecay: o.weightDecay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
+    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: cfg.emaDecay,
+  };
+}
+
 export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, quiet = false } = {}): Promise<PpoTrainResult> {
   const { actor, critic } = s;
-  const criticParams = critic.namedParameters();
-  const trainable = new Map([...prefixed('actor.', s.actorParams), ...prefixed('critic.', criticParams)]);
   const o = cfg.optim;
-  const opt = new AdamW([
-    ...decayGroups(s.actorParams, o.weightDecay),
-    ...decayGroups(criticParams, o.weightDecay).map((g) => ({ ...g, lrScale: o.criticLr / o.actorLr })),
-  ], { lr: o.actorLr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
-  const ema = cfg.emaDecay > 0 ? new Ema(s.actorParams, cfg.emaDecay) : null;
-
-  removePartialCheckpoints(cfg.out);
-  const latest = latestCheckpoint(cfg.out);
-  if (latest && !resume) throw new Error(`${cfg.out} already holds checkpoints (newest: iteration ${latest.step}); pass --resume to continue it, or choose a new output folder`);
-  let state: TrainerState | null = null;
-  let rng = new Rng(cfg.seed ^ 0x99);
-  if (latest && resume) {
-    s.loadActor(join(latest.dir, 'actor'));
-    loadWeights(critic, join(latest.dir, 'critic'));
-    ema?.load(latest.dir);
-    state = loadCheckpoint(latest.dir, trainable, opt);
-    rng = new Rng(state.rng);
-  }
-  const saved = state?.data as PpoData | undefined;
-  const promptStream = shuffledStream(s.prompts, cfg.rollout.batchSize, cfg.seed, saved?.prompts, 'ppo prompts');
-  const ptxStream = s.ptx.length ? sftStream(s.ptx, cfg.ptx.batchSize, s.padId, cfg.seed, { state: saved?.ptx }) : null;
-  let beta = saved?.klCoef ?? cfg.kl.coef;
-  const metrics = new MetricsLog(join(cfg.out, 'metrics.jsonl'), state ? state.step : null);
-  const start = state?.step ?? 0;
-  const bar = quiet ? null : new Progress({ label: start ? `ppo (from ${start})` : 'ppo', total: cfg.iterations - start, unit: 'it' });
-  const t0 = performance.now();
-  const result: PpoTrainResult = { records: [], seconds: 0, generateS: 0, scoreS: 0, trainS: 0, ema, resumedFrom: state ? state.step : null };
-  let lastCheckpoint = latest && resume ? latest.dir : null;
+  let promptStream: Stream<PolicyPrompt> | null = null;
+  let ptxStream: BatchStream<LmBatch> | null = null;
+  let beta = cfg.kl.coef;
+  const records: PpoIterationRecord[] = [];
+  const time = { generateS: 0, scoreS: 0, trainS: 0 };
 
   /** Epochs of shuffled minibatch updates on one rollout; the mean of each metric. */
-  const update = (exp: Experience, lr: number): UpdateMetrics => {
+  const update = (exp: Experience, ctx: StepContext): UpdateMetrics => {
     const { B, R } = exp.batch;
     const sums: UpdateMetrics = { policyLoss: 0, valueLoss: 0, entropy: 0, clipFrac: 0, approxKl: 0, valueClipFrac: 0, ptxLoss: 0 };
-    const cap = o.maxGradNorm > 0 ? o.maxGradNorm : Infinity;
     let n = 0;
-    actor.train();
-    critic.train();
     for (let epoch = 0; epoch < cfg.ppo.epochs; epoch++) {
-      const order = rng.shuffle([...Array(B).keys()]);
+      const order = ctx.rng.shuffle([...Array(B).keys()]);
       for (let i = 0; i < B; i += cfg.ppo.miniBatchSize) {
         const rows = order.slice(i, i + cfg.ppo.miniBatchSize);
         const mb = selectRows(exp.batch, rows);
         const pick = (x: Float32Array): Float32Array => takeRows(x, rows, R);
         const mask = mb.responseMask;
-        const { logits, logprobs } = responseLogprobs(actor, mb, rng);
+        const { logits, logprobs } = responseLogprobs(actor, mb, ctx.rng);
         // Entropy is always logged; it carries the tape only when it is part of the loss.
         const entropy = cfg.ppo.entropyCoef > 0 ? entropyFromLogits(logits) : noGrad(() => entropyFromLogits(logits.detach()));
         const pl = ppoPolicyLoss({ logprobs, oldLogprobs: pick(exp.oldLogprobs), advantages: pick(exp.advantages), mask, clipRange: cfg.ppo.clipRange, entropy, entropyCoef: cfg.ppo.entropyCoef });
@@ -145,72 +134,82 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
           // InstructGPT eq. 2: γ_ptx · the mean next-token loss on SFT data, added to the policy loss.
           const b = ptxStream.next();
           const targets = Math.max(1, countTargets(b));
-          const { sum } = batchLoss(actor, b, rng);
+          const { sum } = batchLoss(actor, b, ctx.rng);
           sums.ptxLoss += sum.item() / targets;
           sum.backward(Tensor.scalar(cfg.ptx.coef / targets));
         }
-        const values = reshape(responseValues(critic, mb, rng), [mb.B * R]);
+        const values = reshape(responseValues(critic, mb, ctx.rng), [mb.B * R]);
         const vl = ppoValueLoss({ values, oldValues: pick(exp.values), returns: pick(exp.returns), mask, clipRange: cfg.ppo.valueClipRange });
         vl.loss.backward();
-        const gn = clipGradNorm([...s.actorParams.values()], cap) + clipGradNorm([...criticParams.values()], cap);
-        if (!Number.isFinite(gn) || !Number.isFinite(pl.metrics.policyLoss) || !Number.isFinite(vl.metrics.valueLoss)) {
-          throw new TrainingDiverged(start + result.records.length + 1, 'a PPO loss or gradient stopped being finite', lastCheckpoint);
-        }
-        opt.update(lr);
-        for (const p of trainable.values()) p.grad = null;
+        ctx.update({ 'PPO policy loss': pl.metrics.policyLoss, 'PPO value loss': vl.metrics.valueLoss });
         for (const [k, v] of Object.entries({ ...pl.metrics, ...vl.metrics })) sums[k as keyof UpdateMetrics] += v;
         n++;
       }
     }
-    actor.eval();
-    critic.eval();
     return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) as UpdateMetrics;
   };
 
-  for (let it = start; it < cfg.iterations; it++) {
-    const lr = o.actorLr * (1 - ((1 - o.minLrRatio) * it) / cfg.iterations);
-    const prompts = promptStream.next();
-    let t = performance.now();
-    const samples = await sampleResponses(actor, prompts.map((p) => p.ids), {
-      maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, stopTokenIds: s.stopIds,
-      seed: hashString32(`ppo-rollout:${it}`, cfg.seed), chunk: cfg.rollout.batchSize,
-    });
-    const generateS = (performance.now() - t) / 1000;
-    t = performance.now();
-    const exp = makeExperience(s, prompts, samples, {
-      padId: s.padId, beta, estimator: cfg.kl.estimator, gamma: cfg.ppo.gamma, lambda: cfg.ppo.lambda, whitenAdvantages: cfg.ppo.whitenAdvantages,
-      shaping: { ...s.normalization, clip: cfg.score.clip, missingEosPenalty: cfg.score.missingEosPenalty },
-      samplingLogprobsExact: cfg.rollout.temperature === 1 && cfg.rollout.topK === 0,
-    });
-    const scoreS = (performance.now() - t) / 1000;
-    t = performance.now();
-    const upd = update(exp, lr);
-    const trainS = (performance.now() - t) / 1000;
-    result.generateS += generateS;
-    result.scoreS += scoreS;
-    result.trainS += trainS;
-
-    const record: PpoIterationRecord = {
-      step: it + 1, klCoef: beta, ...exp.stats, ...upd,
-      explainedVariance: explainedVariance(exp.values, exp.returns, exp.batch.responseMask), generateS, scoreS, trainS,
-    };
-    metrics.write({ ...record });
-    result.records.push(record);
-    beta = adaptiveKlUpdate(beta, exp.stats.kl, exp.batch.B, { init: cfg.kl.coef, target: cfg.kl.target, horizon: cfg.kl.horizon });
-    ema?.update();
-    const done = it + 1;
-    if (done % cfg.saveEvery === 0 || done === cfg.iterations) {
-      const data: PpoData = { prompts: promptStream.state(), ptx: ptxStream?.state() ?? null, klCoef: beta };
-      const st: TrainerState = { step: done, tokens: 0, rng: rng.state(), data, seconds: (state?.seconds ?? 0) + (performance.now() - t0) / 1000 };
-      lastCheckpoint = saveCheckpoint(cfg.out, st, trainable, opt, (dir) => {
-        s.saveActor(join(dir, 'actor'));
-        critic.save(join(dir, 'critic'));
-        ema?.save(dir);
-      }, cfg.keepLast);
-    }
-    bar?.tick(1, { score: record.score.toFixed(3), ...(Number.isNaN(record.gold) ? {} : { gold: record.gold.toFixed(2) }), kl: record.kl.toFixed(2), len: record.responseLength.toFixed(1) });
-  }
-  bar?.finish();
-  result.seconds = (performance.now() - t0) / 1000;
-  return result;
+  const result = await train({
+    label: 'ppo',
+    runDir: cfg.out,
+    config: ppoLoopConfig(cfg),
+    params: [
+      { params: prefixed('actor.', s.actorParams) },
+      // The critic has its own learning rate, and the EMA is of the policy only.
+      { params: prefixed('critic.', critic.namedParameters()), lrScale: o.criticLr / o.actorLr, ema: false },
+    ],
+    modules: [actor, critic],
+    saveWeights: (dir) => {
+      s.saveActor(join(dir, 'actor'));
+      critic.save(join(dir, 'critic'));
+    },
+    loadWeights: (dir) => {
+      s.loadActor(join(dir, 'actor'));
+      loadWeights(critic, join(dir, 'critic'));
+    },
+    unit: 'it',
+    rngSeed: cfg.seed ^ 0x99,
+    start: (position, rng) => {
+      s.useRng?.(rng);
+      const saved = position as PpoPosition | undefined;
+      promptStream = shuffledStream(s.prompts, cfg.rollout.batchSize, cfg.seed, saved?.prompts, 'ppo prompts');
+      ptxStream = s.ptx.length ? sftStream(s.ptx, cfg.ptx.batchSize, s.padId, cfg.seed, { state: saved?.ptx }) : null;
+      beta = saved?.klCoef ?? cfg.kl.coef;
+    },
+    position: (): PpoPosition => ({ prompts: promptStream!.state(), ptx: ptxStream?.state() ?? null, klCoef: beta }),
+    step: async (ctx) => {
+      const prompts = promptStream!.next();
+      let t = performance.now();
+      const samples = await sampleResponses(actor, prompts.map((p) => p.ids), {
+        maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, stopTokenIds: s.stopIds,
+        seed: hashString32(`ppo-rollout:${ctx.step}`, cfg.seed), chunk: cfg.rollout.batchSize,
+      });
+      const generateS = (performance.now() - t) / 1000;
+      t = performance.now();
+      const exp = makeExperience(s, prompts, samples, {
+        padId: s.padId, beta, estimator: cfg.kl.estimator, gamma: cfg.ppo.gamma, lambda: cfg.ppo.lambda, whitenAdvantages: cfg.ppo.whitenAdvantages,
+        shaping: { ...s.normalization, clip: cfg.score.clip, missingEosPenalty: cfg.score.missingEosPenalty },
+        samplingLogprobsExact: cfg.rollout.temperature === 1 && cfg.rollout.topK === 0,
+      });
+      const watched = s.watch?.(prompts, samples.responses) ?? {};
+      const scoreS = (performance.now() - t) / 1000;
+      t = performance.now();
+      const upd = update(exp, ctx);
+      const trainS = (performance.now() - t) / 1000;
+      time.generateS += generateS;
+      time.scoreS += scoreS;
+      time.trainS += trainS;
+      const record: PpoIterationRecord = {
+        step: ctx.step + 1, klCoef: beta, ...exp.stats, ...watched, ...upd,
+        explainedVariance: explainedVariance(exp.values, exp.returns, exp.batch.responseMask), generateS, scoreS, trainS,
+      };
+      records.push(record);
+      beta = adaptiveKlUpdate(beta, exp.stats.kl, exp.batch.B, { init: cfg.kl.coef, target: cfg.kl.target, horizon: cfg.kl.horizon });
+      const { step: _step, ...metrics } = record;
+      return { metrics };
+    },
+    finish: () => ptxStream?.close?.(),
+    show: (m) => ({ score: m.score.toFixed(3), ...(Number.isFinite(m.gold) ? { gold: m.gold.toFixed(2) } : {}), kl: m.kl.toFixed(2), len: m.responseLength.toFixed(1) }),
+  }, { resume, quiet });
+  return { records, seconds: result.seconds, ...time, ema: result.ema, resumedFrom: result.resumedFrom };
 }

@@ -1,6 +1,6 @@
 // Reward-model training: every default in one place. `rlhf reward` merges a YAML/JSON file and
 // `--key value` flags onto REWARD_DEFAULTS; the final config is written into the run folder.
-import { check } from '../../util/config.js';
+import { check, intAtLeast, posInt } from '../../util/config.js';
 import { LOOP_DEFAULTS, validateLoop, type LoopConfig } from '../../train/config.js';
 
 export interface RewardConfig {
@@ -49,9 +49,9 @@ export function validateReward(c: RewardConfig): void {
     [c.out !== '', 'out must name a run folder'],
     [c.model !== '', 'model must name the SFT model folder the reward model starts from'],
     [c.data.train !== '', 'data.train must name a rankings or preference JSONL file'],
-    [Number.isInteger(c.data.maxLen) && c.data.maxLen >= 2, `data.maxLen must be an integer ≥ 2, got ${c.data.maxLen}`],
-    [Number.isInteger(c.normalization.samples) && c.normalization.samples >= 2, `normalization.samples must be an integer ≥ 2, got ${c.normalization.samples}`],
-    [Number.isInteger(c.normalization.maxNewTokens) && c.normalization.maxNewTokens >= 1, `normalization.maxNewTokens must be a positive integer, got ${c.normalization.maxNewTokens}`],
+    intAtLeast('data.maxLen', c.data.maxLen, 2),
+    intAtLeast('normalization.samples', c.normalization.samples, 2),
+    posInt('normalization.maxNewTokens', c.normalization.maxNewTokens),
     [c.normalization.temperature >= 0, `normalization.temperature must be ≥ 0, got ${c.normalization.temperature}`],
   ]);
   validateLoop(c.train);

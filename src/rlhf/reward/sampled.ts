@@ -6,8 +6,7 @@
 import { goldRank, goldScore } from '../../data/default/labelers.js';
 import type { RankingRecord } from '../../data/formats.js';
 import type { CausalLM } from '../../models/index.js';
-import type { Tokenizer } from '../../tokenizer/index.js';
-import { stopIds } from '../../train/accuracy.js';
+import { stopIds, type Tokenizer } from '../../tokenizer/index.js';
 import { responseText, type PolicyPrompt } from '../core/prompts.js';
 import { sampleResponses } from '../core/rollout.js';
 
@@ -22,7 +21,7 @@ export interface SampledRankingOptions {
 export async function rankPolicySamples(policy: CausalLM, tok: Tokenizer, prompts: PolicyPrompt[], o: SampledRankingOptions): Promise<RankingRecord[]> {
   const withGold = prompts.filter((p) => p.gold);
   const ids = withGold.flatMap((p) => Array<number[]>(o.k).fill(p.ids));
-  const s = await sampleResponses(policy, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, policy), seed: o.seed, chunk: 64 });
+  const s = await sampleResponses(policy, ids, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, policy.generationConfig.eosTokenId ?? policy.config.eosTokenId), seed: o.seed, chunk: 64 });
   const out: RankingRecord[] = [];
   withGold.forEach((p, i) => {
     const seen = new Set<number>();

@@ -5,14 +5,13 @@
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import { loadPretrained, loadScalarModel, loadWeights } from '../../models/index.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
-import { stopIds } from '../../train/accuracy.js';
-import { copyTokenizer, prepareRunDir, writeSummary } from '../../train/run-dir.js';
-import { padId } from '../../train/sft.js';
+import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
+import { train } from '../../train/loop.js';
+import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { sequenceScores } from '../core/batch.js';
-import { optimize } from '../core/loop.js';
 import { loadPolicyPrompts } from '../core/prompts.js';
 import { sampleResponses } from '../core/rollout.js';
+import { shuffledStream } from '../core/stream.js';
 import type { RewardConfig } from './config.js';
 import { collateRankings, loadRankings, type RankingExample } from './data.js';
 import { rewardPairLoss } from './loss.js';
@@ -59,36 +58,38 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   const tok = loadTokenizer(tokDir);
   const pad = padId(tok);
   const rm = await loadScalarModel(cfg.model, { seed: cfg.train.seed });
-  const train = await loadRankings(cfg.data.train, tok, cfg.data.maxLen);
+  const rankings = await loadRankings(cfg.data.train, tok, cfg.data.maxLen);
   const valFiles = cfg.data.val.split(',').map((f) => f.trim()).filter(Boolean);
   const valSets = await Promise.all(valFiles.map(async (file) => ({ file, examples: (await loadRankings(file, tok, cfg.data.maxLen)).examples })));
   const val = valSets[0]?.examples ?? [];
-  log(`reward model: ${train.examples.length} training rankings (${train.dropped} longer than ${cfg.data.maxLen} tokens dropped${train.tied ? `, ${train.tied} all tied left out` : ''}), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
+  log(`reward model: ${rankings.examples.length} training rankings (${rankings.dropped} longer than ${cfg.data.maxLen} tokens dropped${rankings.tied ? `, ${rankings.tied} all tied left out` : ''}), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
 
   const evalBatch = Math.max(1, cfg.train.batchSize * 2);
-  const result = optimize({
+  const result = await train<RankingExample[]>({
     label: 'reward',
     runDir: cfg.out,
+    config: cfg.train,
+    params: rm.namedParameters(),
     modules: [rm],
-    trainable: rm.namedParameters(),
-    examples: train.examples,
+    saveWeights: (dir) => rm.save(dir),
+    loadWeights: (dir) => loadWeights(rm, dir),
+    batches: (position) => shuffledStream(rankings.examples, cfg.train.batchSize, cfg.train.seed, position, 'reward'),
     loss: (examples, rng) => {
       const { batch, pairs } = collateRankings(examples, pad);
       const { loss, metrics } = rewardPairLoss(sequenceScores(rm, batch, rng), pairs);
       return { loss, metrics: { ...metrics } };
     },
     // Mid-run evaluations may look at the first evalBatches batches only; the final one sees all.
-    evaluate: val.length ? () => ({ ...pairwiseAccuracy(rm, cfg.train.evalBatches ? val.slice(0, cfg.train.evalBatches * evalBatch) : val, pad, evalBatch) }) : undefined,
-    saveWeights: (dir) => rm.save(dir),
-    loadWeights: (dir) => loadWeights(rm, dir),
-    config: cfg.train,
+    evaluate: val.length ? () => {
+      const r = pairwiseAccuracy(rm, cfg.train.evalBatches ? val.slice(0, cfg.train.evalBatches * evalBatch) : val, pad, evalBatch);
+      return { eval_accuracy: r.accuracy, eval_pairs: r.pairs };
+    } : undefined,
   }, { resume, quiet });
 
+  saveFinalModel(cfg.out, rm, null, '', tokDir, result.ema);
   const modelDir = join(cfg.out, 'model');
-  rm.save(modelDir);
-  copyTokenizer(tokDir, modelDir);
-  const valResult = result.eval as { accuracy: number; pairs: number } | null;
-  const perSet = valSets.map((v, i) => ({ file: v.file, ...(i === 0 && valResult && !cfg.train.evalBatches ? valResult : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
+  const last = result.eval ? { accuracy: result.eval.eval_accuracy, pairs: result.eval.eval_pairs } : null;
+  const perSet = valSets.map((v, i) => ({ file: v.file, ...(i === 0 && last && !cfg.train.evalBatches ? last : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
   for (const v of perSet) log(`reward model: held-out pairwise accuracy ${(100 * v.accuracy).toFixed(1)}% over ${v.pairs} pairs of ${v.file}`);
 
   let normalization: RewardNormalization | null = null;
@@ -96,7 +97,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
     const n = cfg.normalization;
     const policy = await loadPretrained(cfg.model);
     const prompts = (await loadPolicyPrompts(n.prompts, tok, cfg.data.maxLen, n.samples)).map((p) => p.ids);
-    const s = await sampleResponses(policy, prompts, { maxNewTokens: n.maxNewTokens, temperature: n.temperature, topK: 0, stopTokenIds: stopIds(tok, policy), seed: cfg.train.seed, chunk: 32 });
+    const s = await sampleResponses(policy, prompts, { maxNewTokens: n.maxNewTokens, temperature: n.temperature, topK: 0, stopTokenIds: stopIds(tok, policy.generationConfig.eosTokenId ?? policy.config.eosTokenId), seed: cfg.train.seed, chunk: 32 });
     const { mean, std } = meanStd(scorePairs(rm, prompts, s.responses, pad));
     normalization = { mean, std: Math.max(std, 1e-6), samples: prompts.length, policy: cfg.model };
     writeRewardNormalization(modelDir, normalization);
@@ -104,7 +105,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   }
 
   const summary: RewardSummary = {
-    examples: train.examples.length, dropped: train.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
+    examples: rankings.examples.length, dropped: rankings.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
     trainLoss: result.train.loss ?? NaN, trainAccuracy: result.train.accuracy ?? NaN,
     accuracy: perSet[0]?.accuracy ?? null, valPairs: perSet[0]?.pairs ?? 0, valSets: perSet, normalization, model: modelDir, resumedFrom: result.resumedFrom,
   };

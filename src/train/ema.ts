@@ -1,9 +1,9 @@
 // An exponential moving average of trained weights (DeepSpeed-Chat's optional EMA actor):
-// θ_ema ← d·θ_ema + (1 − d)·θ after every update round. The averaged weights are swapped into the
-// live tensors to save them, then swapped back.
+// θ_ema ← d·θ_ema + (1 − d)·θ after every optimizer update (the loop calls update()). The averaged
+// weights are swapped into the live tensors to save them, then swapped back.
 import { join } from 'node:path';
-import type { Tensor } from '../../engine/tensor.js';
-import { SafetensorsFile, writeSafetensors } from '../../models/index.js';
+import type { Tensor } from '../engine/tensor.js';
+import { SafetensorsFile, writeSafetensors } from '../models/index.js';
 
 const FILE = 'ema.safetensors';
 

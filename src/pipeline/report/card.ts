@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs.js';
 import { readJson, readMetrics, type MetricsRecord } from '../../train/metrics.js';
 import type { AccuracyReport } from '../../train/accuracy.js';
-import type { BestOfNPoint } from '../bestofn.js';
-import type { ComparisonSample } from '../eval.js';
+import type { BestOfNPoint } from '../../rlhf/bestofn.js';
+import type { ComparisonSample } from '../../rlhf/eval.js';
 import { renderHtml, renderMarkdown, reportPlots } from './render.js';
 
 /** The figures of report.json (null where the stage did not run). */

@@ -1,5 +1,5 @@
 // The RLHF stages of the pipeline, each a thin adapter from the pipeline config and the run folder
-// to a library call (the pipeline's own stages end with sft/model; these append):
+// to a library call (stages.ts's stages end with sft/model; these append):
 //   rankings K samples of the SFT policy per prompt, ranked by the gold labeler           rankings/
 //   reward   reward model on both sets of rankings, normalised under the SFT policy       reward/model/
 //   best_of_n  the best of N SFT samples, picked by the gold labeler or the reward model,
@@ -9,21 +9,21 @@
 //   grpo     GRPO on the checkable instruction prompts; exact match vs SFT                 grpo/model/
 //   report   the report card: report.md, report.html (inline SVG plots), report.json       report/
 import { join } from 'node:path';
-import { writeJsonl } from '../../data/jsonl.js';
-import { loadPretrained, loadScalarModel } from '../../models/index.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
-import { exactMatchAccuracy, loadGoldPrompts } from '../../train/accuracy.js';
-import { padId } from '../../train/sft.js';
-import type { Stage } from '../../pipeline/stage.js';
-import { bestOfN } from '../bestofn.js';
-import { dpo } from '../dpo/trainer.js';
-import { grpo } from '../grpo/trainer.js';
-import { ppo } from '../ppo/run.js';
-import { writeReport } from '../report/card.js';
-import { loadPolicyPrompts } from '../core/prompts.js';
-import { rankPolicySamples } from '../reward/sampled.js';
-import { trainRewardModel } from '../reward/trainer.js';
-import type { RlhfStagesConfig } from './config.js';
+import { writeJsonl } from '../data/jsonl.js';
+import { loadPretrained, loadScalarModel } from '../models/index.js';
+import { loadTokenizer, padId } from '../tokenizer/index.js';
+import { exactMatchAccuracy, loadGoldPrompts } from '../train/accuracy.js';
+import { bestOfN } from '../rlhf/bestofn.js';
+import { loadPolicyPrompts } from '../rlhf/core/prompts.js';
+import { dpo } from '../rlhf/dpo/trainer.js';
+import { goldWatch } from '../rlhf/eval.js';
+import { grpo } from '../rlhf/grpo/trainer.js';
+import { ppo } from '../rlhf/ppo/run.js';
+import { rankPolicySamples } from '../rlhf/reward/sampled.js';
+import { trainRewardModel } from '../rlhf/reward/trainer.js';
+import { writeReport } from './report/card.js';
+import type { RlhfStagesConfig } from './rlhf-config.js';
+import type { Stage } from './stage.js';
 
 const pct = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '-');
 const num = (x: unknown, d = 2): string => (typeof x === 'number' ? x.toFixed(d) : '-');
@@ -44,14 +44,14 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     name: 'rankings',
     summary: 'sample K responses per prompt from the SFT policy and rank them with the gold labeler',
     inputs: ['data', 'sft'],
-    config: (p) => ({ ...p.rankings, maxNewTokens: p.ppo.rollout.maxNewTokens }),
+    config: (p) => ({ ...p.rankings, maxNewTokens: p.ppo.rollout.maxNewTokens, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
       const r = p.rankings, modelDir = join(ctx.dirs.sft, 'model');
       const tok = loadTokenizer(modelDir), policy = await loadPretrained(modelDir);
-      const prompts = await loadPolicyPrompts(join(ctx.dirs.data, 'prompts.jsonl'), tok, 192);
+      const prompts = await loadPolicyPrompts(join(ctx.dirs.data, 'prompts.jsonl'), tok, p.maxPromptLen);
       const o = { k: r.k, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: r.temperature };
-      const train = await rankPolicySamples(policy, tok, prompts.slice(0, r.prompts), { ...o, seed: 1 });
-      const val = await rankPolicySamples(policy, tok, prompts.slice(Math.max(r.prompts, prompts.length - r.valPrompts)), { ...o, seed: 2 });
+      const train = await rankPolicySamples(policy, tok, prompts.slice(0, r.prompts), { ...o, seed: r.seed });
+      const val = await rankPolicySamples(policy, tok, prompts.slice(Math.max(r.prompts, prompts.length - r.valPrompts)), { ...o, seed: r.valSeed });
       return { train: writeJsonl(join(ctx.dir, 'sampled.jsonl'), train), val: writeJsonl(join(ctx.dir, 'sampled_val.jsonl'), val) };
     },
     report: (r) => [`${r.train} training and ${r.val} held-out rankings of SFT samples`],
@@ -60,7 +60,7 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     name: 'reward',
     summary: 'reward model from the SFT model on the default and the sampled rankings; held-out pairwise accuracy',
     inputs: ['data', 'sft', 'rankings'],
-    config: (p) => ({ ...p.reward, maxNewTokens: p.ppo.rollout.maxNewTokens }),
+    config: (p) => ({ ...p.reward, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: p.ppo.rollout.temperature }),
     run: async (ctx, p) => {
       const data = ctx.dirs.data, sampled = ctx.results.rankings as { train: number; val: number };
       // Sampled rankings join only when there are some (a tiny run can rank nothing but ties).
@@ -69,10 +69,12 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
         out: ctx.dir, model: join(ctx.dirs.sft, 'model'), tokenizer: '',
         data: {
           train: files(join(data, 'rankings.jsonl'), join(ctx.dirs.rankings, 'sampled.jsonl'), sampled.train),
-          val: files(join(data, 'rankings_val.jsonl'), join(ctx.dirs.rankings, 'sampled_val.jsonl'), sampled.val), maxLen: 256,
+          val: files(join(data, 'rankings_val.jsonl'), join(ctx.dirs.rankings, 'sampled_val.jsonl'), sampled.val), maxLen: p.reward.maxLen,
         },
         train: p.reward.train,
-        normalization: { prompts: join(data, 'prompts.jsonl'), samples: p.reward.normalizationSamples, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: 1 },
+        normalization: {
+          prompts: join(data, 'prompts.jsonl'), samples: p.reward.normalizationSamples, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: p.ppo.rollout.temperature,
+        },
       }, { resume: ctx.resume, quiet: ctx.quiet });
       return {
         accuracy: s.accuracy, pairs: s.valPairs, sampledAccuracy: s.valSets[1]?.accuracy, sampledPairs: s.valSets[1]?.pairs,
@@ -86,10 +88,10 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     summary: 'best-of-N SFT samples on the win-rate prompts, picked by the gold labeler and by the reward model',
     inputs: ['data', 'sft', 'reward'],
     // PPO's seed: the SFT samples met here are the ones PPO's policy meets in its win rate.
-    config: (p) => ({ bestOfN: p.bestOfN, evaluation: p.evaluation, seed: p.ppo.seed }),
+    config: (p) => ({ bestOfN: p.bestOfN, evaluation: p.evaluation, seed: p.ppo.seed, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
       const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), e = evalSettings(ctx.dirs.data, p);
-      const prompts = await loadPolicyPrompts(e.prompts, tok, 192, e.limit);
+      const prompts = await loadPolicyPrompts(e.prompts, tok, p.maxPromptLen, e.limit);
       const { curve, ceiling } = await bestOfN(await loadPretrained(modelDir), await loadScalarModel(join(ctx.dirs.reward, 'model')), tok, prompts, {
         n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: p.ppo.seed, padId: padId(tok),
       });
@@ -102,14 +104,14 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     name: 'ppo',
     summary: 'PPO against the reward model (actor, critic, frozen reference and reward model); win rate vs SFT',
     inputs: ['data', 'sft', 'reward'],
-    config: (p) => ({ ppo: p.ppo, evaluation: p.evaluation }),
+    config: (p) => ({ ppo: p.ppo, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
       const data = ctx.dirs.data;
       const s = await ppo({
         ...p.ppo, out: ctx.dir, policy: join(ctx.dirs.sft, 'model'), reward: join(ctx.dirs.reward, 'model'), tokenizer: '',
-        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: 192 }, ptx: { ...p.ppo.ptx, data: join(data, 'sft.jsonl') },
+        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: p.maxPromptLen }, ptx: { ...p.ppo.ptx, data: join(data, 'sft.jsonl') },
         eval: evalSettings(data, p),
-      }, { resume: ctx.resume, quiet: ctx.quiet });
+      }, { resume: ctx.resume, quiet: ctx.quiet, watch: goldWatch });
       const total = s.generateS + s.scoreS + s.trainS;
       return {
         winRate: s.eval?.winRate, wins: s.eval?.wins, ties: s.eval?.ties, losses: s.eval?.losses, kl: s.eval?.kl,
@@ -127,7 +129,7 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     config: (p) => ({ dpo: p.dpo, evaluation: p.evaluation }),
     run: async (ctx, p) => {
       const data = ctx.dirs.data, sampled = ctx.results.rankings as { train: number; val: number };
-      const { pairs, pairsFrom, ...rest } = p.dpo;
+      const { pairs, pairsFrom, maxLen, ...rest } = p.dpo;
       // Sampled rankings give pairs only when the labeler told some samples apart.
       const own = pairsFrom !== 'default' && sampled.train > 0 && sampled.val > 0;
       const pick = (mine: string, theirs: string): string => (!own ? theirs : pairsFrom === 'both' ? `${mine},${theirs}` : mine);
@@ -135,7 +137,7 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
         ...rest, out: ctx.dir, model: join(ctx.dirs.sft, 'model'), tokenizer: '',
         data: {
           train: pick(join(ctx.dirs.rankings, 'sampled.jsonl'), join(data, 'preference.jsonl')),
-          val: pick(join(ctx.dirs.rankings, 'sampled_val.jsonl'), join(data, 'preference_val.jsonl')), maxLen: 256, limit: pairs,
+          val: pick(join(ctx.dirs.rankings, 'sampled_val.jsonl'), join(data, 'preference_val.jsonl')), maxLen, limit: pairs,
         },
         eval: evalSettings(data, p),
       }, { resume: ctx.resume, quiet: ctx.quiet });
@@ -151,12 +153,12 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     name: 'grpo',
     summary: 'GRPO on the instruction prompts with checkable answers; exact match vs SFT',
     inputs: ['data', 'sft'],
-    config: (p) => ({ grpo: p.grpo, evaluation: p.evaluation }),
+    config: (p) => ({ grpo: p.grpo, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
       const data = ctx.dirs.data;
       const s = await grpo({
         ...p.grpo, out: ctx.dir, policy: join(ctx.dirs.sft, 'model'), tokenizer: '',
-        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: 192 },
+        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: p.maxPromptLen },
         eval: { prompts: join(data, 'eval.jsonl'), limit: p.evaluation.accuracyPrompts, maxNewTokens: p.evaluation.maxNewTokens },
       }, { resume: ctx.resume, quiet: ctx.quiet });
       return { sftAccuracy: s.sftAccuracy?.accuracy, accuracy: s.accuracy?.accuracy, prompts: s.accuracy?.total, firstExact: s.first?.exactMatch, lastExact: s.last?.exactMatch, model: s.model };
