@@ -20,7 +20,9 @@ import { scorePairs } from './score.js';
 
 export interface RewardSummary {
   examples: number;
+  /** Rankings left out: too long, and with every response tied (no pair to learn). */
   dropped: number;
+  tied: number;
   valExamples: number;
   steps: number;
   seconds: number;
@@ -105,7 +107,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   }
 
   const summary: RewardSummary = {
-    examples: rankings.examples.length, dropped: rankings.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
+    examples: rankings.examples.length, dropped: rankings.dropped, tied: rankings.tied, valExamples: val.length, steps: result.steps, seconds: result.seconds,
     trainLoss: result.train.loss ?? NaN, trainAccuracy: result.train.accuracy ?? NaN,
     accuracy: perSet[0]?.accuracy ?? null, valPairs: perSet[0]?.pairs ?? 0, valSets: perSet, normalization, model: modelDir, resumedFrom: result.resumedFrom,
   };
