@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sessionUser, type User } from './auth.js';
-import { LABEL_DEFAULTS, type LabelAppConfig } from './config.js';
+import { labelConfig, type LabelAppConfig } from './config.js';
 import { metaValue, openLabelDb, type LabelDb } from './db.js';
 import { csrfUser, labelRoutes } from './routes.js';
 
@@ -62,8 +62,7 @@ const HEADERS: Record<string, string> = {
 
 export const labelApp: FastifyPluginAsync<LabelAppOptions> = async (app, opts) => {
   const { db: dbOpt, ...rest } = opts;
-  const cfg: LabelAppConfig = { ...LABEL_DEFAULTS };
-  for (const k of Object.keys(LABEL_DEFAULTS) as (keyof LabelAppConfig)[]) if (rest[k] !== undefined) (cfg as unknown as Record<string, unknown>)[k] = rest[k];
+  const cfg = labelConfig(rest);
   const db = typeof dbOpt === 'string' ? openLabelDb(dbOpt) : dbOpt;
   if (typeof dbOpt === 'string') app.addHook('onClose', async () => void db.close());
   const web = webDir();

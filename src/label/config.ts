@@ -28,6 +28,21 @@ export const LABEL_DEFAULTS: LabelAppConfig = {
   reserveMinutes: 30,
 };
 
+/** The defaults with `over`'s defined values, checked: a bad value names its key. */
+export function labelConfig(over: Partial<LabelAppConfig> = {}): LabelAppConfig {
+  const cfg: LabelAppConfig = { ...LABEL_DEFAULTS };
+  for (const k of Object.keys(LABEL_DEFAULTS) as (keyof LabelAppConfig)[]) if (over[k] !== undefined) Object.assign(cfg, { [k]: over[k] });
+  const checks: [boolean, string][] = [
+    [cfg.sessionDays > 0, `sessionDays must be positive, got ${cfg.sessionDays}`],
+    [typeof cfg.secureCookies === 'boolean', `secureCookies must be true or false, got ${cfg.secureCookies}`],
+    [Number.isInteger(cfg.loginMax) && cfg.loginMax >= 1, `loginMax must be an integer ≥ 1, got ${cfg.loginMax}`],
+    [cfg.loginWindowMs > 0, `loginWindowMs must be positive, got ${cfg.loginWindowMs}`],
+    [cfg.reserveMinutes >= 0, `reserveMinutes must be ≥ 0, got ${cfg.reserveMinutes}`],
+  ];
+  for (const [ok, what] of checks) if (!ok) throw new RangeError(`labeling app: ${what}`);
+  return cfg;
+}
+
 /** Sampling defaults of `rlhf label import --model`: InstructGPT sampled its comparison
  * responses at temperature 1 from the policy being improved. */
 export interface SampleConfig {

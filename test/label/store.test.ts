@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   addUser, checkLogin, ktoRecords, nextTask, openLabelDb, rankingRecords, SCHEMA_VERSION, setChatLabel, setPassword, submitRanking,
-  SubmitError, toJsonl, verifyPassword, hashPassword,
+  SubmitError, toJsonl, verifyPassword, hashPassword, labelConfig, LABEL_DEFAULTS,
 } from '../../src/label/index.js';
 import { createSession, endSession, sessionUser } from '../../src/label/auth.js';
 import { loadDataset } from '../../src/data/formats.js';
@@ -178,4 +178,10 @@ test('chat thumbs: one label per user and reply, changed or taken back, exported
     { prompt, completion: [{ role: 'assistant', content: 'Go away.' }], label: false },
   ]);
   db.close();
+});
+
+test('app settings: defaults, overrides, and a bad value named', () => {
+  assert.deepEqual(labelConfig({ loginMax: 3, sessionDays: undefined }), { ...LABEL_DEFAULTS, loginMax: 3 });
+  assert.throws(() => labelConfig({ loginMax: 0 }), /labeling app: loginMax must be an integer ≥ 1, got 0/);
+  assert.throws(() => labelConfig({ sessionDays: -1 }), /sessionDays must be positive, got -1/);
 });

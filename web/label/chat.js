@@ -15,6 +15,9 @@ const modelSelect = $('model');
 const history = [];
 let streaming = null; // the AbortController of the reply being streamed
 
+/** The conversation as the API takes it; an empty reply is no turn. */
+const turns = (list) => list.filter((m) => m.content).map(({ role, content }) => ({ role, content }));
+
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''));
 
 async function loadModels() {
@@ -67,7 +70,7 @@ function messageNode(m) {
 /** Stores (or with null, takes back) a thumb on a reply. */
 async function rate(m, label) {
   const i = history.indexOf(m);
-  const prompt = history.slice(0, i).map(({ role, content }) => ({ role, content }));
+  const prompt = turns(history.slice(0, i));
   try {
     await client.post('/api/label/feedback', { key: m.key, model: m.model, prompt, completion: m.content, label });
     m.label = label;
@@ -81,7 +84,7 @@ async function rate(m, label) {
 /** Streams a reply to the conversation so far into a new assistant message. */
 async function reply() {
   const model = modelSelect.value;
-  const messages = history.map(({ role, content }) => ({ role, content }));
+  const messages = turns(history);
   const m = { role: 'assistant', content: '', key: newKey(), model, label: null };
   history.push(m);
   messageNode(m);
@@ -111,15 +114,21 @@ async function reply() {
         m.node.scrollIntoView({ block: 'end' });
       }
     }
+    if (!m.content) {
+      // The model ended its turn at once: say so, and leave Regenerate to try again (an empty
+      // reply cannot be rated: there is nothing to learn from).
+      m.node.content.textContent = '(empty reply)';
+      m.node.classList.add('empty');
+    }
   } catch (e) {
     if (e.name !== 'AbortError') errorLine.textContent = `No reply: ${e.message}`;
-  } finally {
-    streaming = null;
     if (!m.content) {
-      // Nothing arrived: drop the empty reply so the user can try again.
+      // Nothing arrived (an error, or stopped at once): drop the reply so the user can try again.
       history.pop();
       m.node.remove();
     }
+  } finally {
+    streaming = null;
     render();
   }
 }
