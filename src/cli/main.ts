@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js') },
   pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
+  chat: { summary: 'chat with a model in the terminal (streamed replies, history, /reset)', load: () => import('./chat.js') },
+  serve: { summary: 'serve models over an OpenAI-compatible HTTP API with continuous batching', load: () => import('./serve.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
   label: { summary: 'human labels: import a ranking task set, export rankings and chat thumbs, accounts, status', load: () => import('./label.js') },
 };
