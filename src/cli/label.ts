@@ -110,7 +110,7 @@ async function exportCmd(a: Parsed, spec: CommandSpec): Promise<void> {
     if (f.out !== undefined) {
       const records = rankingRecords(db, f.set === undefined ? undefined : String(f.set));
       writeFileSync(String(f.out), toJsonl(records));
-      const ties = records.filter((r) => r.ranking.some((e) => Array.isArray(e))).length;
+      const ties = records.filter((r) => r.ties).length;
       console.log(`${f.out}: ${records.length} rankings (${ties} with ties)`);
     }
     if (f.kto !== undefined) {

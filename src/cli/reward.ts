@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<void> {
   const rows: [string, string][] = [
     ['steps', s.resumedFrom !== null ? `${s.steps} (resumed at ${s.resumedFrom})` : String(s.steps)],
     ['time', `${s.seconds.toFixed(1)} s`],
-    ['rankings (too long, all tied)', `${s.examples} (${s.dropped}, ${s.tied})`],
+    ['rankings (dropped)', `${s.examples} (${s.dropped})`],
     ['final training loss / pair accuracy', `${s.trainLoss.toFixed(4)} / ${(100 * s.trainAccuracy).toFixed(1)}%`],
     ['held-out pairwise accuracy', s.accuracy === null ? '- (no data.val)' : `${(100 * s.accuracy).toFixed(1)}% over ${s.valPairs} pairs`],
     ['reward under the SFT policy', s.normalization ? `${s.normalization.mean.toFixed(3)} ± ${s.normalization.std.toFixed(3)}` : '- (no normalization.prompts)'],

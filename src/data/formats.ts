@@ -4,7 +4,7 @@
 //   completion  {"prompt": P, "completion": C}                    prompt/completion (SFT)
 //   preference  {"prompt": P, "chosen": C, "rejected": C}         pairs (DPO, reward model)
 //   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first;
-//               an entry may be a list of tied indices: [2, [0, 3], 1] puts 0 and 3 level
+//               optional "ties": [[i, j], ...] groups of equally good responses (adjacent in ranking)
 //   prompt      {"prompt": P}                                      prompt-only (PPO, GRPO)
 // P and C are a string or a list of messages (conversational form). Other fields are kept as they
 // are (a prompt's `gold` record, say), so loaders never drop what a later stage needs.
@@ -22,13 +22,15 @@ export interface TextRecord { text: string }
 export interface MessagesRecord { messages: Message[] }
 export interface CompletionRecord { prompt: Turns; completion: Turns }
 export interface PreferenceRecord { prompt: Turns; chosen: Turns; rejected: Turns }
-/** A place in a ranking: one response's index, or the indices of responses tied at that place. */
-export type RankEntry = number | number[];
 export interface RankingRecord {
   prompt: Turns;
   responses: Turns[];
-  /** Places, best first; every index of responses appears exactly once. */
-  ranking: RankEntry[];
+  /** Indices into responses, best first: a permutation of 0 … K−1. */
+  ranking: number[];
+  /** Groups of responses judged equally good, each of two or more indices that sit next to each
+   * other in `ranking` (where their order means nothing). No preference is drawn inside a group.
+   * Absent: the ranking is strict. A reader that ignores it sees an arbitrary order of the tied. */
+  ties?: number[][];
 }
 export interface PromptRecord { prompt: Turns }
 
@@ -67,6 +69,25 @@ export function checkTurns(v: unknown, key: string): string | null {
   return `${key} must be a string or a list of messages, got ${describe(v)}`;
 }
 
+/** What is wrong with a ranking's `ties`, or null: groups of at least two distinct response
+ * indices, no index in two groups, each group a contiguous run of the ranking. */
+function checkTies(ties: unknown, ranking: number[]): string | null {
+  if (!Array.isArray(ties)) return `ties must be a list of groups of response indices, got ${describe(ties)}`;
+  const pos = new Map(ranking.map((x, i) => [x, i]));
+  const used = new Set<number>();
+  for (let g = 0; g < ties.length; g++) {
+    const group = ties[g] as unknown;
+    if (!Array.isArray(group) || group.length < 2 || !group.every((x) => pos.has(x as number))) {
+      return `ties[${g}] must list two or more of 0…${ranking.length - 1}, got ${describe(group)}`;
+    }
+    if (group.some((x) => used.has(x as number)) || new Set(group).size !== group.length) return `ties[${g}] repeats a response already tied: ${describe(group)}`;
+    for (const x of group) used.add(x as number);
+    const at = group.map((x) => pos.get(x as number)!);
+    if (Math.max(...at) - Math.min(...at) !== group.length - 1) return `ties[${g}] ${describe(group)} must sit next to each other in ranking ${describe(ranking)}`;
+  }
+  return null;
+}
+
 type Checker = (o: Record<string, unknown>) => string | null;
 
 const CHECKS: Record<DatasetFormat, Checker> = {
@@ -88,10 +109,9 @@ const CHECKS: Record<DatasetFormat, Checker> = {
     }
     const k = o.responses.length;
     const r = o.ranking;
-    const entriesOk = Array.isArray(r) && r.every((x) => Number.isInteger(x) || (Array.isArray(x) && x.length > 0 && x.every(Number.isInteger)));
-    const flat = entriesOk ? (r as RankEntry[]).flat() : [];
-    const isPerm = entriesOk && flat.length === k && flat.every((x) => x >= 0 && x < k) && new Set(flat).size === k;
-    return isPerm ? null : `ranking must list each of 0…${k - 1} once, best first, tied indices as a list ([2, [0, 3], 1]), got ${describe(r)}`;
+    const isPerm = Array.isArray(r) && r.length === k && r.every((x) => Number.isInteger(x) && x >= 0 && x < k) && new Set(r).size === k;
+    if (!isPerm) return `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    return o.ties === undefined ? null : checkTies(o.ties, r as number[]);
   },
   prompt: (o) => checkTurns(o.prompt, 'prompt'),
 };
@@ -151,17 +171,4 @@ export async function* iterateDataset<F extends DatasetFormat>(file: string, for
 /** The plain text of a string-or-messages field (messages joined by blank lines), for scoring. */
 export function turnsText(t: Turns): string {
   return typeof t === 'string' ? t : t.map((m) => m.content).join('\n\n');
-}
-
-/** A ranking's places as groups of indices, best first (a group of several is a tie). */
-export function rankingGroups(ranking: readonly RankEntry[]): number[][] {
-  return ranking.map((e) => (typeof e === 'number' ? [e] : [...e]));
-}
-
-/** The ranking whose place for response i is places[i] (0 best; equal places tie): singletons as
- * indices, ties as lists in index order. */
-export function rankingFromPlaces(places: readonly number[]): RankEntry[] {
-  const byPlace = new Map<number, number[]>();
-  places.forEach((p, i) => (byPlace.get(p) ?? byPlace.set(p, []).get(p)!).push(i));
-  return [...byPlace.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => (g.length === 1 ? g[0] : g));
 }

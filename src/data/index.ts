@@ -23,8 +23,8 @@ export { formatTable, stageTable } from './report.js';
 
 // Dataset formats and validating loaders
 export {
-  loadDataset, iterateDataset, detectFormat, formatValidator, turnsText, rankingGroups, rankingFromPlaces, DATASET_FORMATS,
-  type DatasetFormat, type RankEntry, type FormatRecords, type LoadedDataset, type Message, type Role, type Turns,
+  loadDataset, iterateDataset, detectFormat, formatValidator, turnsText, DATASET_FORMATS,
+  type DatasetFormat, type FormatRecords, type LoadedDataset, type Message, type Role, type Turns,
   type TextRecord, type MessagesRecord, type CompletionRecord, type PreferenceRecord, type RankingRecord, type PromptRecord,
 } from './formats.js';
 export { readJsonl, writeJsonl, JsonlWriter, DataError, type OnError, type ReadOptions, type Validator } from './jsonl.js';

@@ -1,13 +1,22 @@
 // Labels out of the database, in the formats the trainers read (src/data/formats.ts):
-//   rankings  one ranking record per labeler and prompt, ties kept as groups, flags beside them
-//             (`rlhf reward --data FILE` trains on it)
+//   rankings  one ranking record per labeler and prompt, ties kept (`ties`: groups of equally good
+//             responses, adjacent in `ranking`), flags beside them (`rlhf reward` trains on it)
 //   kto       the chat thumbs as TRL's conversational unpaired-preference records:
 //             {"prompt": [messages], "completion": [{"role": "assistant", ...}], "label": true|false}
 import type { Message, RankingRecord, Turns } from '../data/formats.js';
-import { rankingFromPlaces } from '../data/formats.js';
 import type { Flag } from './config.js';
 import type { LabelDb } from './db.js';
 import type { LabeledRanking } from './agreement.js';
+
+/** The ranking record's `ranking` (best first) and `ties` (groups sharing a place, in index order)
+ * for places[i], response i's place (0 best; equal places are ties). */
+export function rankingFromPlaces(places: readonly number[]): Pick<RankingRecord, 'ranking' | 'ties'> {
+  const byPlace = new Map<number, number[]>();
+  places.forEach((p, i) => (byPlace.get(p) ?? byPlace.set(p, []).get(p)!).push(i));
+  const groups = [...byPlace.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => g);
+  const ties = groups.filter((g) => g.length > 1);
+  return { ranking: groups.flat(), ...(ties.length ? { ties } : {}) };
+}
 
 export interface ExportedRanking extends RankingRecord {
   /** Flags per response (same order as responses). */
@@ -60,7 +69,7 @@ export function rankingRecords(db: LabelDb, set?: string): ExportedRanking[] {
     return {
       prompt: JSON.parse(s.prompt) as Turns,
       responses: rs,
-      ranking: rankingFromPlaces(places.get(s.sub)!),
+      ...rankingFromPlaces(places.get(s.sub)!),
       flags: perResponse,
       labeler: s.labeler,
       set: s.setName,

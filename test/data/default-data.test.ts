@@ -71,8 +71,8 @@ test('preference pairs are the best and worst of each ranking', () => {
   for (let i = 0; i < data.rankings.length; i++) {
     const r = data.rankings[i];
     const goldFor = data.preference[i];
-    assert.equal(goldFor.chosen, r.responses[r.ranking[0] as number]);
-    assert.equal(goldFor.rejected, r.responses[r.ranking[r.ranking.length - 1] as number]);
+    assert.equal(goldFor.chosen, r.responses[r.ranking[0]]);
+    assert.equal(goldFor.rejected, r.responses[r.ranking[r.ranking.length - 1]]);
     assert.notEqual(goldFor.chosen, goldFor.rejected);
   }
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectFormat, formatValidator, iterateDataset, loadDataset, rankingFromPlaces, rankingGroups, type RankingRecord } from '../../src/data/formats.js';
+import { detectFormat, iterateDataset, loadDataset, type RankingRecord } from '../../src/data/formats.js';
 import { DataError } from '../../src/data/jsonl.js';
 
 const FIX = 'test/fixtures/data';
@@ -37,22 +37,9 @@ test('rankings must be permutations of the responses, best first', async () => {
   assert.equal(format, 'ranking');
   assert.deepEqual(records.map((r) => (r as RankingRecord).ranking), [[0, 2, 1], [0, 1]]);
   assert.deepEqual(errors.map((e) => e.message), [
-    `${file}:2: ranking must list each of 0…1 once, best first, tied indices as a list ([2, [0, 3], 1]), got [0,0] (format ranking)`,
+    `${file}:2: ranking must list each of 0…1 once (best first), got [0,0] (format ranking)`,
     `${file}:3: responses must be a list of at least 2, got ["9"] (format ranking)`,
   ]);
-});
-
-test('a ranking may tie responses as a list of indices; each index still appears exactly once', () => {
-  const check = (ranking: unknown) => formatValidator('ranking')({ prompt: 'p', responses: ['a', 'b', 'c', 'd'], ranking });
-  assert.ok('value' in check([2, [0, 3], 1]));
-  assert.ok('value' in check([[0, 1, 2, 3]]), 'all level is a valid (if unlearnable) ranking');
-  for (const bad of [[2, [0, 2], 1], [2, [0, 3]], [2, [], 0, 3, 1], [2, [[0], 3], 1], [2, [0, 3.5], 1]]) {
-    assert.ok('error' in check(bad), JSON.stringify(bad));
-  }
-  assert.deepEqual(rankingGroups([2, [0, 3], 1]), [[2], [0, 3], [1]]);
-  // Places per response: 0 and 3 share place 1, 2 is best, 1 is last.
-  assert.deepEqual(rankingFromPlaces([1, 2, 0, 1]), [2, [0, 3], 1]);
-  assert.deepEqual(rankingFromPlaces([0, 1, 2]), [0, 1, 2]);
 });
 
 test('every format: a valid example line loads, keys announce the format, extra fields survive', async () => {

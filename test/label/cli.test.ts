@@ -80,7 +80,7 @@ test('rlhf label: users, import by sampling and from a file, status, export, the
     assert.match(exported.out, /rankings\.jsonl: 4 rankings \(2 with ties\)/);
     assert.match(exported.out, /kto\.jsonl: 1 chat ratings \(1 good, 0 bad\)/);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => [l.labeler, l.ranking]), [['ann', [2, 0, 1]], ['bob', [[0, 1], 2]], ['ann', [2, 0, 1]], ['bob', [[0, 1], 2]]]);
+    assert.deepEqual(lines.map((l) => [l.labeler, l.ranking, l.ties]), [['ann', [2, 0, 1], undefined], ['bob', [0, 1, 2], [[0, 1]]], ['ann', [2, 0, 1], undefined], ['bob', [0, 1, 2], [[0, 1]]]]);
     assert.deepEqual(JSON.parse(readFileSync(kto, 'utf8')), { prompt: [{ role: 'user', content: 'Hi' }], completion: [{ role: 'assistant', content: 'Hello' }], label: true });
     assert.match(rlhf(['label', 'export', '--db', db]).err, /give --out FILE/);
 

@@ -12,7 +12,8 @@ import {
 } from '../../src/label/index.js';
 import { createSession, endSession, sessionUser } from '../../src/label/auth.js';
 import { loadDataset } from '../../src/data/formats.js';
-import { rankingPairs } from '../../src/rlhf/reward/loss.js';
+import { tiedRankingPairs } from '../../src/rlhf/reward/data.js';
+import { rankingFromPlaces } from '../../src/label/export.js';
 import { addTasks, tempDir, TASKS } from './helpers.js';
 
 test('schema: created at the current version, reopened unchanged, a newer file refused', () => {
@@ -126,7 +127,14 @@ test('submissions are checked against the task: every response once, known flags
   db.close();
 });
 
-test('export: one ranking record per labeler, ties as lists, flags by response; the reward loader reads it', async () => {
+test('ranking from places: best first, tied responses grouped in index order, no ties field when strict', () => {
+  // Places per response: 0 and 3 share place 1, 2 is best, 1 is last.
+  assert.deepEqual(rankingFromPlaces([1, 2, 0, 1]), { ranking: [2, 0, 3, 1], ties: [[0, 3]] });
+  assert.deepEqual(rankingFromPlaces([0, 1, 2]), { ranking: [0, 1, 2] });
+  assert.deepEqual(rankingFromPlaces([0, 0, 1, 1]), { ranking: [0, 1, 2, 3], ties: [[0, 1], [2, 3]] });
+});
+
+test('export: one ranking record per labeler, ties kept, flags by response; the reward loader reads it', async () => {
   const t = tempDir();
   const db = openLabelDb(':memory:');
   try {
@@ -144,9 +152,9 @@ test('export: one ranking record per labeler, ties as lists, flags by response; 
     // b: a strict order.
     submitRanking(db, b.id, 1, { groups: [[ib[0]], [ib[2]], [ib[3]], [ib[1]]], flags: {} });
     const records = rankingRecords(db);
-    assert.deepEqual(records.map((r) => [r.labeler, r.ranking, r.flags]), [
-      ['a', [[0, 2], 3, 1], [[], ['harmful', 'untruthful'], [], []]],
-      ['b', [0, 2, 3, 1], [[], [], [], []]],
+    assert.deepEqual(records.map((r) => [r.labeler, r.ranking, r.ties, r.flags]), [
+      ['a', [0, 2, 3, 1], [[0, 2]], [[], ['harmful', 'untruthful'], [], []]],
+      ['b', [0, 2, 3, 1], undefined, [[], [], [], []]],
     ]);
     assert.equal(records[0].prompt, 'What is 17 + 25?');
     assert.deepEqual(records[0].responses, TASKS[0].responses);
@@ -155,8 +163,9 @@ test('export: one ranking record per labeler, ties as lists, flags by response; 
     writeFileSync(file, toJsonl(records));
     const back = await loadDataset(file);
     assert.equal(back.format, 'ranking');
-    // a's tie makes no pair: 2 groups above "6" → pairs (0,3), (2,3), (0,1), (2,1), (3,1): 5, not 6.
-    const pairs = rankingPairs(back.records.map((r) => (r as { ranking: (number | number[])[] }).ranking));
+    assert.deepEqual(back.records, JSON.parse(JSON.stringify(records)), 'valid ranking records, every field kept');
+    // a's tie makes no pair: (0,3), (0,1), (2,3), (2,1), (3,1) are 5 of C(4,2) = 6; b gives all 6.
+    const pairs = tiedRankingPairs(records.map((r) => ({ ranking: r.ranking, ties: r.ties ?? [] })));
     assert.equal(pairs.winners.length, 5 + 6);
   } finally {
     db.close();

@@ -75,15 +75,6 @@ test('reward model pair loss: a ranking of K = 4 gives 6 pairs kept together, th
   near(scores.grad!.data[4], -1 / (1 + Math.exp(-1)) / 2);
 });
 
-test('reward model pairs with ties: tied responses make no pair; an all-tied element has no weight', () => {
-  // Element 0 (K = 3): [0, 2] level above 1 → pairs (0, 1) and (2, 1), each 1/2 of the element.
-  // Element 1 (K = 2): every response level → no pair. Element 2 (K = 2, offset 5): 1 over 0.
-  const pairs = rankingPairs([[[0, 2], 1], [[0, 1]], [1, 0]]);
-  assert.deepEqual([...pairs.winners], [0, 2, 6]);
-  assert.deepEqual([...pairs.losers], [1, 1, 5]);
-  assert.deepEqual([...pairs.weights], [0.25, 0.25, 0.5]);
-});
-
 test('DPO sigmoid, conservative DPO and IPO losses', () => {
   // h = (−1 − (−2)) − (−1.5 − (−1.5)) = 1.
   const refC = Float32Array.from([-1.5]), refR = Float32Array.from([-1.5]);

@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../../util/fs.js';
 import { check, mergeConfig } from '../../util/config.js';
 import { brownDocuments, brownSentences } from '../brown.js';
 import type { DeepPartial, PipelineConfig } from '../config.js';
-import { rankingGroups, type Message, type PromptRecord, type RankingRecord } from '../formats.js';
+import type { Message, PromptRecord, RankingRecord } from '../formats.js';
 import { hashString32, unitHash } from '../hash.js';
 import { writeJsonl } from '../jsonl.js';
 import { processDocs, type PipelineReport } from '../pipeline.js';
@@ -139,10 +139,11 @@ export function makeDefaultData(cfg: DefaultDataConfig, trainSentences: { docId:
     const responses = it.candidates(rng, cfg.k);
     return { prompt: user(it.prompt), responses, ranking: goldRank(it.gold, responses) };
   };
-  const bestVsWorst = (r: RankingRecord): DefaultData['preference'][number] => {
-    const g = rankingGroups(r.ranking);
-    return { prompt: r.prompt as Message[], chosen: r.responses[g[0][0]] as string, rejected: r.responses[g[g.length - 1][0]] as string };
-  };
+  const bestVsWorst = (r: RankingRecord): DefaultData['preference'][number] => ({
+    prompt: r.prompt as Message[],
+    chosen: r.responses[r.ranking[0]] as string,
+    rejected: r.responses[r.ranking[r.ranking.length - 1]] as string,
+  });
   const rankings = times('rankings', cfg.rankings, ranking);
   const rankingsVal = times('rankings_val', cfg.rankingsVal, ranking);
   const held = new ItemSource(EVAL_SEED ^ cfg.seed, cfg, contHeld, true);

@@ -1,7 +1,6 @@
 // DPO pairs: a preference record is one pair; a ranking gives its best and worst responses. Each
 // pair carries the reference's sequence log-probabilities, computed once before training (the
 // reference is the starting policy, so no second model is held while training).
-import { rankingGroups } from '../../data/formats.js';
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
 import { slice } from '../../engine/ops/index.js';
@@ -22,11 +21,7 @@ export interface DpoPair {
 
 export async function loadPairs(file: string, tok: Tokenizer, maxLen: number, limit = 0): Promise<{ pairs: DpoPair[]; dropped: number }> {
   const { examples, dropped } = await loadRankings(file, tok, maxLen);
-  // Best against worst; within a tied group the first listed stands for it.
-  const pairs = examples.map((e) => {
-    const g = rankingGroups(e.ranking);
-    return { prompt: e.prompt, chosen: e.responses[g[0][0]], rejected: e.responses[g[g.length - 1][0]], refChosen: 0, refRejected: 0 };
-  });
+  const pairs = examples.map((e) => ({ prompt: e.prompt, chosen: e.responses[e.ranking[0]], rejected: e.responses[e.ranking[e.ranking.length - 1]], refChosen: 0, refRejected: 0 }));
   return { pairs: limit > 0 ? pairs.slice(0, limit) : pairs, dropped };
 }
 

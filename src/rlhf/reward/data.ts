@@ -1,8 +1,8 @@
-// Reward-model data: ranking records (K responses, best first, ties as groups) or preference records
-// (chosen and rejected: a ranking of two), tokenized in the policy's layout (prompt with the assistant header,
-// response ending in the end-of-turn token), and collated so one element's K responses sit side by
-// side in the batch with its pairs.
-import { loadDataset, rankingGroups, type PreferenceRecord, type RankEntry, type RankingRecord } from '../../data/formats.js';
+// Reward-model data: ranking records (K responses, best first, tied groups optional) or preference
+// records (chosen and rejected: a ranking of two), tokenized in the policy's layout (prompt with the
+// assistant header, response ending in the end-of-turn token), and collated so one element's K
+// responses sit side by side in the batch with its pairs. Tied responses form no pair.
+import { loadDataset, type PreferenceRecord, type RankingRecord } from '../../data/formats.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import { joinBatch, type SequenceBatch } from '../core/batch.js';
 import { encodePrompt, encodeResponse, endOfTurnId } from '../core/prompts.js';
@@ -11,33 +11,29 @@ import { rankingPairs, type RankingPairs } from './loss.js';
 export interface RankingExample {
   prompt: number[];
   responses: number[][];
-  /** Indices into responses, best first; a list of several is a tie. */
-  ranking: RankEntry[];
+  /** Indices into responses, best first. */
+  ranking: number[];
+  /** Groups of equally good responses (adjacent in ranking); no pair is formed inside one. */
+  ties: number[][];
 }
 
-export interface LoadedRankings {
-  examples: RankingExample[];
-  /** Examples whose prompt plus longest response exceeds maxLen tokens. */
-  dropped: number;
-  /** Examples with every response tied: no pair to learn from. */
-  tied: number;
-}
-
-/** Examples from ranking or preference JSONL files (comma-separated); too long or all-tied
- * examples are left out (counted). */
-export async function loadRankings(files: string, tok: Tokenizer, maxLen: number): Promise<LoadedRankings> {
-  const out: LoadedRankings = { examples: [], dropped: 0, tied: 0 };
+/** Examples from ranking or preference JSONL files (comma-separated); an example whose prompt plus
+ * longest response exceeds maxLen tokens is dropped (counted), and one whose responses all tie is
+ * left out (counted as tied: it has no pair to learn from). */
+export async function loadRankings(files: string, tok: Tokenizer, maxLen: number): Promise<{ examples: RankingExample[]; dropped: number; tied: number }> {
+  const examples: RankingExample[] = [];
+  let dropped = 0, tied = 0;
   for (const file of files.split(',').map((f) => f.trim()).filter(Boolean)) {
     const r = await loadRankingFile(file, tok, maxLen);
-    out.examples.push(...r.examples);
-    out.dropped += r.dropped;
-    out.tied += r.tied;
+    examples.push(...r.examples);
+    dropped += r.dropped;
+    tied += r.tied;
   }
-  if (!out.examples.length) throw new Error(`${files}: no example fits in ${maxLen} tokens${out.tied ? ` (${out.tied} rank every response level)` : ''}`);
-  return out;
+  if (!examples.length) throw new Error(`${files}: no example fits in ${maxLen} tokens`);
+  return { examples, dropped, tied };
 }
 
-async function loadRankingFile(file: string, tok: Tokenizer, maxLen: number): Promise<LoadedRankings> {
+async function loadRankingFile(file: string, tok: Tokenizer, maxLen: number): Promise<{ examples: RankingExample[]; dropped: number; tied: number }> {
   const ds = await loadDataset(file);
   if (ds.format !== 'ranking' && ds.format !== 'preference') {
     throw new Error(`${file}: the reward model trains on rankings ({prompt, responses, ranking}) or preferences ({prompt, chosen, rejected}), got format ${ds.format}`);
@@ -49,11 +45,12 @@ async function loadRankingFile(file: string, tok: Tokenizer, maxLen: number): Pr
     const rec = ds.format === 'ranking'
       ? (r as RankingRecord)
       : { prompt: (r as PreferenceRecord).prompt, responses: [(r as PreferenceRecord).chosen, (r as PreferenceRecord).rejected], ranking: [0, 1] };
-    if (rankingGroups(rec.ranking).length < 2) { tied++; continue; }
     const prompt = encodePrompt(tok, rec.prompt);
     const responses = rec.responses.map((x) => encodeResponse(tok, x, eot));
     if (prompt.length + Math.max(...responses.map((x) => x.length)) > maxLen) { dropped++; continue; }
-    examples.push({ prompt, responses, ranking: rec.ranking });
+    const ties = rec.ties ?? [];
+    if (ties.some((g) => g.length === responses.length)) { tied++; continue; }
+    examples.push({ prompt, responses, ranking: rec.ranking, ties });
   }
   return { examples, dropped, tied };
 }
@@ -62,5 +59,30 @@ async function loadRankingFile(file: string, tok: Tokenizer, maxLen: number): Pr
 export function collateRankings(examples: readonly RankingExample[], padId: number): { batch: SequenceBatch; pairs: RankingPairs } {
   const prompts: number[][] = [], responses: number[][] = [];
   for (const e of examples) for (const r of e.responses) { prompts.push(e.prompt); responses.push(r); }
-  return { batch: joinBatch(prompts, responses, padId), pairs: rankingPairs(examples.map((e) => e.ranking)) };
+  return { batch: joinBatch(prompts, responses, padId), pairs: tiedRankingPairs(examples) };
+}
+
+/** rankingPairs (reward/loss.ts) with ties: every pair of responses in different tie groups,
+ * better first, each element's pairs weighing 1 / (its pairs × elements) so every element counts
+ * the same. Without ties it is rankingPairs itself. */
+export function tiedRankingPairs(examples: readonly Pick<RankingExample, 'ranking' | 'ties'>[]): RankingPairs {
+  if (examples.every((e) => e.ties.length === 0)) return rankingPairs(examples.map((e) => e.ranking));
+  const w: number[] = [], l: number[] = [], wt: number[] = [];
+  let offset = 0;
+  for (const { ranking, ties } of examples) {
+    const group = new Map<number, number>();
+    ties.forEach((g, gi) => g.forEach((x) => group.set(x, gi)));
+    const start = w.length;
+    for (let a = 0; a < ranking.length; a++) {
+      for (let b = a + 1; b < ranking.length; b++) {
+        const ga = group.get(ranking[a]);
+        if (ga !== undefined && ga === group.get(ranking[b])) continue;
+        w.push(offset + ranking[a]);
+        l.push(offset + ranking[b]);
+      }
+    }
+    for (let i = start; i < w.length; i++) wt.push(1 / ((w.length - start) * examples.length));
+    offset += ranking.length;
+  }
+  return { winners: Int32Array.from(w), losers: Int32Array.from(l), weights: Float32Array.from(wt) };
 }

@@ -2,51 +2,37 @@
 // K responses to one prompt gives all K(K−1)/2 ordered pairs, and the model is trained so the
 // preferred response of each pair scores higher:
 //   loss = −1/C(K,2) · Σ_pairs log σ(r(x, y_w) − r(x, y_l))
-// A tie makes no pair (InstructGPT's labelers could mark ties; the loss learns only orderings), so
-// an element with ties averages over its untied pairs instead of C(K,2).
 // The pairs of one prompt stay together in one batch element (each response is scored once, and
 // one ranking cannot dominate a batch through its many pairs); elements are averaged.
 import { Tensor } from '../../engine/tensor.js';
 import { indexSelect, mul, neg, sub, sum } from '../../engine/ops/index.js';
 import { logSigmoid } from '../core/ops.js';
-import { rankingGroups, type RankEntry } from '../../data/formats.js';
 
 /** Pairs over a flat vector of scores: score[winners[i]] should beat score[losers[i]]; weights
- * sum to 1 (1/(its pairs) per element, divided by the number of elements with a pair). */
+ * sum to 1 (1/C(K,2) per element, divided by the number of elements). */
 export interface RankingPairs {
   winners: Int32Array;
   losers: Int32Array;
   weights: Float32Array;
 }
 
-/** All ordered pairs of each element. `rankings[e]` lists the element's responses best first, as
- * indices into its own K responses (a list of several is a tie: tied responses make no pair), whose
- * scores sit at offset Σ_{e' < e} K_e' of the flat vector. An element with every response tied has
- * no pair and no weight. */
-export function rankingPairs(rankings: readonly (readonly RankEntry[])[]): RankingPairs {
-  const w: number[] = [], l: number[] = [], owner: number[] = [];
-  const perElement: number[] = [];
+/** All pairs of each element. `rankings[e]` lists the element's responses best first, as indices
+ * into its own K responses, whose scores sit at offset Σ_{e' < e} K_e' of the flat vector. */
+export function rankingPairs(rankings: readonly number[][]): RankingPairs {
+  const w: number[] = [], l: number[] = [], wt: number[] = [];
   let offset = 0;
-  rankings.forEach((ranking, e) => {
-    const groups = rankingGroups(ranking);
-    let n = 0;
-    for (let a = 0; a < groups.length; a++) {
-      for (let b = a + 1; b < groups.length; b++) {
-        for (const x of groups[a]) {
-          for (const y of groups[b]) {
-            w.push(offset + x);
-            l.push(offset + y);
-            owner.push(e);
-            n++;
-          }
-        }
+  for (const ranking of rankings) {
+    const K = ranking.length, n = (K * (K - 1)) / 2;
+    for (let a = 0; a < K; a++) {
+      for (let b = a + 1; b < K; b++) {
+        w.push(offset + ranking[a]);
+        l.push(offset + ranking[b]);
+        wt.push(1 / (n * rankings.length));
       }
     }
-    perElement.push(n);
-    offset += groups.reduce((k, g) => k + g.length, 0);
-  });
-  const elements = perElement.filter((n) => n > 0).length;
-  return { winners: Int32Array.from(w), losers: Int32Array.from(l), weights: Float32Array.from(owner, (e) => 1 / (perElement[e] * elements)) };
+    offset += K;
+  }
+  return { winners: Int32Array.from(w), losers: Int32Array.from(l), weights: Float32Array.from(wt) };
 }
 
 export interface RewardLossMetrics {

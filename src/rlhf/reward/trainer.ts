@@ -20,9 +20,7 @@ import { scorePairs } from './score.js';
 
 export interface RewardSummary {
   examples: number;
-  /** Rankings left out: too long, and with every response tied (no pair to learn). */
   dropped: number;
-  tied: number;
   valExamples: number;
   steps: number;
   seconds: number;
@@ -64,7 +62,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   const valFiles = cfg.data.val.split(',').map((f) => f.trim()).filter(Boolean);
   const valSets = await Promise.all(valFiles.map(async (file) => ({ file, examples: (await loadRankings(file, tok, cfg.data.maxLen)).examples })));
   const val = valSets[0]?.examples ?? [];
-  log(`reward model: ${rankings.examples.length} training rankings (${rankings.dropped} longer than ${cfg.data.maxLen} tokens dropped${rankings.tied ? `, ${rankings.tied} all tied left out` : ''}), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
+  log(`reward model: ${rankings.examples.length} training rankings (${rankings.dropped} longer than ${cfg.data.maxLen} tokens dropped), ${valSets.map((v) => v.examples.length).join(' + ') || 0} held out`);
 
   const evalBatch = Math.max(1, cfg.train.batchSize * 2);
   const result = await train<RankingExample[]>({
@@ -107,7 +105,7 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
   }
 
   const summary: RewardSummary = {
-    examples: rankings.examples.length, dropped: rankings.dropped, tied: rankings.tied, valExamples: val.length, steps: result.steps, seconds: result.seconds,
+    examples: rankings.examples.length, dropped: rankings.dropped, valExamples: val.length, steps: result.steps, seconds: result.seconds,
     trainLoss: result.train.loss ?? NaN, trainAccuracy: result.train.accuracy ?? NaN,
     accuracy: perSet[0]?.accuracy ?? null, valPairs: perSet[0]?.pairs ?? 0, valSets: perSet, normalization, model: modelDir, resumedFrom: result.resumedFrom,
   };
