@@ -10,7 +10,7 @@
 // rate limited per name and address (@fastify/rate-limit); a labeler gets 403 outside the task
 // pages; pages render model output with textContent only, and a Content-Security-Policy without
 // inline script backs that up.
-import cookie from '@fastify/cookie';
+import cookie, { fastifyCookie } from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -59,6 +59,16 @@ const HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
 };
+
+/** For the API server in front of the app: whether a request carries a live session of the app,
+ * so the chat page (which holds a session cookie, not the API key) may call /v1. The cookie is
+ * SameSite=Strict, so another site cannot make a browser send it. */
+export function hasLabelSession(db: LabelDb): (req: FastifyRequest) => boolean {
+  return (req) => {
+    const token = req.headers.cookie ? fastifyCookie.parse(req.headers.cookie)[SESSION_COOKIE] : undefined;
+    return token !== undefined && sessionUser(db, token) !== null;
+  };
+}
 
 export const labelApp: FastifyPluginAsync<LabelAppOptions> = async (app, opts) => {
   const { db: dbOpt, ...rest } = opts;

@@ -1,6 +1,6 @@
 // The human in RLHF: a labeling web app (chat with thumbs, InstructGPT's ranking task, an admin
 // page with agreement), its SQLite storage, and the exports the trainers read.
-export { labelApp, webDir, SESSION_COOKIE, type LabelAppOptions } from './app.js';
+export { labelApp, hasLabelSession, webDir, SESSION_COOKIE, type LabelAppOptions } from './app.js';
 export { LABEL_DEFAULTS, labelConfig, SAMPLE_DEFAULTS, DEFAULT_PER_PROMPT, FLAGS, ROLES, type LabelAppConfig, type SampleConfig, type Flag, type UserRole } from './config.js';
 export { openLabelDb, SCHEMA_VERSION, type LabelDb } from './db.js';
 export { addUser, setPassword, listUsers, checkLogin, hashPassword, verifyPassword, type User } from './auth.js';
