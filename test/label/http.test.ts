@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { openLabelDb } from '../../src/label/db.js';
 import { addTasks, Client, PASSWORD, startServer, tempDir, TASKS, users } from './helpers.js';
 
@@ -166,10 +165,12 @@ test('32 labelers submit at once: every ranking stored exactly once, resends ref
   }
 });
 
-const SERVER = fileURLToPath(new URL('./server-main.js', import.meta.url));
+// The app in a process of its own (startServer, as in-process above), which the restart test kills.
+const SERVER = `import { startServer } from ${JSON.stringify(new URL('./helpers.js', import.meta.url).href)};
+console.log((await startServer(process.argv[1])).url);`;
 
 async function spawnServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [SERVER, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', SERVER, db], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return { child, url: line.trim() };
 }

@@ -37,6 +37,8 @@ export function api(csrfToken) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = await res.json().catch(() => ({}));
+    // A session that ended (expired, logged out elsewhere, a new password): log in again, then back.
+    if (res.status === 401 && !path.endsWith('/login')) location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
     if (!res.ok) throw new ApiError(res.status, data.error || data.message || `HTTP ${res.status}`);
     return data;
   };
