@@ -8,7 +8,7 @@ import { DEFAULT_PER_PROMPT, ROLES, SAMPLE_DEFAULTS, type UserRole } from '../la
 import { openLabelDb } from '../label/db.js';
 import { ktoRecords, rankingRecords, toJsonl } from '../label/export.js';
 import { labelReport } from '../label/report.js';
-import { addTaskSet } from '../label/tasks.js';
+import { addTaskSet, checkTaskSetName } from '../label/tasks.js';
 
 const DB = { type: 'string', help: 'the labeling database (SQLite file)' } as const;
 
@@ -86,6 +86,8 @@ async function importCmd(a: Parsed, spec: CommandSpec): Promise<void> {
       return;
     }
     const promptsFile = need(a, spec, 'prompts'), model = need(a, spec, 'model');
+    const name = String(f.name ?? basename(promptsFile, '.jsonl'));
+    checkTaskSetName(db, name);
     let prompts = await readPrompts(promptsFile);
     if (Number(f.limit) > 0) prompts = prompts.slice(0, Number(f.limit));
     const cfg = { k: Number(f.k), temperature: Number(f.temperature), topP: Number(f['top-p']), maxNewTokens: Number(f['max-new-tokens']), seed: Number(f.seed) };
@@ -94,7 +96,7 @@ async function importCmd(a: Parsed, spec: CommandSpec): Promise<void> {
       if (process.stderr.isTTY) process.stderr.write(`\rsampling: ${n}/${prompts.length} prompts`);
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    const set = addTaskSet(db, String(f.name ?? basename(promptsFile, '.jsonl')), perPrompt, { prompts: promptsFile, model, ...cfg, limit: f.limit }, tasks);
+    const set = addTaskSet(db, name, perPrompt, { prompts: promptsFile, model, ...cfg, limit: f.limit }, tasks);
     console.log(`task set ${set.name}: ${set.tasks} prompts × ${cfg.k} responses sampled from ${model} in ${((Date.now() - started) / 1000).toFixed(1)} s, ${perPrompt} labeler(s) each` +
       (skipped ? ` (${skipped} prompts left out: too long for the model, or only empty responses)` : ''));
   } finally {

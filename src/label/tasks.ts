@@ -20,12 +20,17 @@ export interface TaskSetInfo {
   tasks: number;
 }
 
+/** Refuses a name already in use (the CLI asks before the work of sampling a set under it). */
+export function checkTaskSetName(db: LabelDb, name: string): void {
+  if (db.prepare('SELECT 1 FROM task_sets WHERE name = ?').get(name)) throw new Error(`a task set named "${name}" already exists (choose another --name)`);
+}
+
 /** Stores a task set in one transaction (all of it or nothing). `config` records its provenance. */
 export function addTaskSet(db: LabelDb, name: string, perPrompt: number, config: object, tasks: readonly TaskInput[]): TaskSetInfo {
   if (!Number.isInteger(perPrompt) || perPrompt < 1) throw new RangeError(`labelers per prompt must be a positive integer, got ${perPrompt}`);
   if (!tasks.length) throw new Error(`task set ${name}: no tasks`);
   return db.transaction(() => {
-    if (db.prepare('SELECT 1 FROM task_sets WHERE name = ?').get(name)) throw new Error(`a task set named "${name}" already exists (choose another --name)`);
+    checkTaskSetName(db, name);
     const now = Date.now();
     const setId = Number(db.prepare('INSERT INTO task_sets (name, per_prompt, config, created_at) VALUES (?, ?, ?, ?)').run(name, perPrompt, JSON.stringify(config), now).lastInsertRowid);
     const insTask = db.prepare('INSERT INTO tasks (set_id, prompt) VALUES (?, ?)');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkLogin, nextTask, openLabelDb, setChatLabel, submitRanking } from '../../src/label/index.js';
+import { checkLogin, nextTask, openLabelDb, SAMPLE_DEFAULTS, sampleResponses, setChatLabel, submitRanking } from '../../src/label/index.js';
 import { tempDir } from './helpers.js';
 import { tinyChatModel } from './model.js';
 
@@ -24,27 +24,28 @@ test('rlhf label: users, import by sampling and from a file, status, export, the
     assert.equal(add.code, 0, add.err);
     assert.match(add.out, /added admin ann/);
     assert.equal(rlhf(['label', 'user', 'add', 'bob', '--role', 'labeler', '--db', db], 'battery staple\n').code, 0);
-    assert.match(rlhf(['label', 'user', 'add', 'cy', '--role', 'boss', '--db', db], 'x\n').err, /--role must be one of admin, labeler/);
     assert.match(rlhf(['label', 'user', 'add', 'cy', '--role', 'labeler', '--db', db], 'short\n').err, /at least 8 characters/);
     assert.match(rlhf(['label', 'user', 'list', '--db', db]).out, /ann\s+admin[\s\S]*bob\s+labeler/);
 
     const prompts = join(t.dir, 'prompts.jsonl');
-    writeFileSync(prompts, [{ prompt: 'What is 2 + 3?' }, { prompt: [{ role: 'user', content: 'Say hello to the labelers' }] }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const promptList = ['What is 2 + 3?', [{ role: 'user' as const, content: 'Say hello to the labelers' }]];
+    writeFileSync(prompts, promptList.map((prompt) => JSON.stringify({ prompt })).join('\n') + '\n');
     const sample = (name: string, seed: number) => rlhf(['label', 'import', '--db', db, '--prompts', prompts, '--model', model, '--k', '3', '--max-new-tokens', '6', '--seed', String(seed), '--per-prompt', '2', '--name', name]);
     const imported = sample('first', 5);
     assert.equal(imported.code, 0, imported.err);
     assert.match(imported.out, /task set first: 2 prompts × 3 responses sampled from .* 2 labeler\(s\) each/);
-    assert.equal(sample('again', 5).code, 0);
-    assert.equal(sample('other', 6).code, 0);
-    assert.match(sample('first', 5).err, /a task set named "first" already exists/);
+    const taken = sample('first', 5);
+    assert.match(taken.err, /a task set named "first" already exists/);
+    assert.doesNotMatch(taken.out + taken.err, /sampl/, 'refused before sampling');
 
     const store = openLabelDb(db);
     const responses = (set: string) => (store.prepare(`SELECT r.content FROM responses r JOIN tasks t ON t.id = r.task_id JOIN task_sets s ON s.id = t.set_id
       WHERE s.name = ? ORDER BY r.id`).all(set) as { content: string }[]).map((r) => JSON.parse(r.content) as string);
     assert.equal(responses('first').length, 6);
     assert.ok(responses('first').every((r) => typeof r === 'string' && r.trim().length > 0), 'no empty response');
-    assert.deepEqual(responses('again'), responses('first'), 'the same seed samples the same responses');
-    assert.notDeepEqual(responses('other'), responses('first'), 'another seed samples others');
+    const again = async (seed: number) => (await sampleResponses(model, promptList, { ...SAMPLE_DEFAULTS, k: 3, maxNewTokens: 6, seed })).tasks.flatMap((x) => x.responses);
+    assert.deepEqual(await again(5), responses('first'), 'the same seed samples the same responses');
+    assert.notDeepEqual(await again(6), responses('first'), 'another seed samples others');
     const config = JSON.parse((store.prepare("SELECT config FROM task_sets WHERE name = 'first'").get() as { config: string }).config);
     assert.deepEqual(config, { prompts, model, k: 3, temperature: 1, topP: 1, maxNewTokens: 6, seed: 5, limit: 0 });
 
