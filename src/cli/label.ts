@@ -74,6 +74,7 @@ async function importCmd(a: Parsed, spec: CommandSpec): Promise<void> {
   const db = openLabelDb(need(a, spec, 'db'));
   try {
     const perPrompt = Number(f['per-prompt']);
+    if (!Number.isInteger(perPrompt) || perPrompt < 1) throw new UsageError(`${spec.name}: --per-prompt must be a positive integer, got ${perPrompt}`);
     // Loaded here only: the model code is not needed by the other subcommands.
     const { readPrompts, readResponses, sampleResponses } = await import('../label/sources.js');
     if (f.responses !== undefined) {
