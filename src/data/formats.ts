@@ -3,8 +3,11 @@
 //   messages    {"messages": [{"role": "user", "content": "..."}, ...]}   conversations (SFT)
 //   completion  {"prompt": P, "completion": C}                    prompt/completion (SFT)
 //   preference  {"prompt": P, "chosen": C, "rejected": C}         pairs (DPO, reward model)
+//   unpaired    {"prompt": P, "completion": C, "label": true|false}  one response marked good or
+//               bad (KTO; TRL's unpaired preference format)
 //   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first;
-//               optional "ties": [[i, j], ...] groups of equally good responses (adjacent in ranking)
+//               optional "ties": [[i, j], ...] groups of equally good responses (adjacent in ranking),
+//               optional "truncated": [bool, ...]: which responses were cut off at the token limit
 //   prompt      {"prompt": P}                                      prompt-only (PPO, GRPO)
 // P and C are a string or a list of messages (conversational form). Other fields are kept as they
 // are (a prompt's `gold` record, say), so loaders never drop what a later stage needs.
@@ -22,6 +25,8 @@ export interface TextRecord { text: string }
 export interface MessagesRecord { messages: Message[] }
 export interface CompletionRecord { prompt: Turns; completion: Turns }
 export interface PreferenceRecord { prompt: Turns; chosen: Turns; rejected: Turns }
+/** A response judged on its own: label true = desirable (thumbs up), false = undesirable. */
+export interface UnpairedRecord { prompt: Turns; completion: Turns; label: boolean }
 export interface RankingRecord {
   prompt: Turns;
   responses: Turns[];
@@ -31,6 +36,9 @@ export interface RankingRecord {
    * other in `ranking` (where their order means nothing). No preference is drawn inside a group.
    * Absent: the ranking is strict. A reader that ignores it sees an arbitrary order of the tied. */
   ties?: number[][];
+  /** Optional, one per response: true where a sampled response was cut off at the token limit, so
+   * it carries no end-of-turn token (a reward model then scores it in the form PPO samples it). */
+  truncated?: boolean[];
 }
 export interface PromptRecord { prompt: Turns }
 
@@ -39,11 +47,12 @@ export interface FormatRecords {
   messages: MessagesRecord;
   completion: CompletionRecord;
   preference: PreferenceRecord;
+  unpaired: UnpairedRecord;
   ranking: RankingRecord;
   prompt: PromptRecord;
 }
 export type DatasetFormat = keyof FormatRecords;
-export const DATASET_FORMATS: DatasetFormat[] = ['text', 'messages', 'completion', 'preference', 'ranking', 'prompt'];
+export const DATASET_FORMATS: DatasetFormat[] = ['text', 'messages', 'completion', 'preference', 'unpaired', 'ranking', 'prompt'];
 
 const ROLES: Role[] = ['system', 'user', 'assistant'];
 const describe = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
@@ -99,6 +108,8 @@ const CHECKS: Record<DatasetFormat, Checker> = {
   },
   completion: (o) => checkTurns(o.prompt, 'prompt') ?? checkTurns(o.completion, 'completion'),
   preference: (o) => checkTurns(o.prompt, 'prompt') ?? checkTurns(o.chosen, 'chosen') ?? checkTurns(o.rejected, 'rejected'),
+  unpaired: (o) => checkTurns(o.prompt, 'prompt') ?? checkTurns(o.completion, 'completion')
+    ?? (typeof o.label === 'boolean' ? null : `label must be true (desirable) or false (undesirable), got ${describe(o.label)}`),
   ranking: (o) => {
     const bad = checkTurns(o.prompt, 'prompt');
     if (bad) return bad;
@@ -111,6 +122,9 @@ const CHECKS: Record<DatasetFormat, Checker> = {
     const r = o.ranking;
     const isPerm = Array.isArray(r) && r.length === k && r.every((x) => Number.isInteger(x) && x >= 0 && x < k) && new Set(r).size === k;
     if (!isPerm) return `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    const t = o.truncated;
+    const flags = t === undefined || (Array.isArray(t) && t.length === k && t.every((x) => typeof x === 'boolean'));
+    if (!flags) return `truncated must be a list of ${k} booleans (one per response), got ${describe(t)}`;
     return o.ties === undefined ? null : checkTies(o.ties, r as number[]);
   },
   prompt: (o) => checkTurns(o.prompt, 'prompt'),
@@ -120,6 +134,7 @@ const CHECKS: Record<DatasetFormat, Checker> = {
 export function detectFormat(o: Record<string, unknown>): DatasetFormat | null {
   if ('responses' in o || 'ranking' in o) return 'ranking';
   if ('chosen' in o || 'rejected' in o) return 'preference';
+  if ('label' in o) return 'unpaired';
   if ('completion' in o) return 'completion';
   if ('messages' in o) return 'messages';
   if ('text' in o) return 'text';
@@ -134,7 +149,7 @@ export function formatValidator(format: DatasetFormat | 'auto'): Validator<unkno
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: `expected a JSON object, got ${describe(value)}` };
     const o = value as Record<string, unknown>;
     const f = fixed ?? detectFormat(o);
-    if (f === null) return { error: `no known fields (text, messages, prompt, completion, chosen/rejected, responses/ranking) in ${describe(o)}` };
+    if (f === null) return { error: `no known fields (text, messages, prompt, completion, chosen/rejected, label, responses/ranking) in ${describe(o)}` };
     const bad = CHECKS[f](o);
     if (bad) return { error: `${bad} (format ${f})` };
     fixed = f;

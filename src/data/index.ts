@@ -25,7 +25,7 @@ export { formatTable, stageTable } from './report.js';
 export {
   loadDataset, iterateDataset, detectFormat, formatValidator, turnsText, DATASET_FORMATS,
   type DatasetFormat, type FormatRecords, type LoadedDataset, type Message, type Role, type Turns,
-  type TextRecord, type MessagesRecord, type CompletionRecord, type PreferenceRecord, type RankingRecord, type PromptRecord,
+  type TextRecord, type MessagesRecord, type CompletionRecord, type PreferenceRecord, type UnpairedRecord, type RankingRecord, type PromptRecord,
 } from './formats.js';
 export { readJsonl, writeJsonl, JsonlWriter, DataError, type OnError, type ReadOptions, type Validator } from './jsonl.js';
 

@@ -1,8 +1,10 @@
 // Reward-model data: ranking records (K responses, best first, tied groups optional) or preference
 // records (chosen and rejected: a ranking of two), tokenized in the policy's layout (prompt with the
-// assistant header, response ending in the end-of-turn token), and collated so one element's K
-// responses sit side by side in the batch with its pairs. Tied responses form no pair.
-import { loadDataset, type PreferenceRecord, type RankingRecord } from '../../data/formats.js';
+// assistant header, response ending in the end-of-turn token, or without it where the record marks a
+// sampled response as cut off at the token limit, exactly as PPO scores such a sample), and collated
+// so one element's K responses sit side by side in the batch with its pairs. Tied responses form no
+// pair.
+import { loadDataset, turnsText, type PreferenceRecord, type RankingRecord } from '../../data/formats.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import { joinBatch, type SequenceBatch } from '../core/batch.js';
 import { encodePrompt, encodeResponse, endOfTurnId } from '../core/prompts.js';
@@ -46,7 +48,8 @@ async function loadRankingFile(file: string, tok: Tokenizer, maxLen: number): Pr
       ? (r as RankingRecord)
       : { prompt: (r as PreferenceRecord).prompt, responses: [(r as PreferenceRecord).chosen, (r as PreferenceRecord).rejected], ranking: [0, 1] };
     const prompt = encodePrompt(tok, rec.prompt);
-    const responses = rec.responses.map((x) => encodeResponse(tok, x, eot));
+    const responses = rec.responses.map((x, i) => encodeResponse(tok, x, eot, !rec.truncated?.[i]));
+    if (responses.some((x) => x.length === 0)) throw new Error(`${file}: a response cut off before its first token cannot be scored (prompt ${JSON.stringify(turnsText(rec.prompt).slice(0, 60))})`);
     if (prompt.length + Math.max(...responses.map((x) => x.length)) > maxLen) { dropped++; continue; }
     const ties = rec.ties ?? [];
     if (ties.some((g) => g.length === responses.length)) { tied++; continue; }
