@@ -1,6 +1,6 @@
 // `rlhf label` as a user runs it: accounts with the password on stdin, a task set sampled from a
-// model (reproducible from its seed) or imported from a file, status, and an export that
-// `rlhf reward` trains on.
+// model (reproducible from its seed) or imported from a file, status, and exports that `rlhf reward`
+// and `rlhf kto` train on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -67,6 +67,7 @@ test('rlhf label: users, import by sampling and from a file, status, export, the
       }
     }
     setChatLabel(store, ann.id, { key: 'k1', model: 'tiny', prompt: [{ role: 'user', content: 'Hi' }], completion: 'Hello', label: true });
+    setChatLabel(store, bob.id, { key: 'k2', model: 'tiny', prompt: [{ role: 'user', content: 'Hi' }], completion: 'Go away.', label: false });
     store.close();
 
     const status = rlhf(['label', 'status', '--db', db]);
@@ -79,16 +80,20 @@ test('rlhf label: users, import by sampling and from a file, status, export, the
     const exported = rlhf(['label', 'export', '--db', db, '--out', out, '--kto', kto, '--set', 'first']);
     assert.equal(exported.code, 0, exported.err);
     assert.match(exported.out, /rankings\.jsonl: 4 rankings \(2 with ties\)/);
-    assert.match(exported.out, /kto\.jsonl: 1 chat ratings \(1 good, 0 bad\)/);
+    assert.match(exported.out, /kto\.jsonl: 2 chat ratings \(1 good, 1 bad\)/);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.labeler, l.ranking, l.ties]), [['ann', [2, 0, 1], undefined], ['bob', [0, 1, 2], [[0, 1]]], ['ann', [2, 0, 1], undefined], ['bob', [0, 1, 2], [[0, 1]]]]);
-    assert.deepEqual(JSON.parse(readFileSync(kto, 'utf8')), { prompt: [{ role: 'user', content: 'Hi' }], completion: [{ role: 'assistant', content: 'Hello' }], label: true });
+    assert.deepEqual(JSON.parse(readFileSync(kto, 'utf8').split('\n')[0]), { prompt: [{ role: 'user', content: 'Hi' }], completion: [{ role: 'assistant', content: 'Hello' }], label: true });
     assert.match(rlhf(['label', 'export', '--db', db]).err, /give --out FILE/);
 
     const rm = join(t.dir, 'rm');
     const reward = rlhf(['reward', '--model', model, '--data.train', out, '--train.steps', '2', '--train.batchSize', '2', '--train.warmupSteps', '0', '--out', rm, '--quiet']);
     assert.equal(reward.code, 0, reward.err);
     assert.ok(existsSync(join(rm, 'model', 'config.json')), 'a reward model was saved');
+    const ktoRun = join(t.dir, 'kto');
+    const trained = rlhf(['kto', '--model', model, '--data.train', kto, '--train.steps', '2', '--train.batchSize', '2', '--out', ktoRun, '--quiet']);
+    assert.equal(trained.code, 0, trained.err);
+    assert.match(trained.out, /desirable \/ undesirable \(dropped\)\s+1 \/ 1 \(0\)/);
   } finally {
     t.done();
   }

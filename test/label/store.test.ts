@@ -182,6 +182,14 @@ test('chat thumbs: one label per user and reply, changed or taken back, exported
   setChatLabel(db, a.id, { key: 'r2', model: 'm', prompt, completion: 'Go away.', label: false });
   setChatLabel(db, a.id, { key: 'r3', model: 'm', prompt, completion: 'Hmm', label: true });
   setChatLabel(db, a.id, { key: 'r3', model: 'm', prompt, completion: 'Hmm', label: null });
+  const t = tempDir();
+  try {
+    const file = join(t.dir, 'kto.jsonl');
+    writeFileSync(file, toJsonl(ktoRecords(db)));
+    assert.equal((await loadDataset(file)).format, 'unpaired', 'the format rlhf kto reads');
+  } finally {
+    t.done();
+  }
   assert.deepEqual(ktoRecords(db), [
     { prompt, completion: [{ role: 'assistant', content: 'Hello!' }], label: true },
     { prompt, completion: [{ role: 'assistant', content: 'Go away.' }], label: false },
