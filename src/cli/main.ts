@@ -31,6 +31,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   chat: { summary: 'chat with a model in the terminal (streamed replies, history, /reset)', load: () => import('./chat.js') },
   serve: { summary: 'serve models over an OpenAI-compatible HTTP API with continuous batching', load: () => import('./serve.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
+  label: { summary: 'human labels: import a ranking task set, export rankings and chat thumbs, accounts, status', load: () => import('./label.js') },
 };
 
 function usage(): string {
