@@ -3,7 +3,7 @@
 // response holding <script> and <img onerror> runs nothing, a labeler is refused the admin page,
 // the admin sees progress and agreement and downloads the rankings, and the chat streams replies,
 // regenerates and stores thumbs. With RLHF_SCREENSHOTS=DIR the chat, ranking and admin pages are
-// saved there as PNGs (docs/img/ holds the README's).
+// saved there as PNGs (docs/img/ holds docs/labeling.md's).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
