@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `rlhf <command> ...`: dispatches to one module per command (src/cli/<command>.ts), each exporting
-// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast.
+// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast. The one global flag,
+// --allow-invalid-utf8, is taken out here and holds for every file the command reads.
 import { UsageError } from './args.js';
+import { withInvalidUtf8 } from '../util/text.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }
 
@@ -13,14 +15,25 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   sft: { summary: 'supervised fine-tuning on conversations, full or LoRA', load: () => import('./sft.js') },
   lora: { summary: 'LoRA adapters: merge an adapter into its base model', load: () => import('./lora.js') },
   reward: { summary: 'train a reward model on ranked responses (pairwise loss, held-out accuracy)', load: () => import('./reward.js') },
-  ppo: { summary: 'PPO against a reward model with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
-  dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO) on preference pairs', load: () => import('./dpo.js') },
-  grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js') },
-  pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
+  ppo: { summary: 'PPO against a reward model or function with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
+  dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO, SimPO) on preference pairs', load: () => import('./dpo.js') },
+  grpo: { summary: 'GRPO (with DAPO options) on prompts with checkable answers or a reward function: group-normalised rewards, no critic', load: () => import('./grpo.js') },
+  rloo: { summary: 'RLOO: k samples per prompt, leave-one-out baseline, reward model or function; no critic', load: () => import('./rloo.js') },
+  'reinforce-pp': { summary: 'REINFORCE++: per-token KL reward, batch-normalised returns, PPO clipping; no critic', load: () => import('./reinforce-pp.js') },
+  rft: { summary: 'rejection-sampling fine-tuning: best of n samples by a reward model or function, distilled by SFT', load: () => import('./rft.js') },
+  kto: { summary: 'KTO on unpaired thumbs-up/down labels', load: () => import('./kto.js') },
+  orpo: { summary: 'ORPO: SFT plus an odds-ratio preference term, no reference model', load: () => import('./orpo.js') },
+  simpo: { summary: 'SimPO: length-normalised preference margin, no reference model (rlhf dpo --loss simpo)', load: () => import('./simpo.js') },
+  pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, RLOO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
+  'self-instruct': { summary: 'grow an instruction dataset from seed tasks with a teacher model (local folder or OpenAI-compatible URL)', load: () => import('./self-instruct.js') },
+  eval: { summary: 'evaluate a model: perplexity, exact match, win rate with CIs, contamination, hallucination suite', load: () => import('./eval.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
+  chat: { summary: 'chat with a model in the terminal (streamed replies, history, /reset)', load: () => import('./chat.js') },
+  serve: { summary: 'serve models over an OpenAI-compatible HTTP API with continuous batching', load: () => import('./serve.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
   chinese: { summary: 'the Chinese-LLaMA flow: merge a Chinese vocabulary, train new embedding rows then everything on poems, Chinese SFT, a report card', load: () => import('./chinese.js') },
   moe: { summary: 'mixture of experts: upcycle a dense model into N experts, continue pretraining, compare with the dense model', load: () => import('./moe.js') },
+  label: { summary: 'human labels: import a ranking task set, export rankings and chat thumbs, accounts, status', load: () => import('./label.js') },
 };
 
 function usage(): string {
@@ -32,10 +45,17 @@ function usage(): string {
     '',
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    'global flags:',
+    `  ${GLOBAL_UTF8_FLAG}  read bytes that are not UTF-8 in input files as U+FFFD (counted and reported`,
+    '                        per file) instead of failing at the first one with file:line:column',
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<void> {
+const GLOBAL_UTF8_FLAG = '--allow-invalid-utf8';
+
+async function main(args: string[]): Promise<void> {
+  const argv = args.filter((a) => a !== GLOBAL_UTF8_FLAG);
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(usage());
@@ -43,7 +63,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const entry = COMMANDS[command];
   if (!entry) throw new UsageError(`rlhf: unknown command "${command}"\n\n${usage()}`);
-  await (await entry.load()).run(rest);
+  const mod = await entry.load();
+  await withInvalidUtf8(argv.length < args.length ? 'replace' : 'error', () => mod.run(rest));
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

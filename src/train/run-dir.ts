@@ -9,7 +9,7 @@
 // the same run.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../util/fs.js';
+import { ensureDir, writeJsonAtomic } from '../util/fs.js';
 import type { Ema } from './ema.js';
 import type { LoraModel } from './lora.js';
 import { readJson } from './metrics.js';
@@ -30,7 +30,7 @@ export function configDiff(a: unknown, b: unknown, path = ''): string[] {
 /** Creates the run folder and records the config; when resuming, checks it matches the one the
  * run was started with. */
 export function prepareRunDir(dir: string, config: object, resume: boolean): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const path = join(dir, 'train_config.json');
   if (resume && existsSync(path)) {
     const diff = configDiff(readJson(path), config).filter((k) => k !== 'train.steps');

@@ -1,8 +1,8 @@
 // PPO on the training loop (run.ts loads the models from disk). Each step is one iteration: sample a
 // batch of responses with the KV cache, turn it into experience (experience.ts: KL-shaped rewards,
 // GAE, whitening), then run several epochs of minibatch updates of the clipped policy and value
-// losses (loss.ts), optionally with the PPO-ptx language-modelling term; the KL coefficient adapts
-// toward its target after every iteration. The actor and the critic are two parameter sets of the
+// losses (loss.ts), optionally with the PPO-ptx language-modelling term on pretraining text; the KL
+// coefficient adapts toward its target after every iteration (or stays fixed). The actor and the critic are two parameter sets of the
 // loop's one AdamW (the critic's scaled to its own learning rate), each clipped to its own norm, so
 // a checkpoint is one step folder; β and the prompt and ptx cursors travel in it too.
 import { join } from 'node:path';
@@ -16,16 +16,16 @@ import { LOOP_DEFAULTS, type LoopConfig } from '../../train/config.js';
 import type { Ema } from '../../train/ema.js';
 import { batchLoss, countTargets, type LmBatch } from '../../train/lm.js';
 import { train, type BatchStream, type StepContext } from '../../train/loop.js';
-import { sftStream, type SftExample } from '../../train/sft-data.js';
+import { shardStream } from '../../train/shard-data.js';
 import { responseLogprobs, responseValues, selectRows, takeRows } from '../core/batch.js';
-import { adaptiveKlUpdate } from '../core/kl.js';
+import { adaptiveKlUpdate, klHorizon } from '../core/kl.js';
 import { explainedVariance } from '../core/masked.js';
 import { entropyFromLogits } from '../core/ops.js';
 import type { PolicyPrompt } from '../core/prompts.js';
 import type { Reference } from '../core/reference.js';
 import { sampleResponses } from '../core/rollout.js';
 import { shuffledStream, type Stream, type StreamState } from '../core/stream.js';
-import type { SequenceBatch } from '../core/batch.js';
+import type { RewardSource } from '../reward/source.js';
 import type { PpoConfig } from './config.js';
 import { makeExperience, type Experience, type ExperienceStats } from './experience.js';
 import { ppoPolicyLoss, ppoValueLoss } from './loss.js';
@@ -42,16 +42,16 @@ export interface PpoSetup {
   useRng?(rng: Rng): void;
   critic: ScalarHeadModel;
   ref: Reference;
-  /** Raw reward per response [B] (the frozen reward model's score). */
-  score(batch: SequenceBatch): Float32Array;
+  /** What scores the responses: the frozen reward model, or a reward function. */
+  reward: RewardSource;
   /** Figures logged beside the reward every iteration, by name (the gold labeler's mean score, to
    * catch reward hacking): any function of the rollout. */
   watch?(prompts: PolicyPrompt[], responses: number[][]): Record<string, number>;
   /** The reward's mean and std under the SFT policy ({0, 1} leaves scores raw). */
   normalization: { mean: number; std: number };
   prompts: PolicyPrompt[];
-  /** SFT examples for the PPO-ptx term (empty when ptx.coef is 0). */
-  ptx: SftExample[];
+  /** Pretraining token shards for the PPO-ptx term (empty when ptx.coef is 0). */
+  ptxShards: string[];
   padId: number;
   stopIds: number[];
 }
@@ -131,7 +131,8 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
         const pl = ppoPolicyLoss({ logprobs, oldLogprobs: pick(exp.oldLogprobs), advantages: pick(exp.advantages), mask, clipRange: cfg.ppo.clipRange, entropy, entropyCoef: cfg.ppo.entropyCoef });
         pl.loss.backward();
         if (ptxStream) {
-          // InstructGPT eq. 2: γ_ptx · the mean next-token loss on SFT data, added to the policy loss.
+          // InstructGPT eq. 2: γ_ptx · the mean next-token loss on pretraining text, added to the
+          // policy loss.
           const b = ptxStream.next();
           const targets = Math.max(1, countTargets(b));
           const { sum } = batchLoss(actor, b, ctx.rng);
@@ -173,7 +174,7 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
       s.useRng?.(rng);
       const saved = position as PpoPosition | undefined;
       promptStream = shuffledStream(s.prompts, cfg.rollout.batchSize, cfg.seed, saved?.prompts, 'ppo prompts');
-      ptxStream = s.ptx.length ? sftStream(s.ptx, cfg.ptx.batchSize, s.padId, cfg.seed, { state: saved?.ptx }) : null;
+      ptxStream = s.ptxShards.length ? shardStream(s.ptxShards, cfg.ptx.seqLen, cfg.ptx.batchSize, cfg.seed, saved?.ptx ?? undefined) : null;
       beta = saved?.klCoef ?? cfg.kl.coef;
     },
     position: (): PpoPosition => ({ prompts: promptStream!.state(), ptx: ptxStream?.state() ?? null, klCoef: beta }),
@@ -186,7 +187,8 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
       });
       const generateS = (performance.now() - t) / 1000;
       t = performance.now();
-      const exp = makeExperience(s, prompts, samples, {
+      const raw = await s.reward.score(prompts, samples.responses);
+      const exp = makeExperience(s, prompts, samples, raw, {
         padId: s.padId, beta, estimator: cfg.kl.estimator, gamma: cfg.ppo.gamma, lambda: cfg.ppo.lambda, whitenAdvantages: cfg.ppo.whitenAdvantages,
         shaping: { ...s.normalization, clip: cfg.score.clip, missingEosPenalty: cfg.score.missingEosPenalty },
         samplingLogprobsExact: cfg.rollout.temperature === 1 && cfg.rollout.topK === 0,
@@ -204,7 +206,7 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
         explainedVariance: explainedVariance(exp.values, exp.returns, exp.batch.responseMask), generateS, scoreS, trainS,
       };
       records.push(record);
-      beta = adaptiveKlUpdate(beta, exp.stats.kl, exp.batch.B, { init: cfg.kl.coef, target: cfg.kl.target, horizon: cfg.kl.horizon });
+      if (cfg.kl.adaptive) beta = adaptiveKlUpdate(beta, exp.stats.kl, exp.batch.B, { init: cfg.kl.coef, target: cfg.kl.target, horizon: klHorizon(cfg.kl.horizon, cfg.iterations * cfg.rollout.batchSize, cfg.rollout.batchSize) });
       const { step: _step, ...metrics } = record;
       return { metrics };
     },
