@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 // `rlhf <command> ...`: dispatches to one module per command (src/cli/<command>.ts), each exporting
 // `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast.
+//
+// Under mpirun (docs/distributed.md) every rank runs this: the trainers marked `parallel` train
+// data-parallel, the other commands refuse (N copies would write the same files). Rank 0 alone
+// prints; a rank that fails prints its error with its rank and aborts the whole job, so the others
+// never wait for it in a collective; MPI is finalised after a command succeeds.
+import { finalizeWorld, mpiLaunch, world } from '../dist/world.js';
 import { UsageError } from './args.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  info: { summary: 'show the backend, instruction set and thread count in use', load: () => import('./info.js') },
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule>; parallel?: boolean }> = {
+  info: { summary: 'show the backend, instruction set, thread count and MPI in use', load: () => import('./info.js'), parallel: true },
   tokenizer: { summary: 'byte-level BPE: train, encode, decode, inspect, from-tiktoken, merge a Chinese vocabulary', load: () => import('./tokenizer.js') },
   data: { summary: 'prepare data: process a corpus, pack token shards, inspect datasets, make the default data', load: () => import('./data.js') },
-  pretrain: { summary: 'pretrain a causal LM on token shards (next-token prediction)', load: () => import('./pretrain.js') },
-  sft: { summary: 'supervised fine-tuning on conversations, full or LoRA', load: () => import('./sft.js') },
+  pretrain: { summary: 'pretrain a causal LM on token shards (next-token prediction)', load: () => import('./pretrain.js'), parallel: true },
+  sft: { summary: 'supervised fine-tuning on conversations, full or LoRA', load: () => import('./sft.js'), parallel: true },
   lora: { summary: 'LoRA adapters: merge an adapter into its base model', load: () => import('./lora.js') },
-  reward: { summary: 'train a reward model on ranked responses (pairwise loss, held-out accuracy)', load: () => import('./reward.js') },
-  ppo: { summary: 'PPO against a reward model with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js') },
-  dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO) on preference pairs', load: () => import('./dpo.js') },
-  grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js') },
+  reward: { summary: 'train a reward model on ranked responses (pairwise loss, held-out accuracy)', load: () => import('./reward.js'), parallel: true },
+  ppo: { summary: 'PPO against a reward model with a KL penalty to the SFT policy (InstructGPT step 3)', load: () => import('./ppo.js'), parallel: true },
+  dpo: { summary: 'direct preference optimisation (DPO, conservative DPO, IPO) on preference pairs', load: () => import('./dpo.js'), parallel: true },
+  grpo: { summary: 'GRPO on prompts with checkable answers: group-normalised rewards, no critic', load: () => import('./grpo.js'), parallel: true },
   pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
@@ -41,11 +47,30 @@ async function main(argv: string[]): Promise<void> {
   }
   const entry = COMMANDS[command];
   if (!entry) throw new UsageError(`rlhf: unknown command "${command}"\n\n${usage()}`);
+  const comm = mpiLaunch() ? world() : null;
+  if (comm && comm.size > 1) {
+    if (!entry.parallel) {
+      const trainers = Object.keys(COMMANDS).filter((c) => COMMANDS[c].parallel && c !== 'info');
+      throw new UsageError(`rlhf ${command} runs in one process; under mpirun run a trainer (${trainers.join(', ')}); see docs/distributed.md`);
+    }
+    // One voice: the other ranks' messages would repeat rank 0's.
+    if (comm.rank !== 0) console.log = console.info = () => {};
+  }
   await (await entry.load()).run(rest);
+  finalizeWorld();
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof UsageError) console.error(e.message);
-  else console.error(e instanceof Error ? (process.env.RLHF_DEBUG ? e.stack : `error: ${e.message}`) : e);
-  process.exit(e instanceof UsageError ? 2 : 1);
+  const code = e instanceof UsageError ? 2 : 1;
+  let comm = null;
+  try {
+    comm = mpiLaunch() ? world() : null;
+  } catch {
+    // MPI itself could not start; the error says why.
+  }
+  const rank = comm && comm.size > 1 ? `rank ${comm.rank} of ${comm.size}: ` : '';
+  if (e instanceof UsageError) console.error(rank + e.message);
+  else console.error(e instanceof Error ? (process.env.RLHF_DEBUG ? rank + e.stack : `${rank}error: ${e.message}`) : e);
+  if (comm && comm.size > 1) comm.abort(code);
+  process.exit(code);
 });

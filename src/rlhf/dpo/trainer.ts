@@ -7,6 +7,8 @@ import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId } from '../../tokenizer/index.js';
+import { shardOf } from '../../dist/shard.js';
+import { world } from '../../dist/world.js';
 import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
@@ -15,7 +17,7 @@ import { modelReference } from '../core/reference.js';
 import { shuffledStream } from '../core/stream.js';
 import { comparePolicies, type PolicyComparison } from '../eval.js';
 import type { DpoConfig } from './config.js';
-import { collatePairs, computeReference, loadPairs, pairLogprobs, type DpoPair } from './data.js';
+import { collatePairs, computeReference, loadPairs, pairLogprobs, shareReference, type DpoPair } from './data.js';
 import { dpoLoss } from './loss.js';
 
 export interface DpoSummary {
@@ -47,8 +49,11 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const val = cfg.data.val ? (await loadPairs(cfg.data.val, tok, cfg.data.maxLen)).pairs : [];
   const t0 = performance.now();
   // The reference is the starting policy: its log-probs before any update (before a resumed run
-  // loads its checkpoint, too).
-  computeReference(model, [...data.pairs, ...val], pad, average);
+  // loads its checkpoint, too). Data-parallel ranks each compute a share and exchange them.
+  const comm = world();
+  const all = [...data.pairs, ...val];
+  computeReference(model, shardOf(all, comm), pad, average);
+  shareReference(all, comm);
   const referenceSeconds = (performance.now() - t0) / 1000;
   log(`dpo: ${data.pairs.length} pairs (${data.dropped} too long), ${val.length} held out; reference log-probs in ${referenceSeconds.toFixed(1)} s`);
 
@@ -93,7 +98,7 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir, result.ema);
 
   let evaluation: PolicyComparison | null = null;
-  if (cfg.eval.prompts) {
+  if (cfg.eval.prompts && comm.rank === 0) {
     const sft = await loadPretrained(cfg.model);
     const prompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxLen, cfg.eval.limit);
     evaluation = await comparePolicies(model, sft, modelReference(sft), tok, prompts, {

@@ -4,9 +4,14 @@
 // and takes clipped-surrogate steps with a k3 KL penalty to the reference (loss.ts). No reward model
 // and no critic. Greedy exact-match accuracy of the SFT and the final policy is measured on held-out
 // prompts. The iterations run on the training loop (src/train/loop.ts), one step each.
+// Data-parallel (docs/distributed.md): each rank samples its share of every iteration's prompts
+// (whole groups, so advantages need nothing from the other ranks) and all ranks take the same
+// number of minibatch updates.
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import { hashString32 } from '../../data/hash.js';
+import { globalCount, minibatches, rankSeed, shardOf, shareSize } from '../../dist/shard.js';
+import { world } from '../../dist/world.js';
 import type { InstructionGold } from '../../data/default/labelers.js';
 import { isCorrect } from '../../data/default/labelers.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
@@ -70,7 +75,11 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
   const pad = padId(tok);
   const policy = await loadPretrained(cfg.policy);
   const stops = stopIds(tok, policy.generationConfig.eosTokenId ?? policy.config.eosTokenId);
-  const evalPrompts = cfg.eval.prompts ? await loadGoldPrompts(cfg.eval.prompts, cfg.eval.limit) : [];
+  const comm = world();
+  // This rank's prompts per iteration (their figures weigh that much in the mean over ranks).
+  const localPrompts = shareSize(cfg.promptsPerIteration, comm, 'grpo: promptsPerIteration');
+  // Held-out accuracy is rank 0's to measure.
+  const evalPrompts = cfg.eval.prompts && comm.rank === 0 ? await loadGoldPrompts(cfg.eval.prompts, cfg.eval.limit) : [];
   const score = (label: string): Promise<AccuracyReport | null> => evalPrompts.length
     ? exactMatchAccuracy(policy, tok, evalPrompts, { maxNewTokens: cfg.eval.maxNewTokens }).then((r) => { log(`grpo: ${label} exact match on ${r.total} held-out prompts ${(100 * r.accuracy).toFixed(1)}%`); return r; })
     : Promise.resolve(null);
@@ -102,11 +111,11 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
   const exactLogprobs = cfg.rollout.temperature === 1 && cfg.rollout.topK === 0;
 
   const step = async (ctx: StepContext): Promise<GrpoIterationRecord> => {
-    const group = stream!.next().flatMap((p) => Array<PolicyPrompt>(G).fill(p));
+    const group = shardOf(stream!.next(), comm).flatMap((p) => Array<PolicyPrompt>(G).fill(p));
     let t = performance.now();
     const samples = await sampleResponses(policy, group.map((p) => p.ids), {
       maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, stopTokenIds: stops,
-      seed: hashString32(`grpo-rollout:${ctx.step}`, cfg.seed), chunk: group.length,
+      seed: rankSeed(hashString32(`grpo-rollout:${ctx.step}`, cfg.seed), comm.rank), chunk: group.length,
     });
     const generateS = (performance.now() - t) / 1000;
     t = performance.now();
@@ -126,10 +135,12 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
     // Reference log-probs of the trained rows only, in `trained` order.
     const refLp = ref && trained.length ? ref.logprobs(selectRows(batch, trained)) : null;
     const refRow = new Map(trained.map((row, i) => [row, i]));
-    for (let epoch = 0; epoch < cfg.epochs && trained.length; epoch++) {
+    const allTrained = globalCount(trained.length, comm);
+    for (let epoch = 0; epoch < cfg.epochs && allTrained; epoch++) {
       const order = ctx.rng.shuffle(trained.slice());
-      for (let i = 0; i < order.length; i += cfg.miniBatchSize) {
-        const rows = order.slice(i, i + cfg.miniBatchSize);
+      for (const rows of minibatches(order, allTrained, cfg.miniBatchSize, comm)) {
+        // A rank with no rows in this minibatch (its groups all uniform) still joins the update.
+        if (!rows.length) { ctx.update({}, { weight: 0 }); continue; }
         const mb = selectRows(batch, rows);
         const { logprobs } = responseLogprobs(policy, mb, ctx.rng);
         const l = grpoLoss({
@@ -137,7 +148,8 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
           advantages: Float32Array.from(rows, (r) => advantages[r]), mask: mb.responseMask, B: mb.B, R, clipRange: cfg.clipRange, beta: cfg.klCoef,
         });
         l.loss.backward();
-        ctx.update({ 'GRPO loss': l.metrics.loss });
+        // The loss is a mean over responses: each rank weighs by its responses in the minibatch.
+        ctx.update({ 'GRPO loss': l.metrics.loss }, { weight: rows.length });
         for (const [k, v] of Object.entries(l.metrics)) sums[k as keyof typeof sums] += v;
         updates++;
       }
@@ -175,7 +187,7 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
       first ??= record;
       last = record;
       const { step: _step, ...metrics } = record;
-      return { metrics };
+      return { metrics, weight: localPrompts };
     },
     show: (m) => ({ reward: m.reward.toFixed(3), exact: m.exactMatch.toFixed(3), kl: m.kl.toFixed(4) }),
   }, { resume, quiet });
