@@ -2,8 +2,8 @@
 // training can run data-parallel (the MPI binding, and the ranks of this job under mpirun).
 import { formatHelp, parseArgs, type CommandSpec } from './args.js';
 import { kernels } from '../engine/backend.js';
-import { mpiVersion } from '../dist/mpi.js';
-import { mpiLaunch, world } from '../dist/world.js';
+import { mpiVersion } from '../distributed/mpi.js';
+import { mpiLaunch, world } from '../distributed/world.js';
 
 const spec: CommandSpec = { name: 'rlhf info', summary: 'show the backend and MPI in use', usage: 'rlhf info', flags: {} };
 

@@ -6,7 +6,7 @@
 // data-parallel, the other commands refuse (N copies would write the same files). Rank 0 alone
 // prints; a rank that fails prints its error with its rank and aborts the whole job, so the others
 // never wait for it in a collective; MPI is finalised after a command succeeds.
-import { finalizeWorld, mpiLaunch, world } from '../dist/world.js';
+import { finalizeWorld, mpiLaunch, world } from '../distributed/world.js';
 import { UsageError } from './args.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }

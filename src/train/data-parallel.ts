@@ -12,7 +12,7 @@
 // steps exactly as it always has.
 import { kernels } from '../engine/backend.js';
 import { Tensor } from '../engine/tensor.js';
-import type { Communicator } from '../dist/communicator.js';
+import type { Communicator } from '../distributed/communicator.js';
 import { AdamW, clipGradNorm, type AdamWConfig, type AdamWState, type ParamGroup } from '../nn/index.js';
 import { ZeroAdamW } from './zero.js';
 

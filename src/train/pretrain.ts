@@ -2,7 +2,7 @@
 // with the add-one bigram model's perplexity on the same held-out windows as the bar to clear.
 import { join } from 'node:path';
 import { CausalLM, MODEL_DEFAULTS, loadPretrained, loadWeights, modelConfig, presets, type ModelConfig } from '../models/index.js';
-import { world } from '../dist/world.js';
+import { world } from '../distributed/world.js';
 import type { PretrainConfig } from './config.js';
 import { countShards } from './bigram.js';
 import { trainLanguageModel, type EvalResult, type TrainResult } from './lm.js';

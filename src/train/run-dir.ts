@@ -11,7 +11,7 @@
 // continue the same run.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { world } from '../dist/world.js';
+import { world } from '../distributed/world.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import type { Ema } from './ema.js';
 import type { LoraModel } from './lora.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadPretrained, loadWeights, resizeVocab } from '../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../tokenizer/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
-import { world } from '../dist/world.js';
+import { world } from '../distributed/world.js';
 import type { SftConfig } from './config.js';
 import { exactMatchAccuracy, loadGoldPrompts, type AccuracyReport } from './accuracy.js';
 import { trainLanguageModel, type TrainResult } from './lm.js';

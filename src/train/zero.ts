@@ -11,7 +11,7 @@
 // single process writes, so a run resumes with any number of ranks, with or without ZeRO.
 import { kernels } from '../engine/backend.js';
 import type { Tensor } from '../engine/tensor.js';
-import { shardCounts, shardRange, type Communicator } from '../dist/communicator.js';
+import { shardCounts, shardRange, type Communicator } from '../distributed/communicator.js';
 import type { AdamWConfig, AdamWState, ParamGroup } from '../nn/index.js';
 
 /** A parameter's stretch of the flat vector that falls in this rank's block. */

@@ -7,7 +7,7 @@ import { slice } from '../../engine/ops/index.js';
 import type { Tensor } from '../../engine/tensor.js';
 import type { CausalLM } from '../../models/index.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
-import { shardCounts, shardRange, type Communicator } from '../../dist/communicator.js';
+import { shardCounts, shardRange, type Communicator } from '../../distributed/communicator.js';
 import { joinBatch, responseLogprobs, sequenceLogprobs, type SequenceBatch } from '../core/batch.js';
 import { loadRankings } from '../reward/data.js';
 

@@ -10,8 +10,8 @@
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import { hashString32 } from '../../data/hash.js';
-import { globalCount, minibatches, rankSeed, shardOf, shareSize } from '../../dist/shard.js';
-import { world } from '../../dist/world.js';
+import { globalCount, minibatches, rankSeed, shardOf, shareSize } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import type { InstructionGold } from '../../data/default/labelers.js';
 import { isCorrect } from '../../data/default/labelers.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';

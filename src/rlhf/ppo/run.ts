@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Tensor } from '../../engine/tensor.js';
 import { loadPretrained, loadScalarModel, loadWeights, type CausalLM } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
-import { world } from '../../dist/world.js';
+import { world } from '../../distributed/world.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { encodeExamples, loadConversations } from '../../train/sft-data.js';

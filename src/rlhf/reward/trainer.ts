@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import { loadPretrained, loadScalarModel, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
-import { world } from '../../dist/world.js';
+import { world } from '../../distributed/world.js';
 import { train } from '../../train/loop.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { sequenceScores } from '../core/batch.js';
