@@ -1,8 +1,8 @@
 /* The optional MPI binding, build/Release/rlhf_mpi.node: the collectives data-parallel training
  * needs, on typed arrays in place, over Open MPI (or any MPI: only the standard API is used).
  * scripts/build-native.mjs compiles this one file with `mpicc` when it is installed; without it the
- * package runs single-process and src/dist/communicator.ts's size-1 communicator, the reference
- * for every collective here, stands in. src/dist/mpi.ts wraps these functions:
+ * package runs single-process and src/distributed/communicator.ts's size-1 communicator, the reference
+ * for every collective here, stands in. src/distributed/mpi.ts wraps these functions:
  *
  *   version() -> string                      the MPI library's own (callable before init)
  *   init() -> {rank, size, localRank, localSize, thread}

@@ -24,7 +24,7 @@ interface MpiAddon {
 
 const OPS: Record<ReduceOp, number> = { sum: 0, mean: 1, max: 2, min: 3 };
 
-/** Where `npm install` puts the binding (repo root, from dist/src/dist), or null. */
+/** Where `npm install` puts the binding (repo root, from dist/src/distributed), or null. */
 export function mpiAddonPath(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {

@@ -1,5 +1,5 @@
 // What the training loop does with gradients and the optimizer, for one process or for several
-// data-parallel ranks (src/dist). Every rank holds the whole model, starts from rank 0's weights,
+// data-parallel ranks (src/distributed). Every rank holds the whole model, starts from rank 0's weights,
 // computes gradients on its share of the step's data, and then:
 //   - plain data parallelism (DDP, Horovod): the gradients are averaged with all-reduces, small
 //     ones fused into buckets; every rank clips the same averaged gradient and runs the same AdamW
