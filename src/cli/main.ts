@@ -6,7 +6,7 @@
 // data-parallel, the other commands refuse (N copies would write the same files). Rank 0 alone
 // prints; a rank that fails prints its error with its rank and aborts the whole job, so the others
 // never wait for it in a collective; MPI is finalised after a command succeeds.
-import { finalizeWorld, mpiLaunch, world } from '../distributed/world.js';
+import { exitWithError, finalizeWorld, mpiLaunch, world } from '../distributed/world.js';
 import { UsageError } from './args.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }
@@ -61,16 +61,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  const code = e instanceof UsageError ? 2 : 1;
-  let comm = null;
-  try {
-    comm = mpiLaunch() ? world() : null;
-  } catch {
-    // MPI itself could not start; the error says why.
-  }
-  const rank = comm && comm.size > 1 ? `rank ${comm.rank} of ${comm.size}: ` : '';
-  if (e instanceof UsageError) console.error(rank + e.message);
-  else console.error(e instanceof Error ? (process.env.RLHF_DEBUG ? rank + e.stack : `${rank}error: ${e.message}`) : e);
-  if (comm && comm.size > 1) comm.abort(code);
-  process.exit(code);
+  const message = e instanceof UsageError ? e.message : e instanceof Error ? (process.env.RLHF_DEBUG ? String(e.stack) : `error: ${e.message}`) : String(e);
+  exitWithError(message, e instanceof UsageError ? 2 : 1);
 });

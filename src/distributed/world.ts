@@ -49,3 +49,19 @@ export function world(): Communicator {
 export function finalizeWorld(): void {
   current?.finalize();
 }
+
+/** Prints `message` — prefixed with the rank when this process is one of several — and ends the
+ * process with `code`; with several ranks it ends the whole job (MPI_Abort), so no rank is left
+ * waiting in a collective for this one. */
+export function exitWithError(message: string, code: number): never {
+  let comm: Communicator | null = null;
+  try {
+    comm = mpiLaunch() ? world() : null;
+  } catch {
+    // MPI itself could not start (the message says why): end this process alone.
+  }
+  const several = comm !== null && comm.size > 1;
+  console.error(several ? `rank ${comm!.rank} of ${comm!.size}: ${message}` : message);
+  if (several) comm!.abort(code);
+  process.exit(code);
+}

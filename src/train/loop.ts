@@ -205,13 +205,13 @@ function batchSteps<B>(m: BatchMethod<B>, comm: Communicator): StepMethod {
   let stream: BatchStream<B> | null = null;
   const M = m.config.gradAccum;
   const split = m.split ?? (arraySplit as BatchSplit<B>);
-  /** This rank's rows of a global micro-batch, and the share of the rows they are. */
-  const share = (b: B): { batch: B; fraction: number } => {
+  /** This rank's rows of a global micro-batch (null when it has fewer rows than there are ranks
+   * and none fall to this one), and the share of the rows they are. */
+  const share = (b: B): { batch: B | null; fraction: number } => {
     if (comm.size === 1) return { batch: b, fraction: 1 };
     if (!m.split && !Array.isArray(b)) throw new Error(`${m.label}: its batches are not arrays, so it needs a split() to run on ${comm.size} ranks`);
     const rows = split.rows(b), [lo, hi] = shardRange(rows, comm.rank, comm.size);
-    if (hi === lo) throw new Error(`${m.label}: a micro-batch of ${rows} rows leaves rank ${comm.rank} of ${comm.size} none; make the batch at least as large as the number of ranks`);
-    return { batch: split.take(b, lo, hi), fraction: (hi - lo) / rows };
+    return { batch: hi > lo ? split.take(b, lo, hi) : null, fraction: (hi - lo) / rows };
   };
   return {
     ...m,
@@ -219,7 +219,8 @@ function batchSteps<B>(m: BatchMethod<B>, comm: Communicator): StepMethod {
     position: () => stream!.state(),
     finish: () => stream?.close?.(),
     step: (ctx) => {
-      const micro = Array.from({ length: M }, () => share(stream!.next()));
+      // Micro-batches with no rows for this rank (the end of an epoch) weigh nothing here.
+      const micro = Array.from({ length: M }, () => share(stream!.next())).filter((x): x is { batch: B; fraction: number } => x.batch !== null);
       // A mean loss over a share of the rows counts as that share of one unit.
       const scales = micro.map(({ fraction }) => (m.weight ? 1 : fraction));
       const weights = micro.map(({ batch, fraction }) => (m.weight ? m.weight(batch) : fraction));
