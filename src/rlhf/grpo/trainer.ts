@@ -63,7 +63,7 @@ export function grpoLoopConfig(cfg: GrpoConfig): LoopConfig {
   return {
     ...LOOP_DEFAULTS, steps: cfg.iterations, batchSize: cfg.promptsPerIteration * cfg.groupSize, gradAccum: 1, lr: o.lr, schedule: 'constant', warmupSteps: 0,
     minLrRatio: 1, weightDecay: o.weightDecay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
-    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: 0,
+    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: 0, zero: o.zero,
   };
 }
 

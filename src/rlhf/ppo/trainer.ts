@@ -106,7 +106,7 @@ export function ppoLoopConfig(cfg: PpoConfig): LoopConfig {
   return {
     ...LOOP_DEFAULTS, steps: cfg.iterations, batchSize: cfg.rollout.batchSize, gradAccum: 1, lr: o.actorLr, schedule: 'linear', warmupSteps: 0,
     minLrRatio: o.minLrRatio, weightDecay: o.weightDecay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
-    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: cfg.emaDecay,
+    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: cfg.emaDecay, zero: o.zero,
   };
 }
 
