@@ -8,8 +8,10 @@
  *   init() -> {rank, size, localRank, localSize, thread}
  *   finalize(); abort(code); barrier()
  *   allReduce(buf, op)                       in place; op 0 sum, 1 mean, 2 max, 3 min
- *   allGather(local, out, counts | null)     out = every rank's local, in rank order
- *   reduceScatter(input, out, counts, op)    out = this rank's block of the reduced input
+ *   allGather(local | null, out, counts | null)   out = every rank's local, in rank order (local
+ *                                            null: in place, this rank's block already in out)
+ *   reduceScatter(input, out | null, counts, op)  out = this rank's block of the reduced input
+ *                                            (out null: in place, the block at input's start)
  *   broadcast(buf, root)
  *   gather(local, out | null, counts, root); scatter(input | null, out, counts, root)
  *
@@ -80,6 +82,7 @@ typedef struct {
   size_t len;
   MPI_Datatype type;
   int floating; /* reductions accept float32 and float64 only */
+  int present;  /* 0 for a null argument */
   napi_typedarray_type kind;
 } buf_t;
 
@@ -99,6 +102,7 @@ static int get_buf(args_t *a, size_t i, const char *name, int nullable, buf_t *b
     return 0;
   }
   napi_get_typedarray_info(a->env, a->argv[i], &b->kind, &b->len, &b->data, NULL, NULL);
+  b->present = 1;
   switch (b->kind) {
     case napi_float32_array: b->type = MPI_FLOAT; b->floating = 1; break;
     case napi_float64_array: b->type = MPI_DOUBLE; b->floating = 1; break;
@@ -285,47 +289,56 @@ static napi_value js_all_reduce(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* allGather(local, out, counts): with local null, in place (MPI_IN_PLACE): this rank's block
+ * already sits at its place in out. */
 static napi_value js_all_gather(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(&a, env, info, "allGather", 3)) return NULL;
   buf_t local, out;
-  get_buf(&a, 0, "local", 0, &local);
+  get_buf(&a, 0, "local", 1, &local);
   get_buf(&a, 1, "out", 0, &out);
-  same_type(&a, &local, &out, "local", "out");
+  const int in_place = !a.failed && !local.present;
+  if (!in_place) same_type(&a, &local, &out, "local", "out");
   if (a.failed) return NULL;
   napi_valuetype vt;
   napi_typeof(env, a.argv[2], &vt);
   if (vt == napi_null || vt == napi_undefined) { /* equal blocks */
+    if (in_place) fail(&a, "an in-place allGather needs counts");
     if (!need(&a, out.len, (int64_t)local.len * g_size, "out", "needs size × local =")) return NULL;
     if (!mpi_ok(&a, MPI_Allgather(local.data, (int)local.len, local.type, out.data, (int)local.len, out.type, MPI_COMM_WORLD), "MPI_Allgather")) return NULL;
     return undefined(env);
   }
   int *counts = NULL, *displs = malloc(sizeof(int) * g_size);
   int64_t total = get_counts(&a, 2, &counts, displs);
-  if (total >= 0 && need(&a, local.len, counts[g_rank], "local", "but counts gives this rank") &&
+  if (total >= 0 && (in_place || need(&a, local.len, counts[g_rank], "local", "but counts gives this rank")) &&
       need(&a, out.len, total, "out", "but the counts sum to"))
-    mpi_ok(&a, MPI_Allgatherv(local.data, (int)local.len, local.type, out.data, counts, displs, out.type, MPI_COMM_WORLD), "MPI_Allgatherv");
+    mpi_ok(&a, MPI_Allgatherv(in_place ? MPI_IN_PLACE : local.data, in_place ? 0 : (int)local.len, in_place ? out.type : local.type,
+                              out.data, counts, displs, out.type, MPI_COMM_WORLD), "MPI_Allgatherv");
   free(displs);
   return a.failed ? NULL : undefined(env);
 }
 
+/* reduceScatter(input, out, counts, op): with out null, in place (MPI_IN_PLACE): this rank's block
+ * of the result lands at the start of input. */
 static napi_value js_reduce_scatter(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(&a, env, info, "reduceScatter", 4)) return NULL;
   buf_t in, out;
   int mean = 0;
   get_buf(&a, 0, "input", 0, &in);
-  get_buf(&a, 1, "out", 0, &out);
-  same_type(&a, &in, &out, "input", "out");
+  get_buf(&a, 1, "out", 1, &out);
+  const int in_place = !a.failed && !out.present;
+  if (!in_place) same_type(&a, &in, &out, "input", "out");
   if (!a.failed && !in.floating) fail(&a, "input must be a Float32Array or Float64Array");
   MPI_Op op = reduce_op(&a, 3, &mean);
   if (a.failed) return NULL;
   int *counts = NULL, *displs = malloc(sizeof(int) * g_size);
   int64_t total = get_counts(&a, 2, &counts, displs);
   if (total >= 0 && need(&a, in.len, total, "input", "but the counts sum to") &&
-      need(&a, out.len, counts[g_rank], "out", "but counts gives this rank") &&
-      mpi_ok(&a, MPI_Reduce_scatter(in.data, out.data, counts, in.type, op, MPI_COMM_WORLD), "MPI_Reduce_scatter") && mean)
-    divide(&out, out.len, g_size);
+      (in_place || need(&a, out.len, counts[g_rank], "out", "but counts gives this rank")) &&
+      mpi_ok(&a, MPI_Reduce_scatter(in_place ? MPI_IN_PLACE : in.data, in_place ? in.data : out.data, counts, in.type, op, MPI_COMM_WORLD), "MPI_Reduce_scatter") &&
+      mean)
+    divide(in_place ? &in : &out, (size_t)counts[g_rank], g_size);
   free(displs);
   return a.failed ? NULL : undefined(env);
 }

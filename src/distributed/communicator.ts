@@ -27,6 +27,13 @@ export interface Communicator {
   /** out ← this rank's block (counts[rank] elements at Σ counts[< rank]) of op over every rank's
    * input. */
   reduceScatter(input: FloatBuffer, out: FloatBuffer, counts: ArrayLike<number>, op?: ReduceOp): void;
+  /** In place: op over every rank's buf, of which this rank keeps its block, at buf[0,
+   * counts[rank]); the rest of buf is left undefined. (No second buffer: ZeRO reduces each large
+   * gradient in its own storage.) */
+  reduceScatterInPlace(buf: FloatBuffer, counts: ArrayLike<number>, op?: ReduceOp): void;
+  /** In place: this rank's block already sits at its place in buf (at Σ counts[< rank]); the
+   * others' blocks arrive at theirs. */
+  allGatherInPlace(buf: Buffer, counts: ArrayLike<number>): void;
   /** buf ← root's buf. */
   broadcast(buf: Buffer, root?: number): void;
   /** root's out ← every rank's local in rank order (out may be null elsewhere). */
@@ -112,6 +119,15 @@ export class SingleProcess implements Communicator {
     this.check.float('reduceScatter', input, 'input');
     this.check.sameType('reduceScatter', input, out, 'input and out');
     this.copyBlock('reduceScatter', input, out, counts, 'input', 'out', true);
+  }
+
+  reduceScatterInPlace(buf: FloatBuffer, counts: ArrayLike<number>): void {
+    this.check.float('reduceScatterInPlace', buf, 'buf');
+    this.check.length('reduceScatterInPlace', 'buf', buf.length, this.check.counts('reduceScatterInPlace', counts), 'but the counts sum to');
+  }
+
+  allGatherInPlace(buf: Buffer, counts: ArrayLike<number>): void {
+    this.check.length('allGatherInPlace', 'buf', buf.length, this.check.counts('allGatherInPlace', counts), 'but the counts sum to');
   }
 
   broadcast(_buf: Buffer, root = 0): void {

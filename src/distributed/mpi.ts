@@ -15,8 +15,10 @@ interface MpiAddon {
   abort(code: number): never;
   barrier(): void;
   allReduce(buf: FloatBuffer, op: number): void;
-  allGather(local: Buffer, out: Buffer, counts: Int32Array | null): void;
-  reduceScatter(input: FloatBuffer, out: FloatBuffer, counts: Int32Array, op: number): void;
+  /** local null: in place. */
+  allGather(local: Buffer | null, out: Buffer, counts: Int32Array | null): void;
+  /** out null: in place. */
+  reduceScatter(input: FloatBuffer, out: FloatBuffer | null, counts: Int32Array, op: number): void;
   broadcast(buf: Buffer, root: number): void;
   gather(local: Buffer, out: Buffer | null, counts: Int32Array, root: number): void;
   scatter(input: Buffer | null, out: Buffer, counts: Int32Array, root: number): void;
@@ -93,6 +95,17 @@ export class MpiCommunicator implements Communicator {
     this.check.sameType('reduceScatter', input, out, 'input and out');
     this.blocks('reduceScatter', counts, out.length, input.length, 'out', 'input');
     this.mpi.reduceScatter(input, out, i32(counts), OPS[op]);
+  }
+
+  reduceScatterInPlace(buf: FloatBuffer, counts: ArrayLike<number>, op: ReduceOp = 'sum'): void {
+    this.check.float('reduceScatterInPlace', buf, 'buf');
+    this.check.length('reduceScatterInPlace', 'buf', buf.length, this.check.counts('reduceScatterInPlace', counts), 'but the counts sum to');
+    this.mpi.reduceScatter(buf, null, i32(counts), OPS[op]);
+  }
+
+  allGatherInPlace(buf: Buffer, counts: ArrayLike<number>): void {
+    this.check.length('allGatherInPlace', 'buf', buf.length, this.check.counts('allGatherInPlace', counts), 'but the counts sum to');
+    this.mpi.allGather(null, buf, i32(counts));
   }
 
   broadcast(buf: Buffer, root = 0): void {

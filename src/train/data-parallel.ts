@@ -35,6 +35,8 @@ export class DataParallel {
   private readonly ordered: Tensor[];
   private readonly setOf: number[];
   private fusion: Float32Array | null = null;
+  /** Seconds spent combining gradients and sharing weights (collectives, and their copies). */
+  commSeconds = 0;
 
   /** `sets`: the parameter sets clipped separately (their tensors, all of them in `groups`). */
   constructor(readonly comm: Communicator, readonly groups: ParamGroup[], config: AdamWConfig, private readonly sets: Tensor[][], zero: boolean) {
@@ -66,6 +68,15 @@ export class DataParallel {
    * anything to learn from (every weight 0): then the update is skipped. */
   gradients(maxNorm: number, weight = 1): number[] | null {
     if (!this.distributed) return this.sets.map((ps) => clipGradNorm(ps, maxNorm));
+    const t0 = performance.now();
+    try {
+      return this.combine(maxNorm, weight);
+    } finally {
+      this.commSeconds += (performance.now() - t0) / 1000;
+    }
+  }
+
+  private combine(maxNorm: number, weight: number): number[] | null {
     const n = this.ordered.length;
     // One small all-reduce first: which parameters have a gradient on some rank (AdamW skips the
     // others, as in one process), and the total weight.
@@ -93,8 +104,10 @@ export class DataParallel {
 
   /** AdamW at learning rate lr on the combined, clipped gradients. */
   update(lr: number): void {
-    if (this.adam) this.adam.update(lr);
-    else this.zero!.update(lr);
+    if (this.adam) return this.adam.update(lr);
+    const t0 = performance.now();
+    this.zero!.update(lr);
+    this.commSeconds += (performance.now() - t0) / 1000;
   }
 
   /** AdamW's whole state for a checkpoint: on rank 0 (under ZeRO gathered from every rank, so
@@ -116,10 +129,12 @@ export class DataParallel {
   }
 
   memory(): OptimizerMemory {
+    if (this.zero) {
+      const z = this.zero.memory();
+      return { momentBytes: z.moments, unshardedMomentBytes: z.unsharded, bufferBytes: z.buffers };
+    }
     const total = this.ordered.reduce((a, p) => a + p.size, 0);
-    const moments = this.zero ? this.zero.momentBytes() : { perRank: 8 * total, unsharded: 8 * total };
-    const buffers = this.zero ? 4 * (this.zero.total + this.zero.hi - this.zero.lo) : 4 * (this.fusion?.length ?? 0);
-    return { momentBytes: moments.perRank, unshardedMomentBytes: moments.unsharded, bufferBytes: buffers };
+    return { momentBytes: 8 * total, unshardedMomentBytes: 8 * total, bufferBytes: 4 * (this.fusion?.length ?? 0) };
   }
 
   /** grad ← by · Σ_ranks scale · grad for each tensor, fusing small gradients into buckets. */

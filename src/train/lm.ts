@@ -166,7 +166,7 @@ export async function trainLanguageModel(run: TrainRun, { resume = false, quiet 
   return {
     result: {
       steps: r.steps, seconds: r.seconds, tokens: r.tokens, tokS: r.tokS, trainLoss: r.train.loss ?? NaN, eval: lastEval, checkpoint: r.checkpoint,
-      resumedFrom: r.resumedFrom, ranks: r.ranks, optimizer: r.optimizer,
+      resumedFrom: r.resumedFrom, ranks: r.ranks, optimizer: r.optimizer, commSeconds: r.commSeconds,
     },
     ema: r.ema,
   };

@@ -175,9 +175,11 @@ export interface LoopResult {
   resumedFrom: number | null;
   /** The averaged weights (config.emaDecay > 0). */
   ema: Ema | null;
-  /** Data-parallel ranks, and the optimizer's memory on each. */
+  /** Data-parallel ranks, the optimizer's memory on each, and the seconds this rank spent
+   * combining gradients and weights with the others (0 in one process). */
   ranks: number;
   optimizer: OptimizerMemory;
+  commSeconds: number;
 }
 
 export class TrainingDiverged extends Error {
@@ -410,7 +412,7 @@ export async function train<B>(method: Method<B>, { resume = false, quiet = fals
   const seconds = (performance.now() - t0) / 1000;
   return {
     steps: cfg.steps, seconds, tokens, tokS: seconds > 0 ? processed / seconds : 0, train: lastWindow, eval: lastEval,
-    checkpoint: lastCheckpoint ?? '', resumedFrom: state ? state.step : null, ema, ranks: comm.size, optimizer: dp.memory(),
+    checkpoint: lastCheckpoint ?? '', resumedFrom: state ? state.step : null, ema, ranks: comm.size, optimizer: dp.memory(), commSeconds: dp.commSeconds,
   };
 }
 

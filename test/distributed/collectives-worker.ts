@@ -56,6 +56,14 @@ export function exercise(comm: Communicator): Exercised {
   comm.reduceScatter(ramp(7, (i) => (r + 1) * i), mine, counts, 'mean');
   results['reduceScatter mean'] = [...mine];
 
+  const inPlace = ramp(7, (i) => (r + 1) * i);
+  comm.reduceScatterInPlace(inPlace, counts);
+  results['reduceScatterInPlace'] = [...inPlace.subarray(0, counts[r])];
+  // This rank's block in place, the others' still NaN until they arrive.
+  const gathered7 = ramp(7, (i) => (i >= start && i < start + counts[r] ? 10 + i : NaN));
+  comm.allGatherInPlace(gathered7, counts);
+  results['allGatherInPlace'] = [...gathered7];
+
   const root = N - 1;
   const b = Float32Array.of(r, r, r);
   comm.broadcast(b, root);

@@ -33,6 +33,8 @@ function expected(r: number, N: number): Record<string, number[]> {
     'allGatherJson': range(N, (k) => k),
     'reduceScatter sum': range(hi - lo, (i) => S * (lo + i)),
     'reduceScatter mean': range(hi - lo, (i) => (S / N) * (lo + i)),
+    'reduceScatterInPlace': range(hi - lo, (i) => S * (lo + i)),
+    'allGatherInPlace': range(7, (i) => 10 + i),
     'broadcast': [N - 1, N - 1, N - 1],
     'broadcast u8': [0, 200],
     'broadcastJson': [42],
