@@ -12,8 +12,9 @@
 // steps exactly as it always has.
 import { kernels } from '../engine/backend.js';
 import { Tensor } from '../engine/tensor.js';
-import type { Communicator } from '../distributed/communicator.js';
+import { allGatherJson, type Communicator } from '../distributed/communicator.js';
 import { AdamW, clipGradNorm, type AdamWConfig, type AdamWState, type ParamGroup } from '../nn/index.js';
+import type { StepOutput } from './loop.js';
 import { ZeroAdamW } from './zero.js';
 
 /** Gradients smaller than this (in floats: 16 MiB) are fused into one all-reduce, as Horovod's
@@ -170,4 +171,20 @@ export class DataParallel {
     }
     flush();
   }
+}
+
+/** The step's figures averaged over the ranks (weighted by each rank's `weight`; a key counts the
+ * ranks that report it), its tokens summed. */
+export function acrossRanks(comm: Communicator, out: StepOutput): StepOutput {
+  const all = allGatherJson(comm, { metrics: out.metrics, tokens: out.tokens ?? 0, weight: out.weight ?? 1 });
+  const sums: Record<string, number> = {}, weights: Record<string, number> = {};
+  for (const r of all) {
+    for (const [k, v] of Object.entries(r.metrics)) {
+      // JSON carries NaN as null: a rank's NaN makes the mean NaN.
+      sums[k] = (sums[k] ?? 0) + (v ?? NaN) * r.weight;
+      weights[k] = (weights[k] ?? 0) + r.weight;
+    }
+  }
+  const metrics = Object.fromEntries(Object.keys(sums).map((k) => [k, weights[k] > 0 ? sums[k] / weights[k] : sums[k]]));
+  return { metrics, tokens: all.reduce((a, r) => a + r.tokens, 0) };
 }
