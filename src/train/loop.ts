@@ -276,7 +276,7 @@ export async function train<B>(method: Method<B>, { resume = false, quiet = fals
   let window = restoreWindow(state?.window);
   let lastCheckpoint = latest?.dir ?? null;
   const schedule = { kind: cfg.schedule, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, minRatio: cfg.minLrRatio };
-  if (dp.distributed && root && !quiet) console.log(describe(comm, dp.memory(), cfg.zero === 1));
+  if (comm.size > 1 && root && !quiet) console.log(describe(comm, dp.memory(), cfg.zero === 1));
   const bar = quiet || !root ? null : new Progress({ label: start ? `${m.label} (from step ${start})` : m.label, total: cfg.steps - start, unit: m.unit ?? 'step' });
   const setMode = (on: boolean): void => { for (const mod of m.modules) mod.train(on); };
   // Held-out figures come from rank 0 alone; the others go on to the next step and wait for it there.
