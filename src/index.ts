@@ -8,3 +8,4 @@ export * from './tokenizer/index.js';
 export * from './train/index.js';
 export * from './pipeline/index.js';
 export * from './rlhf/index.js';
+export * from './serve/index.js';

@@ -6,6 +6,11 @@ export interface FlagSpec {
   type: 'string' | 'number' | 'boolean';
   help: string;
   default?: string | number | boolean;
+  /** For commands driven by a typed config: the config key this flag sets (--reward-fn sets
+   * rewardFn), so a flag users know by its dashed name reaches the config. */
+  configKey?: string;
+  /** A string flag that may be given several times: its values go to Parsed.lists. */
+  repeat?: boolean;
 }
 
 export interface CommandSpec {
@@ -17,6 +22,8 @@ export interface CommandSpec {
 
 export interface Parsed {
   flags: Record<string, string | number | boolean | undefined>;
+  /** Every value of each repeatable flag, in order ([] when not given). */
+  lists: Record<string, string[]>;
   positional: string[];
   help: boolean;
 }
@@ -25,7 +32,11 @@ export class UsageError extends Error {}
 
 export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
   const flags: Parsed['flags'] = {};
-  for (const [k, f] of Object.entries(spec.flags)) flags[k] = f.default;
+  const lists: Parsed['lists'] = {};
+  for (const [k, f] of Object.entries(spec.flags)) {
+    if (f.repeat) lists[k] = [];
+    else flags[k] = f.default;
+  }
   const positional: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -46,9 +57,10 @@ export function parseArgs(spec: CommandSpec, argv: string[]): Parsed {
       const n = Number(raw);
       if (!Number.isFinite(n)) throw new UsageError(`${spec.name}: --${key} must be a number, got "${raw}"`);
       flags[key] = n;
-    } else flags[key] = raw;
+    } else if (f.repeat) lists[key].push(raw);
+    else flags[key] = raw;
   }
-  return { flags, positional, help };
+  return { flags, lists, positional, help };
 }
 
 export function formatHelp(spec: CommandSpec): string {
@@ -58,7 +70,7 @@ export function formatHelp(spec: CommandSpec): string {
     lines.push('', 'flags:');
     for (const [k, f] of entries) {
       const def = f.default === undefined ? '' : ` (default ${JSON.stringify(f.default)})`;
-      lines.push(`  --${k}${f.type === 'boolean' ? '' : ' <' + f.type + '>'}`.padEnd(28) + f.help + def);
+      lines.push(`  --${k}${f.type === 'boolean' ? '' : ' <' + f.type + '>'}`.padEnd(28) + f.help + def + (f.repeat ? ' (repeatable)' : ''));
     }
   }
   return lines.join('\n');

@@ -24,6 +24,13 @@ export function parseConfigCommand<T extends object>(spec: CommandSpec, defaults
   const overrides: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    const named = /^--([A-Za-z][\w-]*)(?:=(.*))?$/.exec(arg);
+    const alias = named ? spec.flags[named[1]]?.configKey : undefined;
+    if (named && alias) {
+      if (named[2] === undefined && !(i + 1 < argv.length)) throw new UsageError(`${spec.name}: --${named[1]} needs a value`);
+      overrides[alias] = named[2] ?? argv[++i];
+      continue;
+    }
     const m = /^--([A-Za-z][\w]*(?:\.[\w]+)*)(?:=(.*))?$/.exec(arg);
     const key = m?.[1];
     if (!m || !key || key in spec.flags || key === 'help') {

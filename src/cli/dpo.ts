@@ -7,8 +7,8 @@ import { parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf dpo',
-  summary: 'direct preference optimisation (sigmoid, conservative or IPO loss) of an SFT model on preference pairs',
-  usage: 'rlhf dpo --model SFT_DIR --data.train preference.jsonl [--data.val FILE] [--eval.prompts eval.jsonl] [--beta 0.1] [--loss sigmoid|ipo] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
+  summary: 'direct preference optimisation (sigmoid, conservative, IPO, or reference-free SimPO loss) of an SFT model on preference pairs',
+  usage: 'rlhf dpo --model SFT_DIR --data.train preference.jsonl [--data.val FILE] [--eval.prompts eval.jsonl] [--beta 0.1] [--loss sigmoid|ipo|simpo] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of config keys (flags override it)' },
     resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },

@@ -9,9 +9,10 @@ import { parseConfigCommand } from './config-args.js';
 const spec: CommandSpec = {
   name: 'rlhf ppo',
   summary: 'PPO against a reward model: actor (SFT), critic (from the reward model), frozen reference and reward model',
-  usage: 'rlhf ppo --policy SFT_DIR --reward RM_DIR --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
+  usage: 'rlhf ppo --policy SFT_DIR (--reward RM_DIR | --reward-fn FILE) --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of config keys (flags override it)' },
+    'reward-fn': { type: 'string', help: 'a reward-function module exporting score(prompt, response, record), in place of --reward', configKey: 'rewardFn' },
     resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
     quiet: { type: 'boolean', help: 'no progress bar or messages, only the summary' },
   },

@@ -6,7 +6,7 @@ import { gradEnabled } from '../engine/autograd.js';
 import { attention, reshape, rope, type RopeTables } from '../engine/ops/index.js';
 import { Linear, Module } from '../nn/index.js';
 import type { ModelConfig } from './config.js';
-import type { KVCache } from './kv-cache.js';
+import type { KVStore } from './kv-cache.js';
 
 /** What every layer of one forward call shares. */
 export interface LayerContext {
@@ -20,7 +20,7 @@ export interface LayerContext {
   keyMask: Int32Array | null;
   /** Prefix-LM: keys before prefixLen[b] are visible to every query of row b. */
   prefixLen: Int32Array | null;
-  cache: KVCache | null;
+  cache: KVStore | null;
   /** Dropout while training (null = off). */
   dropoutRng: Rng | null;
 }

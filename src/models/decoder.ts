@@ -10,7 +10,7 @@ import { Attention, type LayerContext } from './attention.js';
 import { GatedMlp, GeluMlp } from './mlp.js';
 import { SparseMoe, loadBalancingLoss, type RouterStats } from './moe.js';
 import { PositionTables, positionIds } from './positions.js';
-import type { KVCache } from './kv-cache.js';
+import type { KVStore } from './kv-cache.js';
 
 type Norm = RMSNorm | LayerNorm;
 
@@ -61,7 +61,7 @@ export interface ForwardOptions {
   /** Prefix-LM models: per row, how many leading positions are attended bidirectionally. */
   prefixLen?: number[] | Int32Array | null;
   /** Append to (and attend over) this KV cache; inference only (under noGrad, no dropout). */
-  cache?: KVCache | null;
+  cache?: KVStore | null;
   /** RNG for dropout (default: the model's own, seeded at construction); dropout runs only in
    * training mode. */
   rng?: Rng;

@@ -44,7 +44,7 @@ export interface GenerateOutput {
 }
 
 /** Logits of the last position only [B, V]: prefill never pays the LM head for the whole prompt. */
-function lastLogits(model: CausalLM, hidden: Tensor): Tensor {
+export function lastLogits(model: CausalLM, hidden: Tensor): Tensor {
   const [B, T, C] = hidden.shape;
   return linear(reshape(sliceAxis(hidden, 1, T - 1, T), [B, C]), model.headWeight);
 }

@@ -4,7 +4,21 @@
 import { Tensor } from '../engine/tensor.js';
 import type { ModelConfig } from './config.js';
 
-export class KVCache {
+/** What a cached forward needs from a cache (decoder.ts and attention.ts use only this): KVCache
+ * below for generate(), BatchKVCache (batch-kv-cache.ts) for a server's continuous batching. */
+export interface KVStore {
+  /** Per layer: [B, capacity, Hkv, D]; positions [0, length) are filled. */
+  readonly k: Tensor[];
+  readonly v: Tensor[];
+  /** [B]: real tokens cached per row, i.e. the next position id of that row. */
+  readonly seen: Int32Array;
+  readonly length: number;
+  write(layer: number, k: Tensor, v: Tensor): void;
+  keyMask(next: Int32Array | null, T: number): Int32Array | null;
+  advance(next: Int32Array | null, T: number): void;
+}
+
+export class KVCache implements KVStore {
   /** Per layer: [B, capacity, Hkv, D]. */
   readonly k: Tensor[];
   readonly v: Tensor[];

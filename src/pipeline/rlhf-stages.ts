@@ -21,6 +21,7 @@ import { grpo } from '../rlhf/grpo/trainer.js';
 import { ppo } from '../rlhf/ppo/run.js';
 import { rankPolicySamples } from '../rlhf/reward/sampled.js';
 import { trainRewardModel } from '../rlhf/reward/trainer.js';
+import { rewardModelSource } from '../rlhf/reward/source.js';
 import { writeReport } from './report/card.js';
 import type { RlhfStagesConfig } from './rlhf-config.js';
 import type { Stage } from './stage.js';
@@ -92,8 +93,9 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
     run: async (ctx, p) => {
       const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), e = evalSettings(ctx.dirs.data, p);
       const prompts = await loadPolicyPrompts(e.prompts, tok, p.maxPromptLen, e.limit);
-      const { curve, ceiling } = await bestOfN(await loadPretrained(modelDir), await loadScalarModel(join(ctx.dirs.reward, 'model')), tok, prompts, {
-        n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: p.ppo.seed, padId: padId(tok),
+      const judge = rewardModelSource(await loadScalarModel(join(ctx.dirs.reward, 'model')), padId(tok));
+      const { curve, ceiling } = await bestOfN(await loadPretrained(modelDir), judge, tok, prompts, {
+        n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: p.ppo.seed,
       });
       const top = curve[curve.length - 1];
       return { n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, passRate: top.passRate, ceiling, prompts: prompts.length, curve };
@@ -103,13 +105,13 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
   {
     name: 'ppo',
     summary: 'PPO against the reward model (actor, critic, frozen reference and reward model); win rate vs SFT',
-    inputs: ['data', 'sft', 'reward'],
+    inputs: ['data', 'pack', 'sft', 'reward'],
     config: (p) => ({ ppo: p.ppo, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
       const data = ctx.dirs.data;
       const s = await ppo({
         ...p.ppo, out: ctx.dir, policy: join(ctx.dirs.sft, 'model'), reward: join(ctx.dirs.reward, 'model'), tokenizer: '',
-        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: p.maxPromptLen }, ptx: { ...p.ppo.ptx, data: join(data, 'sft.jsonl') },
+        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: p.maxPromptLen }, ptx: { ...p.ppo.ptx, data: join(ctx.dirs.pack, 'train-00000.bin') },
         eval: evalSettings(data, p),
       }, { resume: ctx.resume, quiet: ctx.quiet, watch: goldWatch });
       const total = s.generateS + s.scoreS + s.trainS;

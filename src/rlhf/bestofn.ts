@@ -3,18 +3,18 @@
 // then meets an independent SFT sample before the gold labeler, as a trained policy does in
 // comparePolicies. With the gold labeler itself as the judge, the curve is about the most any policy
 // this close to SFT can win (best-of-N is near-optimal for win rate at its KL, Yang et al. 2024),
-// though the labeler picks with the answer key in hand; with the reward model as the judge, it shows
-// how much of that the reward model captures. Best-of-N lies within log N − (N−1)/N nats of the
+// though the labeler picks with the answer key in hand; with the reward model (or any reward
+// function: reward/source.ts) as the judge, it shows how much of that the judge captures. Best-of-N lies within log N − (N−1)/N nats of the
 // policy (Stiennon et al. 2020; Beirami et al. 2024 show the formula is an upper bound), so each N is
 // a point of win rate against KL, on the same axes as a trained policy's (win rate, KL) point.
-import type { CausalLM, ScalarHeadModel } from '../models/index.js';
+import type { CausalLM } from '../models/index.js';
 import { goldMax, goldScore, isCorrect, type Gold } from '../data/default/labelers.js';
 import { hashString32 } from '../data/hash.js';
 import { stopIds, type Tokenizer } from '../tokenizer/index.js';
 import { responseText, type PolicyPrompt } from './core/prompts.js';
 import { comparisonSamples } from './eval.js';
 import { sampleResponses } from './core/rollout.js';
-import { scorePairs } from './reward/score.js';
+import type { RewardSource } from './reward/source.js';
 
 export interface BestOfNPoint {
   n: number;
@@ -22,7 +22,7 @@ export interface BestOfNPoint {
   kl: number;
   /** Win rate against the SFT sample when the gold labeler picks the best of N. */
   goldWinRate: number;
-  /** The same when the reward model picks. */
+  /** The same when the judge (the reward model, or a reward function) picks. */
   rewardWinRate: number;
   /** Share of instruction prompts with a correct answer among the N samples (pass@N; null without
    * instruction prompts). */
@@ -95,13 +95,12 @@ export interface BestOfNOptions {
   temperature: number;
   /** comparePolicies' seed: the baseline samples are then the very ones a trained policy met. */
   seed: number;
-  padId: number;
 }
 
-/** Samples N candidates per prompt from `sft`, scores them with the gold labeler and `rm`, and
- * measures the curve and the ceiling against the SFT samples comparePolicies draws with the same
- * seed. */
-export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer, prompts: PolicyPrompt[], o: BestOfNOptions): Promise<BestOfNResult> {
+/** Samples N candidates per prompt from `sft`, scores them with the gold labeler and `judge` (a
+ * reward model or function), and measures the curve and the ceiling against the SFT samples
+ * comparePolicies draws with the same seed. */
+export async function bestOfN(sft: CausalLM, judge: RewardSource, tok: Tokenizer, prompts: PolicyPrompt[], o: BestOfNOptions): Promise<BestOfNResult> {
   const golds = prompts.map((p, i) => {
     if (!p.gold) throw new Error(`bestOfN: prompt ${i + 1} has no gold record to judge it by`);
     return p.gold;
@@ -114,7 +113,7 @@ export async function bestOfN(sft: CausalLM, rm: ScalarHeadModel, tok: Tokenizer
   const cands = await sampleResponses(sft, repeated, {
     maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: 0, stopTokenIds: stopIds(tok, sft.generationConfig.eosTokenId ?? sft.config.eosTokenId), seed: hashString32('best-of-n', o.seed), chunk: o.n,
   });
-  const reward = scorePairs(rm, repeated, cands.responses, o.padId);
+  const reward = await judge.score(prompts.flatMap((p) => Array<PolicyPrompt>(o.n).fill(p)), cands.responses);
   const candidates = golds.map((gold, i): BestOfNCandidates => {
     const texts = cands.responses.slice(i * o.n, (i + 1) * o.n).map((r) => responseText(tok, r));
     return {

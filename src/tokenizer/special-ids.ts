@@ -11,12 +11,13 @@ export function padId(tok: Tokenizer): number {
   return 0;
 }
 
-/** Ids that end an assistant turn: the end-of-turn and end-of-text specials in the vocabulary, and
- * `eos` (a model's end-of-sequence ids: generationConfig's, else its config's). */
+/** Ids that end an assistant turn: the end-of-turn and end-of-text specials in the vocabulary, the
+ * tokenizer's own eos token, and `eos` (a model's end-of-sequence ids: generationConfig's, else its
+ * config's). */
 export function stopIds(tok: Tokenizer, eos: number | readonly number[] | null | undefined): number[] {
   const ids = new Set<number>();
-  for (const name of ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>']) {
-    const id = tok.tokenToId(name);
+  for (const name of ['<|im_end|>', '<|endoftext|>', '<|eot_id|>', '</s>', tok.config.eosToken]) {
+    const id = name === undefined ? undefined : tok.tokenToId(name);
     if (id !== undefined) ids.add(id);
   }
   for (const id of eos === null || eos === undefined ? [] : typeof eos === 'number' ? [eos] : eos) ids.add(id);

@@ -1,7 +1,15 @@
-// Best-of-N against SFT: the curve on hand-computed candidates, the KL bound and the sizes measured.
+// Best-of-N against SFT: the curve on hand-computed candidates, the KL bound and the sizes measured,
+// and a reward-function plug-in as the judge.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bestOfNCurve, bestOfNKl, bestOfNSizes, winRateCeiling } from '../../src/rlhf/bestofn.js';
+import { fileURLToPath } from 'node:url';
+import { bestOfN, bestOfNCurve, bestOfNKl, bestOfNSizes, winRateCeiling } from '../../src/rlhf/bestofn.js';
+import { loadPretrained } from '../../src/models/index.js';
+import { loadTokenizer } from '../../src/tokenizer/index.js';
+import { encodePrompt } from '../../src/rlhf/core/prompts.js';
+import { loadRewardFn } from '../../src/rlhf/reward/plugin.js';
+import { rewardFnSource } from '../../src/rlhf/reward/source.js';
+import { tinyChatModel } from '../train/helpers.js';
 
 test('best-of-N KL bound is log N − (N−1)/N, and the curve is measured at powers of two and N', () => {
   assert.equal(bestOfNKl(1), 0);
@@ -43,4 +51,12 @@ test('win-rate ceiling: a perfect policy ties only where the baseline is already
   assert.equal(winRateCeiling(golds, [3 + 0.99, 1.99, 3.5, 0]), 3.5 / 4);
   assert.equal(winRateCeiling([add], [3.99]), 0.5);
   assert.throws(() => winRateCeiling(golds, [0]), /4 prompts for 1 baseline scores/);
+});
+
+test('best-of-N with a reward-function plug-in as the judge: the gold labeler as a plug-in picks as the gold labeler does', async () => {
+  const base = tinyChatModel(), tok = loadTokenizer(base);
+  const prompts = ['the day was', 'a walk in', 'the cat sat'].map((t) => ({ ids: encodePrompt(tok, t), messages: [{ role: 'user' as const, content: t }], text: t, gold: { kind: 'continuation' as const }, record: { prompt: t, gold: { kind: 'continuation' } } }));
+  const judge = rewardFnSource(await loadRewardFn(fileURLToPath(new URL('../../examples/reward-fns/gold.js', import.meta.url))), tok);
+  const { curve } = await bestOfN(await loadPretrained(base), judge, tok, prompts, { n: 4, maxNewTokens: 6, temperature: 1, seed: 3 });
+  assert.deepEqual(curve.map((p) => p.rewardWinRate), curve.map((p) => p.goldWinRate));
 });

@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainPpo } from '../../src/rlhf/ppo/trainer.js';
-import { toyConfig, toySetup } from './toy.js';
+import { Rng } from '../../src/engine/rng.js';
+import { ShardWriter } from '../../src/data/shards.js';
+import type { PpoConfig } from '../../src/rlhf/ppo/config.js';
+import { trainPpo, type PpoSetup } from '../../src/rlhf/ppo/trainer.js';
+import { STOP, V, toyConfig, toySetup } from './toy.js';
 
 test('PPO raises a toy reward ("emit token 7") within a few iterations', async () => {
   const out = mkdtempSync(join(tmpdir(), 'rlhf-ppo-toy-'));
@@ -29,4 +32,28 @@ test('PPO resumed from a checkpoint repeats the uninterrupted run exactly', asyn
   const resumed = await trainPpo(toySetup(), { ...toyConfig(dir), iterations: 4, saveEvery: 2 }, { quiet: true, resume: true });
   assert.equal(resumed.resumedFrom, 2);
   assert.deepEqual(resumed.records.map((r) => [r.score, r.policyLoss, r.klCoef]), full.records.slice(2).map((r) => [r.score, r.policyLoss, r.klCoef]));
+});
+
+test('PPO-ptx draws pretraining windows from token shards, its loss logged and resumed with the run; a fixed β stays put', async () => {
+  // Pretraining text of the toy vocabulary: documents of tokens 0…14 (15 ends each one).
+  const dir = mkdtempSync(join(tmpdir(), 'rlhf-ppo-ptx-'));
+  const shard = join(dir, 'train.bin');
+  const w = new ShardWriter(shard, V, STOP);
+  const rng = new Rng(9);
+  for (let d = 0; d < 40; d++) w.addDocument(Int32Array.from({ length: 20 }, () => rng.int(STOP)));
+  w.close();
+  // A fixed β here too (kl.adaptive false): it must not move.
+  const cfg = (out: string, iterations: number): PpoConfig => {
+    const c = toyConfig(out);
+    return { ...c, iterations, saveEvery: 2, kl: { ...c.kl, adaptive: false }, ptx: { coef: 0.5, data: shard, batchSize: 2, seqLen: 8 } };
+  };
+  const setup = (): PpoSetup => ({ ...toySetup(), ptxShards: [shard] });
+  const full = await trainPpo(setup(), cfg(join(dir, 'full'), 4), { quiet: true });
+  assert.ok(full.records.every((r) => Number.isFinite(r.ptxLoss) && r.ptxLoss > 0));
+  assert.ok(full.records.every((r) => r.klCoef === 0.01), `β ${full.records.map((r) => r.klCoef).join(' ')}`);
+  // Near log 15 for a random policy over 16 tokens.
+  assert.ok(Math.abs(full.records[0].ptxLoss - Math.log(15)) < 0.6, `ptx loss ${full.records[0].ptxLoss}`);
+  await trainPpo(setup(), cfg(join(dir, 'resumed'), 2), { quiet: true });
+  const resumed = await trainPpo(setup(), cfg(join(dir, 'resumed'), 4), { quiet: true, resume: true });
+  assert.deepEqual(resumed.records.map((r) => r.ptxLoss), full.records.slice(2).map((r) => r.ptxLoss));
 });

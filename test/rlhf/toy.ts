@@ -5,22 +5,25 @@ import { Rng } from '../../src/engine/rng.js';
 import { modelReference } from '../../src/rlhf/core/reference.js';
 import { PPO_DEFAULTS, type PpoConfig } from '../../src/rlhf/ppo/config.js';
 import type { PpoSetup } from '../../src/rlhf/ppo/trainer.js';
-import type { SequenceBatch } from '../../src/rlhf/core/batch.js';
+import type { RewardSource } from '../../src/rlhf/reward/source.js';
 
-const V = 16, TARGET = 7, STOP = 15;
+export const V = 16, TARGET = 7, STOP = 15;
 
 export function toyConfig(out: string): PpoConfig {
   return {
     ...structuredClone(PPO_DEFAULTS), out, policy: '-', reward: '-', iterations: 14, saveEvery: 100,
     rollout: { batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
     ppo: { ...PPO_DEFAULTS.ppo, epochs: 4, miniBatchSize: 8 },
-    kl: { estimator: 'k1', coef: 0.01, target: 6, horizon: 10000 },
+    kl: { estimator: 'k1', coef: 0.01, adaptive: true, target: 6, horizon: 10000 },
     score: { normalize: false, clip: 0, missingEosPenalty: 0 },
     optim: { ...PPO_DEFAULTS.optim, actorLr: 3e-3, criticLr: 3e-3 },
   };
 }
 
-const share7 = (batch: SequenceBatch): Float32Array => Float32Array.from(batch.responses, (r) => r.filter((t) => t === TARGET).length / r.length);
+const share7: RewardSource = {
+  name: 'toy reward',
+  score: async (_prompts, responses) => Float32Array.from(responses, (r) => r.filter((t) => t === TARGET).length / r.length),
+};
 
 /** A fresh toy setup: random actor (= reference) and critic, 32 random 3-token prompts. */
 export function toySetup(): PpoSetup {
@@ -33,7 +36,7 @@ export function toySetup(): PpoSetup {
   const prompts = Array.from({ length: 32 }, () => ({ ids: Array.from({ length: 3 }, () => rng.int(V - 1)), messages: [], text: '', gold: null }));
   return {
     actor, actorParams: actor.namedParameters(), saveActor: (dir) => actor.save(dir), loadActor: (dir) => loadWeights(actor, dir),
-    critic, ref: modelReference(ref), score: share7, normalization: { mean: 0, std: 1 },
-    prompts, ptx: [], padId: 0, stopIds: [STOP],
+    critic, ref: modelReference(ref), reward: share7, normalization: { mean: 0, std: 1 },
+    prompts, ptxShards: [], padId: 0, stopIds: [STOP],
   };
 }

@@ -1,7 +1,8 @@
 // One PPO rollout turned into training data ("experience", as DeepSpeed-Chat calls it): the
 // sampled responses with their old log-probs, the reference's log-probs, the critic's values, the
-// reward model's scores, the per-token rewards, and GAE advantages and returns — all computed once,
-// without the tape, before any update.
+// reward's raw scores (a reward model's or a function's, computed before: they may be async), the
+// per-token rewards, and GAE advantages and returns — all computed once, without the tape, before
+// any update.
 import { noGrad } from '../../engine/autograd.js';
 import { reshape } from '../../engine/ops/index.js';
 import type { CausalLM, ScalarHeadModel } from '../../models/index.js';
@@ -25,7 +26,7 @@ export interface Experience {
 }
 
 export interface ExperienceStats {
-  /** Mean raw reward-model score, and after normalisation, clipping and the no-EOS penalty. */
+  /** Mean raw score, and after normalisation, clipping and the no-EOS penalty. */
   score: number;
   shapedScore: number;
   /** Mean KL from the reference per response, Σ_t (log π − log π_ref), nats. */
@@ -39,8 +40,6 @@ export interface ExperienceModels {
   actor: CausalLM;
   critic: ScalarHeadModel;
   ref: Reference;
-  /** Raw reward per response [B]: the frozen reward model's score, or any function of the batch. */
-  score(batch: SequenceBatch): Float32Array;
 }
 
 export interface ExperienceSettings {
@@ -64,7 +63,8 @@ const flat = (rows: number[][], R: number): Float32Array => {
   return out;
 };
 
-export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, s: ExperienceSettings): Experience {
+/** `raw`: the reward source's score of each sampled response, [B]. */
+export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, raw: Float32Array, s: ExperienceSettings): Experience {
   const batch = joinBatch(prompts.map((p) => p.ids), samples.responses, s.padId);
   const { B, R, responseMask: mask } = batch;
   const inEval = <T>(model: { training: boolean; train(on?: boolean): unknown }, fn: () => T): T => {
@@ -80,7 +80,6 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
   const refLogprobs = m.ref.logprobs(batch);
   const values = inEval(m.critic, () => reshape(responseValues(m.critic, batch), [B * R]).f.slice());
   for (let i = 0; i < values.length; i++) values[i] *= mask[i];
-  const raw = m.score(batch);
   const scores = shapeScores(raw, samples.finished, s.shaping);
 
   const kl = klPerToken(oldLogprobs, refLogprobs, s.estimator);
