@@ -2,7 +2,7 @@
 // step's global batch, a sampling seed of its own, and minibatches that keep every rank's update
 // count equal (each update is a collective: a rank that took one update fewer would leave the others
 // waiting). The offline methods need none of this; the loop splits their batches.
-import { allReduceNumbers, shardRange, type Communicator } from './communicator.js';
+import { allReduceNumbers, shardCounts, shardRange, type Communicator } from './communicator.js';
 
 /** This rank's block of a global batch (the larger blocks go to the lower ranks). */
 export function shardOf<T>(items: readonly T[], comm: Communicator): T[] {
@@ -41,4 +41,23 @@ export function minibatches(rows: readonly number[], globalRows: number, miniBat
 /** Rows over every rank (each rank passes its own count). */
 export function globalCount(n: number, comm: Communicator): number {
   return allReduceNumbers(comm, [n])[0];
+}
+
+/** Adds partial sums over the ranks (a whole-batch mean or variance from each rank's share); one
+ * process: the sums as they are. */
+export function sumAcross(comm: Communicator): ((partial: number[]) => number[]) | undefined {
+  return comm.size > 1 ? (partial) => allReduceNumbers(comm, partial) : undefined;
+}
+
+/** After each rank has computed numeric `fields` of its block (shardOf's) of `items` — a
+ * reference model's log-probs, say — every rank gets them for all items. */
+export function shareFields<T>(items: T[], fields: readonly (keyof T & string)[], comm: Communicator): void {
+  if (comm.size === 1) return;
+  const F = fields.length;
+  const [lo, hi] = shardRange(items.length, comm.rank, comm.size);
+  const mine = new Float64Array(F * (hi - lo));
+  for (let i = lo; i < hi; i++) fields.forEach((f, k) => { mine[F * (i - lo) + k] = items[i][f] as number; });
+  const all = new Float64Array(F * items.length);
+  comm.allGather(mine, all, shardCounts(items.length, comm.size).map((n) => F * n));
+  items.forEach((x, i) => fields.forEach((f, k) => { (x as Record<string, number>)[f] = all[F * i + k]; }));
 }

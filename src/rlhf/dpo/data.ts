@@ -7,7 +7,6 @@ import { slice } from '../../engine/ops/index.js';
 import type { Tensor } from '../../engine/tensor.js';
 import type { CausalLM } from '../../models/index.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
-import { shardCounts, shardRange, type Communicator } from '../../distributed/communicator.js';
 import { joinBatch, responseLogprobs, sequenceLogprobs, type SequenceBatch } from '../core/batch.js';
 import { loadRankings } from '../reward/data.js';
 
@@ -50,16 +49,4 @@ export function computeReference(model: CausalLM, pairs: DpoPair[], padId: numbe
     }
   });
   model.train(wasTraining);
-}
-
-/** After each data-parallel rank computed the reference of its block of `pairs` (shardOf's), every
- * rank gets all of them. */
-export function shareReference(pairs: DpoPair[], comm: Communicator): void {
-  if (comm.size === 1) return;
-  const [lo, hi] = shardRange(pairs.length, comm.rank, comm.size);
-  const mine = new Float64Array(2 * (hi - lo));
-  for (let i = lo; i < hi; i++) { mine[2 * (i - lo)] = pairs[i].refChosen; mine[2 * (i - lo) + 1] = pairs[i].refRejected; }
-  const all = new Float64Array(2 * pairs.length);
-  comm.allGather(mine, all, shardCounts(pairs.length, comm.size).map((n) => 2 * n));
-  pairs.forEach((p, i) => { p.refChosen = all[2 * i]; p.refRejected = all[2 * i + 1]; });
 }

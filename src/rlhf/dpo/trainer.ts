@@ -9,7 +9,7 @@ import type { Rng } from '../../engine/rng.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId } from '../../tokenizer/index.js';
-import { shardOf } from '../../distributed/shard.js';
+import { shardOf, shareFields } from '../../distributed/shard.js';
 import { world } from '../../distributed/world.js';
 import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
@@ -19,7 +19,7 @@ import { modelReference } from '../core/reference.js';
 import { shuffledStream } from '../core/stream.js';
 import { comparePolicies, type PolicyComparison } from '../eval.js';
 import type { DpoConfig } from './config.js';
-import { collatePairs, computeReference, loadPairs, pairLogprobs, shareReference, type DpoPair } from './data.js';
+import { collatePairs, computeReference, loadPairs, pairLogprobs, type DpoPair } from './data.js';
 import { dpoLoss } from './loss.js';
 import { simpoLoss } from '../simpo/loss.js';
 
@@ -58,7 +58,7 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   if (!simpo) {
     const all = [...data.pairs, ...val];
     computeReference(model, shardOf(all, comm), pad, average);
-    shareReference(all, comm);
+    shareFields(all, ['refChosen', 'refRejected'], comm);
   }
   const referenceSeconds = (performance.now() - t0) / 1000;
   log(`${name}: ${data.pairs.length} pairs (${data.dropped} too long), ${val.length} held out${simpo ? '' : `; reference log-probs in ${referenceSeconds.toFixed(1)} s`}`);
