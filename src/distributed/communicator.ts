@@ -9,7 +9,7 @@
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 export type FloatBuffer = Float32Array | Float64Array;
-export type Buffer = FloatBuffer | Int32Array | Uint8Array;
+export type CommBuffer = FloatBuffer | Int32Array | Uint8Array;
 
 export interface Communicator {
   /** This process's rank, 0 … size − 1; rank 0 writes the run's files. */
@@ -23,7 +23,7 @@ export interface Communicator {
   allReduce(buf: FloatBuffer, op?: ReduceOp): void;
   /** out ← every rank's local, concatenated in rank order; counts[r] is rank r's length (default:
    * all equal to local's). */
-  allGather(local: Buffer, out: Buffer, counts?: ArrayLike<number>): void;
+  allGather(local: CommBuffer, out: CommBuffer, counts?: ArrayLike<number>): void;
   /** out ← this rank's block (counts[rank] elements at Σ counts[< rank]) of op over every rank's
    * input. */
   reduceScatter(input: FloatBuffer, out: FloatBuffer, counts: ArrayLike<number>, op?: ReduceOp): void;
@@ -33,13 +33,13 @@ export interface Communicator {
   reduceScatterInPlace(buf: FloatBuffer, counts: ArrayLike<number>, op?: ReduceOp): void;
   /** In place: this rank's block already sits at its place in buf (at Σ counts[< rank]); the
    * others' blocks arrive at theirs. */
-  allGatherInPlace(buf: Buffer, counts: ArrayLike<number>): void;
+  allGatherInPlace(buf: CommBuffer, counts: ArrayLike<number>): void;
   /** buf ← root's buf. */
-  broadcast(buf: Buffer, root?: number): void;
+  broadcast(buf: CommBuffer, root?: number): void;
   /** root's out ← every rank's local in rank order (out may be null elsewhere). */
-  gather(local: Buffer, out: Buffer | null, counts: ArrayLike<number>, root?: number): void;
+  gather(local: CommBuffer, out: CommBuffer | null, counts: ArrayLike<number>, root?: number): void;
   /** out ← this rank's block of root's input (input may be null elsewhere). */
-  scatter(input: Buffer | null, out: Buffer, counts: ArrayLike<number>, root?: number): void;
+  scatter(input: CommBuffer | null, out: CommBuffer, counts: ArrayLike<number>, root?: number): void;
   barrier(): void;
   /** Ends the collective part of the process; call once, after the last collective. */
   finalize(): void;
@@ -74,11 +74,11 @@ export class CollectiveArgs {
     if (!(Number.isInteger(root) && root >= 0 && root < this.size)) throw this.error(fn, `root must be a rank in [0, ${this.size - 1}], got ${root}`);
   }
 
-  sameType(fn: string, a: Buffer, b: Buffer, names: string): void {
+  sameType(fn: string, a: CommBuffer, b: CommBuffer, names: string): void {
     if (a.constructor !== b.constructor) throw this.error(fn, `${names} must be typed arrays of the same type (${a.constructor.name}, ${b.constructor.name})`);
   }
 
-  float(fn: string, buf: Buffer, name: string): void {
+  float(fn: string, buf: CommBuffer, name: string): void {
     if (!(buf instanceof Float32Array || buf instanceof Float64Array)) throw this.error(fn, `${name} must be a Float32Array or Float64Array`);
   }
 
@@ -110,7 +110,7 @@ export class SingleProcess implements Communicator {
     this.check.float('allReduce', buf, 'buf');
   }
 
-  allGather(local: Buffer, out: Buffer, counts?: ArrayLike<number>): void {
+  allGather(local: CommBuffer, out: CommBuffer, counts?: ArrayLike<number>): void {
     this.check.sameType('allGather', local, out, 'local and out');
     this.copyBlock('allGather', local, out, counts ?? [local.length], 'local', 'out');
   }
@@ -126,22 +126,22 @@ export class SingleProcess implements Communicator {
     this.check.length('reduceScatterInPlace', 'buf', buf.length, this.check.counts('reduceScatterInPlace', counts), 'but the counts sum to');
   }
 
-  allGatherInPlace(buf: Buffer, counts: ArrayLike<number>): void {
+  allGatherInPlace(buf: CommBuffer, counts: ArrayLike<number>): void {
     this.check.length('allGatherInPlace', 'buf', buf.length, this.check.counts('allGatherInPlace', counts), 'but the counts sum to');
   }
 
-  broadcast(_buf: Buffer, root = 0): void {
+  broadcast(_buf: CommBuffer, root = 0): void {
     this.check.root('broadcast', root);
   }
 
-  gather(local: Buffer, out: Buffer | null, counts: ArrayLike<number>, root = 0): void {
+  gather(local: CommBuffer, out: CommBuffer | null, counts: ArrayLike<number>, root = 0): void {
     this.check.root('gather', root);
     if (!out) throw this.check.error('gather', 'out must be a typed array on the root');
     this.check.sameType('gather', local, out, 'local and out');
     this.copyBlock('gather', local, out, counts, 'local', 'out');
   }
 
-  scatter(input: Buffer | null, out: Buffer, counts: ArrayLike<number>, root = 0): void {
+  scatter(input: CommBuffer | null, out: CommBuffer, counts: ArrayLike<number>, root = 0): void {
     this.check.root('scatter', root);
     if (!input) throw this.check.error('scatter', 'input must be a typed array on the root');
     this.check.sameType('scatter', input, out, 'input and out');
@@ -157,7 +157,7 @@ export class SingleProcess implements Communicator {
 
   /** With one rank the block is the whole: `from` → `to`, after the checks the MPI binding makes
    * (`fromIsWhole`: `from` is the full buffer and `to` this rank's block, as in scatter). */
-  private copyBlock(fn: string, from: Buffer, to: Buffer, counts: ArrayLike<number>, fromName: string, toName: string, fromIsWhole = false): void {
+  private copyBlock(fn: string, from: CommBuffer, to: CommBuffer, counts: ArrayLike<number>, fromName: string, toName: string, fromIsWhole = false): void {
     const total = this.check.counts(fn, counts);
     if (fromIsWhole) {
       this.check.length(fn, fromName, from.length, total, 'but the counts sum to');

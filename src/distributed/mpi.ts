@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CollectiveArgs, type Buffer, type Communicator, type FloatBuffer, type ReduceOp } from './communicator.js';
+import { CollectiveArgs, type CommBuffer, type Communicator, type FloatBuffer, type ReduceOp } from './communicator.js';
 
 interface MpiAddon {
   version(): string;
@@ -16,12 +16,12 @@ interface MpiAddon {
   barrier(): void;
   allReduce(buf: FloatBuffer, op: number): void;
   /** local null: in place. */
-  allGather(local: Buffer | null, out: Buffer, counts: Int32Array | null): void;
+  allGather(local: CommBuffer | null, out: CommBuffer, counts: Int32Array | null): void;
   /** out null: in place. */
   reduceScatter(input: FloatBuffer, out: FloatBuffer | null, counts: Int32Array, op: number): void;
-  broadcast(buf: Buffer, root: number): void;
-  gather(local: Buffer, out: Buffer | null, counts: Int32Array, root: number): void;
-  scatter(input: Buffer | null, out: Buffer, counts: Int32Array, root: number): void;
+  broadcast(buf: CommBuffer, root: number): void;
+  gather(local: CommBuffer, out: CommBuffer | null, counts: Int32Array, root: number): void;
+  scatter(input: CommBuffer | null, out: CommBuffer, counts: Int32Array, root: number): void;
 }
 
 const OPS: Record<ReduceOp, number> = { sum: 0, mean: 1, max: 2, min: 3 };
@@ -83,7 +83,7 @@ export class MpiCommunicator implements Communicator {
     this.mpi.allReduce(buf, OPS[op]);
   }
 
-  allGather(local: Buffer, out: Buffer, counts?: ArrayLike<number>): void {
+  allGather(local: CommBuffer, out: CommBuffer, counts?: ArrayLike<number>): void {
     this.check.sameType('allGather', local, out, 'local and out');
     if (counts) this.blocks('allGather', counts, local.length, out.length, 'local', 'out');
     else this.check.length('allGather', 'out', out.length, local.length * this.size, 'needs size × local =');
@@ -103,17 +103,17 @@ export class MpiCommunicator implements Communicator {
     this.mpi.reduceScatter(buf, null, i32(counts), OPS[op]);
   }
 
-  allGatherInPlace(buf: Buffer, counts: ArrayLike<number>): void {
+  allGatherInPlace(buf: CommBuffer, counts: ArrayLike<number>): void {
     this.check.length('allGatherInPlace', 'buf', buf.length, this.check.counts('allGatherInPlace', counts), 'but the counts sum to');
     this.mpi.allGather(null, buf, i32(counts));
   }
 
-  broadcast(buf: Buffer, root = 0): void {
+  broadcast(buf: CommBuffer, root = 0): void {
     this.check.root('broadcast', root);
     this.mpi.broadcast(buf, root);
   }
 
-  gather(local: Buffer, out: Buffer | null, counts: ArrayLike<number>, root = 0): void {
+  gather(local: CommBuffer, out: CommBuffer | null, counts: ArrayLike<number>, root = 0): void {
     this.check.root('gather', root);
     if (this.rank === root) {
       if (!out) throw this.check.error('gather', 'out must be a typed array on the root');
@@ -123,7 +123,7 @@ export class MpiCommunicator implements Communicator {
     this.mpi.gather(local, this.rank === root ? out : null, i32(counts), root);
   }
 
-  scatter(input: Buffer | null, out: Buffer, counts: ArrayLike<number>, root = 0): void {
+  scatter(input: CommBuffer | null, out: CommBuffer, counts: ArrayLike<number>, root = 0): void {
     this.check.root('scatter', root);
     if (this.rank === root) {
       if (!input) throw this.check.error('scatter', 'input must be a typed array on the root');
