@@ -9,7 +9,11 @@
 // 2-rank step spent combining gradients (dp_comm_share_2x1_small), dp_scaling_2x1_small_zero1,
 // allreduce_gb_s_64mb, dp_moment_mb_per_rank_small_2, zero1_moment_mb_per_rank_small_2,
 // zero1_moment_ratio_2 (target 0.5), dp_rss_mb_small_2 and zero1_rss_mb_small_2 (peak resident
-// memory of rank 0), load_avg_1m.
+// memory of rank 0), load_avg_1m. CPU time is steadier than wall time on a shared machine:
+// dp_cpu_scaling_2x1_small is one process's CPU time per step over rank 0's (whose time includes
+// waiting in collectives, spent yielding the core), the speed-up the ranks would reach each on a
+// core of its own; dp_compute_cpu_scaling_2x1_small leaves out the CPU time spent inside the
+// collectives (waiting included), what the split of the work itself achieves.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { Bench } from './harness.js';
 import { Rng } from '../src/engine/rng.js';
 import { mpiAddonPath } from '../src/distributed/mpi.js';
+import type { Communicator } from '../src/distributed/communicator.js';
 import { finalizeWorld, world } from '../src/distributed/world.js';
 import { CausalLM, modelConfig } from '../src/models/index.js';
 import { LOOP_DEFAULTS } from '../src/train/config.js';
@@ -28,29 +33,59 @@ export const prefixes = ['dp_', 'allreduce_', 'zero1_', 'load_'];
 const SMALL = modelConfig({ numLayers: 6, hiddenSize: 384, numHeads: 6, intermediateSize: 1024, vocabSize: 8192, maxPositions: 256 });
 const B = 8, T = 256, WARMUP = 2, TIMED = 5;
 
-interface TrainReport { stepMs: number; commMs: number; momentBytes: number; unshardedMomentBytes: number; rssMb: number }
+interface TrainReport { stepMs: number; cpuMs: number; commCpuMs: number; commMs: number; momentBytes: number; unshardedMomentBytes: number; rssMb: number }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peakRssMb = (): number => Number(/VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 
+/** CPU milliseconds spent inside the communicator's collectives, counted by wrapping them. */
+function countCollectiveCpu(comm: Communicator): () => number {
+  let ms = 0;
+  const methods = ['allReduce', 'allGather', 'reduceScatter', 'reduceScatterInPlace', 'allGatherInPlace', 'broadcast', 'gather', 'scatter', 'barrier'] as const;
+  const target = comm as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of methods) {
+    const f = target[name].bind(comm);
+    target[name] = (...args) => {
+      const u = process.cpuUsage();
+      try {
+        return f(...args);
+      } finally {
+        const d = process.cpuUsage(u);
+        ms += (d.user + d.system) / 1000;
+      }
+    };
+  }
+  return () => ms;
+}
+
 /** Child: trains SMALL on random tokens for WARMUP + TIMED steps; rank 0 writes its report. */
 async function childTrain(out: string, zero: number): Promise<void> {
+  const commCpu = countCollectiveCpu(world());
   const model = new CausalLM(SMALL, { seed: 1 });
   const rng = new Rng(7);
   const batch = (): LmBatch => ({ ids: Int32Array.from({ length: B * T }, () => rng.int(SMALL.vocabSize)), targets: Int32Array.from({ length: B * T }, () => rng.int(SMALL.vocabSize)), mask: null, B, T });
-  const starts: number[] = [];
+  const starts: number[] = [], cpu: number[] = [], inComm: number[] = [];
   const runDir = mkdtempSync(join(tmpdir(), 'bench-dp-'));
   const { result } = await trainLanguageModel({
     label: 'bench', runDir, model, trainable: model.namedParameters(), evalBatches: [],
     // The time between two draws is one step.
-    openStream: () => ({ next: () => { starts.push(performance.now()); return batch(); }, state: () => null }),
+    openStream: () => ({
+      next: () => {
+        starts.push(performance.now());
+        const u = process.cpuUsage();
+        cpu.push((u.user + u.system) / 1000);
+        inComm.push(commCpu());
+        return batch();
+      },
+      state: () => null,
+    }),
     saveWeights: () => {}, loadWeights: () => {},
     config: { ...LOOP_DEFAULTS, steps: WARMUP + TIMED + 1, batchSize: B, lr: 1e-4, warmupSteps: 0, logEvery: 1, evalEvery: 0, saveEvery: 0, zero },
   }, { quiet: true });
   rmSync(runDir, { recursive: true, force: true });
-  const steps = starts.slice(WARMUP).map((t, i, a) => (i + 1 < a.length ? a[i + 1] - t : NaN)).filter(Number.isFinite);
+  const gaps = (xs: number[]): number[] => xs.slice(WARMUP).map((t, i, a) => (i + 1 < a.length ? a[i + 1] - t : NaN)).filter(Number.isFinite);
   const report: TrainReport = {
-    stepMs: median(steps), commMs: (1000 * result.commSeconds) / (WARMUP + TIMED + 1),
+    stepMs: median(gaps(starts)), cpuMs: median(gaps(cpu)), commCpuMs: median(gaps(inComm)), commMs: (1000 * result.commSeconds) / (WARMUP + TIMED + 1),
     momentBytes: result.optimizer.momentBytes, unshardedMomentBytes: result.optimizer.unshardedMomentBytes, rssMb: peakRssMb(),
   };
   if (world().rank === 0) writeFileSync(out, JSON.stringify(report));
@@ -99,6 +134,8 @@ export async function run(b: Bench): Promise<void> {
     b.record('dp_tok_s_small_1x1', tokS(one), `1 process × 1 thread, ${B}×${T} tokens a step, median of ${TIMED}`);
     b.record('dp_tok_s_small_2x1', tokS(two), '2 ranks × 1 thread, the same global batch');
     b.record('dp_scaling_2x1_small', tokS(two) / tokS(one), 'ideal 2.0, target ≥ 1.8 (on a quiet machine)');
+    b.record('dp_cpu_scaling_2x1_small', one.cpuMs / two.cpuMs, `CPU ms a step: ${one.cpuMs.toFixed(0)} in 1 process, ${two.cpuMs.toFixed(0)} on rank 0 of 2`);
+    b.record('dp_compute_cpu_scaling_2x1_small', one.cpuMs / (two.cpuMs - two.commCpuMs), `the same without the ${two.commCpuMs.toFixed(0)} CPU ms a step inside collectives`);
     b.record('dp_comm_share_2x1_small', two.commMs / two.stepMs, 'of a 2-rank step: averaging the gradients (what overlap could hide at most)');
     b.record('dp_scaling_2x1_small_zero1', tokS(zero) / tokS(one), '2 ranks with ZeRO-1 over 1 process');
     const mb = (x: number): number => x / 2 ** 20;
