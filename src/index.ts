@@ -10,3 +10,5 @@ export * from './train/index.js';
 export * from './pipeline/index.js';
 export * from './rlhf/index.js';
 export * from './serve/index.js';
+export * from './eval/index.js';
+export * from './selfinstruct/index.js';

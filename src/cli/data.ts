@@ -58,7 +58,7 @@ function pipelineFlagSpecs(): CommandSpec['flags'] {
     const def = f.key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], DATA_DEFAULTS) as string | number | boolean;
     out[name] = { type: f.type, help: f.help, default: def };
   }
-  out.config = { type: 'string', help: 'YAML/JSON file overriding any pipeline threshold (README, Data)' };
+  out.config = { type: 'string', help: 'YAML/JSON file overriding any pipeline threshold (docs/data.md, thresholds)' };
   return out;
 }
 

@@ -3,7 +3,7 @@
 import { DPO_DEFAULTS, validateDpo } from '../rlhf/dpo/config.js';
 import { dpo } from '../rlhf/dpo/trainer.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf dpo',
@@ -19,6 +19,7 @@ const spec: CommandSpec = {
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, DPO_DEFAULTS, argv, validateDpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['model'], tokenizers: ['tokenizer'], inputs: ['data.train', 'data.val', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   const s = await dpo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   const rows: [string, string][] = [
     ['steps', s.resumedFrom !== null ? `${s.steps} (resumed at ${s.resumedFrom})` : String(s.steps)],

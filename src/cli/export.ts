@@ -21,6 +21,6 @@ export async function run(argv: string[]): Promise<void> {
   if (help) return void console.log(formatHelp(spec));
   if (!f.model || !f.out) throw new UsageError('rlhf export gguf: --model DIR and --out FILE are required');
   if (f.dtype !== 'f32' && f.dtype !== 'f16') throw new UsageError(`rlhf export gguf: --dtype must be f32 or f16, got "${String(f.dtype)}"`);
-  await exportGguf(String(f.model), String(f.out), { dtype: f.dtype });
-  console.log(`wrote ${String(f.out)}`);
+  const r = await exportGguf(String(f.model), String(f.out), { dtype: f.dtype });
+  console.log(`wrote ${r.path}: ${r.architecture}, ${r.tensors} tensors, ${r.tokens} tokens, ${(r.bytes / 2 ** 20).toFixed(1)} MiB (header read back and checked)`);
 }

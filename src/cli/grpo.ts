@@ -3,7 +3,7 @@
 import { GRPO_DEFAULTS, validateGrpo } from '../rlhf/grpo/config.js';
 import { grpo } from '../rlhf/grpo/trainer.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf grpo',
@@ -22,6 +22,7 @@ const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, GRPO_DEFAULTS, argv, validateGrpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['policy'], tokenizers: ['tokenizer'], inputs: ['data.prompts', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   const s = await grpo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   const rows: [string, string][] = [
     ['iterations', s.resumedFrom !== null ? `${s.iterations} (resumed at ${s.resumedFrom})` : String(s.iterations)],

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `rlhf <command> ...`: dispatches to one module per command (src/cli/<command>.ts), each exporting
-// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast.
+// `run(argv)`. Commands are imported lazily so `rlhf --help` stays fast. The one global flag,
+// --allow-invalid-utf8, is taken out here and holds for every file the command reads.
 //
 // Under mpirun (docs/distributed.md) every rank runs this: the trainers marked `parallel` train
 // data-parallel, the other commands refuse (N copies would write the same files). Rank 0 alone
@@ -8,6 +9,7 @@
 // never wait for it in a collective; MPI is finalised after a command succeeds.
 import { exitWithError, finalizeWorld, mpiLaunch, world } from '../distributed/world.js';
 import { UsageError } from './args.js';
+import { withInvalidUtf8 } from '../util/text.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }
 
@@ -28,11 +30,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   kto: { summary: 'KTO on unpaired thumbs-up/down labels', load: () => import('./kto.js'), parallel: true },
   orpo: { summary: 'ORPO: SFT plus an odds-ratio preference term, no reference model', load: () => import('./orpo.js'), parallel: true },
   simpo: { summary: 'SimPO: length-normalised preference margin, no reference model (rlhf dpo --loss simpo)', load: () => import('./simpo.js'), parallel: true },
-  pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
+  pipeline: { summary: 'run data → tokenizer → pretrain → SFT → reward model → PPO, DPO, RLOO, GRPO → report card into a run folder (npm start), resumable', load: () => import('./pipeline.js') },
+  'self-instruct': { summary: 'grow an instruction dataset from seed tasks with a teacher model (local folder or OpenAI-compatible URL)', load: () => import('./self-instruct.js') },
+  eval: { summary: 'evaluate a model: perplexity, exact match, win rate with CIs, contamination, hallucination suite', load: () => import('./eval.js') },
   generate: { summary: 'continue prompts with a model (KV cache, batching, sampling, streaming)', load: () => import('./generate.js') },
   chat: { summary: 'chat with a model in the terminal (streamed replies, history, /reset)', load: () => import('./chat.js') },
   serve: { summary: 'serve models over an OpenAI-compatible HTTP API with continuous batching', load: () => import('./serve.js') },
   export: { summary: 'export a model: gguf (llama.cpp)', load: () => import('./export.js') },
+  label: { summary: 'human labels: import a ranking task set, export rankings and chat thumbs, accounts, status', load: () => import('./label.js') },
 };
 
 function usage(): string {
@@ -44,10 +49,17 @@ function usage(): string {
     '',
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+    '',
+    'global flags:',
+    `  ${GLOBAL_UTF8_FLAG}  read bytes that are not UTF-8 in input files as U+FFFD (counted and reported`,
+    '                        per file) instead of failing at the first one with file:line:column',
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<void> {
+const GLOBAL_UTF8_FLAG = '--allow-invalid-utf8';
+
+async function main(args: string[]): Promise<void> {
+  const argv = args.filter((a) => a !== GLOBAL_UTF8_FLAG);
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(usage());
@@ -64,7 +76,8 @@ async function main(argv: string[]): Promise<void> {
     // One voice: the other ranks' messages would repeat rank 0's.
     if (comm.rank !== 0) console.log = console.info = () => {};
   }
-  await (await entry.load()).run(rest);
+  const mod = await entry.load();
+  await withInvalidUtf8(argv.length < args.length ? 'replace' : 'error', () => mod.run(rest));
   finalizeWorld();
 }
 

@@ -4,7 +4,7 @@ import { goldWatch } from '../rlhf/eval.js';
 import { PPO_DEFAULTS, validatePpo } from '../rlhf/ppo/config.js';
 import { ppo } from '../rlhf/ppo/run.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf ppo',
@@ -23,6 +23,7 @@ const f = (x: number | undefined, d = 3): string => (x === undefined || Number.i
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, PPO_DEFAULTS, argv, validatePpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['policy', 'reward'], tokenizers: ['tokenizer'], inputs: ['data.prompts', 'ptx.data', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   // Prompts with gold records (the default data's) get the gold labeler's score beside the reward.
   const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet), watch: goldWatch });
   const total = s.generateS + s.scoreS + s.trainS;

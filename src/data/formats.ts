@@ -59,7 +59,7 @@ const ROLES: Role[] = ['system', 'user', 'assistant'];
 const describe = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
 
 /** What is wrong with a messages list, or null. */
-function checkMessages(v: unknown, key: string): string | null {
+export function checkMessages(v: unknown, key: string): string | null {
   if (!Array.isArray(v)) return `${key} must be a list of {role, content}, got ${describe(v)}`;
   if (v.length === 0) return `${key} must not be empty`;
   for (let i = 0; i < v.length; i++) {
@@ -73,7 +73,7 @@ function checkMessages(v: unknown, key: string): string | null {
 }
 
 /** What is wrong with a string-or-messages field, or null. */
-function checkTurns(v: unknown, key: string): string | null {
+export function checkTurns(v: unknown, key: string): string | null {
   if (typeof v === 'string') return v.length === 0 ? `${key} must not be empty` : null;
   if (Array.isArray(v)) return checkMessages(v, key);
   return `${key} must be a string or a list of messages, got ${describe(v)}`;

@@ -3,6 +3,7 @@
 
 /** Which Hugging Face architecture (and so which tensor names) the model is saved as. */
 export type Family = 'llama' | 'qwen2' | 'mistral' | 'mixtral' | 'gpt2';
+export const FAMILIES: readonly Family[] = ['llama', 'qwen2', 'mistral', 'mixtral', 'gpt2'];
 export type NormKind = 'rms' | 'layer';
 export type FfnKind = 'swiglu' | 'gelu' | 'moe';
 export type PositionKind = 'rope' | 'alibi' | 'learned' | 'sinusoidal' | 'none';
@@ -119,6 +120,7 @@ const positive = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'numKvHead
 /** Throws a message naming the field and the value it got. */
 export function validateConfig(c: ModelConfig): void {
   const fail = (msg: string): never => { throw new RangeError(`model config: ${msg}`); };
+  if (!FAMILIES.includes(c.family)) fail(`family must be ${FAMILIES.join(' | ')}, got ${JSON.stringify(c.family)}`);
   for (const k of positive) if (!(Number.isInteger(c[k]) && c[k] > 0)) fail(`${k} must be a positive integer, got ${c[k]}`);
   if (c.numHeads % c.numKvHeads !== 0) fail(`numHeads ${c.numHeads} is not a multiple of numKvHeads ${c.numKvHeads}`);
   if (!['rms', 'layer'].includes(c.norm)) fail(`norm must be rms | layer, got ${c.norm}`);
@@ -136,6 +138,13 @@ export function validateConfig(c: ModelConfig): void {
   if (!(Number.isInteger(c.slidingWindow) && c.slidingWindow >= 0)) fail(`slidingWindow must be a non-negative integer, got ${c.slidingWindow}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.normEps > 0)) fail(`normEps must be positive, got ${c.normEps}`);
+  for (const k of ['bosTokenId', 'eosTokenId', 'padTokenId'] as const) {
+    const v = c[k];
+    if (v === null) continue;
+    for (const id of Array.isArray(v) ? v : [v]) {
+      if (!(Number.isInteger(id) && id >= 0 && id < c.vocabSize)) fail(`${k} ${JSON.stringify(v)} is outside the vocabulary [0, ${c.vocabSize})`);
+    }
+  }
 }
 
 /** The ids that end a sequence, as a list. */

@@ -29,17 +29,41 @@ export interface GgufTokenizer {
   chatTemplate: string | null;
 }
 
-/** Reads a Hugging Face tokenizer.json (BPE model) into GGUF's tokenizer fields. */
-export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos: number | null; eos: number | null; pad: number | null },
-  chatTemplate: string | null = null): GgufTokenizer {
-  const model = json.model as { type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[] } | undefined;
-  if (!model || model.type !== 'BPE' || !model.vocab) throw new Error(`tokenizer.json: a BPE model is needed for GGUF export, got ${model?.type ?? 'none'}`);
-  const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
-  const size = Math.max(...Object.values(model.vocab), ...added.map((t) => t.id)) + 1;
+/** Reads a Hugging Face tokenizer.json (BPE model) into GGUF's tokenizer fields; `file` names it
+ * in errors. With `ids.vocabSize`, every token id must lie below it (checked before the token
+ * table is made, so an id of 10^12 is an error, not an allocation). */
+export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos: number | null; eos: number | null; pad: number | null; vocabSize?: number },
+  chatTemplate: string | null = null, file = 'tokenizer.json'): GgufTokenizer {
+  const fail = (msg: string): never => { throw new Error(`${file}: ${msg}`); };
+  const model = json.model as { type?: unknown; vocab?: unknown; merges?: unknown } | undefined;
+  if (!model || typeof model !== 'object' || model.type !== 'BPE' || !model.vocab || typeof model.vocab !== 'object' || Array.isArray(model.vocab)) {
+    fail(`a BPE model (model.type "BPE" with a model.vocab object) is needed for GGUF export, got ${JSON.stringify((model as { type?: unknown } | undefined)?.type ?? 'none')}`);
+  }
+  const vocab = model!.vocab as Record<string, unknown>;
+  const added = json.added_tokens ?? [];
+  if (!Array.isArray(added)) fail('added_tokens must be a list');
+  const limit = ids.vocabSize ?? Infinity;
+  const checkId = (id: unknown, what: string): number => {
+    if (!(Number.isInteger(id) && (id as number) >= 0 && (id as number) < Math.min(limit, 2 ** 31))) {
+      fail(`${what} has id ${JSON.stringify(id)}, ${ids.vocabSize === undefined ? 'not a non-negative integer' : `outside the model's vocabulary [0, ${ids.vocabSize})`}`);
+    }
+    return id as number;
+  };
+  let size = 0;
+  for (const [tok, id] of Object.entries(vocab)) size = Math.max(size, checkId(id, `model.vocab token ${JSON.stringify(tok).slice(0, 40)}`) + 1);
+  const addedTokens = (added as unknown[]).map((t, i) => {
+    const a = t as { id?: unknown; content?: unknown; special?: unknown } | null;
+    if (!a || typeof a !== 'object' || typeof a.content !== 'string') fail(`added_tokens[${i}] must be an object with a string "content"`);
+    size = Math.max(size, checkId(a!.id, `added_tokens[${i}]`) + 1);
+    return { id: a!.id as number, content: a!.content as string, special: a!.special === true };
+  });
+  // Holes (ids nothing names) are counted against the entries, so a sparse vocabulary cannot make
+  // the table much larger than the file.
+  if (ids.vocabSize === undefined && size > 2 * (Object.keys(vocab).length + addedTokens.length) + 1024) fail(`ids run to ${size - 1} for ${Object.keys(vocab).length} tokens`);
   const tokens = new Array<string>(size).fill('');
   const tokenTypes = new Array<number>(size).fill(1);
-  for (const [tok, id] of Object.entries(model.vocab)) tokens[id] = tok;
-  for (const t of added) {
+  for (const [tok, id] of Object.entries(vocab)) tokens[id as number] = tok;
+  for (const t of addedTokens) {
     tokens[t.id] = t.content;
     tokenTypes[t.id] = t.special ? 3 : 4;
   }
@@ -47,7 +71,13 @@ export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos:
     // Ids nothing names (holes after resizing) still need a unique string in llama.cpp's vocab.
     if (t === '') { tokens[i] = `[PAD${i}]`; tokenTypes[i] = 4; }
   });
-  const merges = (model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  const rawMerges = model!.merges ?? [];
+  if (!Array.isArray(rawMerges)) fail('model.merges must be a list');
+  const merges = (rawMerges as unknown[]).map((m, i) => {
+    if (typeof m === 'string') return m;
+    if (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string')) return m.join(' ');
+    return fail(`model.merges[${i}] must be "left right" or ["left", "right"], got ${JSON.stringify(m)?.slice(0, 60)}`);
+  });
   return { tokens, merges, tokenTypes, bosTokenId: ids.bos, eosTokenId: ids.eos, padTokenId: ids.pad, addBosToken: false, chatTemplate };
 }
 

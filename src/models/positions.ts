@@ -34,24 +34,37 @@ export function sinusoidalTable(maxPos: number, C: number): Tensor {
   return t;
 }
 
-/** The position tables a config needs; rotary tables cover maxPositions. */
+/** Rows the rotary and sinusoidal tables start with (fewer when maxPositions is smaller). */
+const FIRST_ROWS = 2048;
+
+/** The position tables a config needs. Rotary and sinusoidal tables cover the positions used so
+ * far, doubling as needed up to maxPositions, so max_position_embeddings costs nothing until a
+ * sequence reaches it (a config claiming 10^12 positions allocates no 10^12-row table). */
 export class PositionTables {
-  readonly rope: RopeTables | null;
+  rope: RopeTables | null = null;
   readonly alibi: Float32Array | null;
-  readonly sinusoidal: Tensor | null;
+  sinusoidal: Tensor | null = null;
+  private rows = 0;
 
   constructor(readonly cfg: ModelConfig) {
-    this.rope = cfg.positions === 'rope' ? ropeTables(cfg.maxPositions, cfg.headDim, cfg.ropeTheta) : null;
     this.alibi = cfg.positions === 'alibi' ? alibiSlopes(cfg.numHeads) : null;
-    this.sinusoidal = cfg.positions === 'sinusoidal' ? sinusoidalTable(cfg.maxPositions, cfg.hiddenSize) : null;
+    this.grow(Math.min(cfg.maxPositions, FIRST_ROWS));
   }
 
-  /** Throws when a position is past the tables (or past maxPositions for relative schemes). */
+  private grow(rows: number): void {
+    const cfg = this.cfg;
+    if (cfg.positions === 'rope') this.rope = ropeTables(rows, cfg.headDim, cfg.ropeTheta);
+    if (cfg.positions === 'sinusoidal') this.sinusoidal = sinusoidalTable(rows, cfg.hiddenSize);
+    this.rows = rows;
+  }
+
+  /** Throws when a position is past maxPositions; grows the tables to cover the rest. */
   check(pos: Int32Array): void {
     let max = -1;
     for (let i = 0; i < pos.length; i++) if (pos[i] > max) max = pos[i];
     if (max >= this.cfg.maxPositions) {
       throw new RangeError(`position ${max} is past maxPositions ${this.cfg.maxPositions} (config max_position_embeddings)`);
     }
+    if (max >= this.rows) this.grow(Math.min(this.cfg.maxPositions, Math.max(2 * this.rows, max + 1)));
   }
 }

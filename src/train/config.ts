@@ -2,8 +2,8 @@
 // checkpoints), pretraining, supervised fine-tuning and LoRA. Commands merge a YAML/JSON file and
 // `--section.key value` flags onto these (util/config.ts: unknown keys throw), then validate, and
 // the final config is written into the run folder.
-import { check, nonNegInt, posInt } from '../util/config.js';
-import type { Family } from '../models/index.js';
+import { check, nonNegInt, oneOf, posInt } from '../util/config.js';
+import { FAMILIES, type Family } from '../models/config.js';
 
 /** The training loop's settings (loop.ts), shared by every trainer: the offline ones expose them
  * as their `train` section; PPO and GRPO map their own keys onto them. */
@@ -174,7 +174,7 @@ export function validateLoop(c: LoopConfig, at = 'train'): void {
   check([
     posInt(`${at}.steps`, c.steps), posInt(`${at}.batchSize`, c.batchSize), posInt(`${at}.gradAccum`, c.gradAccum),
     [c.lr > 0, `${at}.lr must be positive, got ${c.lr}`],
-    [['cosine', 'linear', 'constant'].includes(c.schedule), `${at}.schedule must be cosine | linear | constant, got ${JSON.stringify(c.schedule)}`],
+    oneOf(`${at}.schedule`, c.schedule, ['cosine', 'linear', 'constant']),
     nonNegInt(`${at}.warmupSteps`, c.warmupSteps),
     [c.minLrRatio >= 0 && c.minLrRatio <= 1, `${at}.minLrRatio must be in [0, 1], got ${c.minLrRatio}`],
     [c.weightDecay >= 0, `${at}.weightDecay must be ≥ 0, got ${c.weightDecay}`],
@@ -194,6 +194,7 @@ export function validatePretrain(c: PretrainConfig): void {
     [c.out !== '', 'out must name a run folder'],
     [c.data.train !== '', 'data.train must name token shards (files or a folder of *.bin; see `rlhf data pack`)'],
     posInt('data.seqLen', c.data.seqLen),
+    oneOf('model.family', m.family, FAMILIES),
     posInt('model.hiddenSize', m.hiddenSize), posInt('model.numLayers', m.numLayers), posInt('model.numHeads', m.numHeads),
     nonNegInt('model.numKvHeads', m.numKvHeads), posInt('model.intermediateSize', m.intermediateSize), posInt('model.maxPositions', m.maxPositions),
     [m.init !== '' || c.data.seqLen <= m.maxPositions, `data.seqLen ${c.data.seqLen} exceeds model.maxPositions ${m.maxPositions}`],
@@ -217,7 +218,7 @@ export function validateSft(c: SftConfig): void {
     [c.model !== '', 'model must name the base model folder (a Hugging Face checkpoint)'],
     [c.data.train !== '', 'data.train must name a JSONL file of conversations (messages) or prompt/completion pairs'],
     posInt('data.maxLen', c.data.maxLen),
-    [c.data.averageLossBy === 'token' || c.data.averageLossBy === 'conversation', `data.averageLossBy must be token | conversation, got ${JSON.stringify(c.data.averageLossBy)}`],
+    oneOf('data.averageLossBy', c.data.averageLossBy, ['token', 'conversation']),
     nonNegInt('accuracy.limit', c.accuracy.limit), posInt('accuracy.maxNewTokens', c.accuracy.maxNewTokens),
   ]);
   validateLoop(c.train);

@@ -12,7 +12,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { world } from '../distributed/world.js';
-import { writeJsonAtomic } from '../util/fs.js';
+import { ensureDir, writeJsonAtomic } from '../util/fs.js';
 import type { Ema } from './ema.js';
 import type { LoraModel } from './lora.js';
 import { readJson } from './metrics.js';
@@ -37,7 +37,7 @@ export function configDiff(a: unknown, b: unknown, path = ''): string[] {
  * run was started with. */
 export function prepareRunDir(dir: string, config: object, resume: boolean): void {
   if (world().rank !== 0) return;
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const path = join(dir, 'train_config.json');
   if (resume && existsSync(path)) {
     const diff = configDiff(readJson(path), config).filter((k) => !RESUMABLE_CHANGES.includes(k));

@@ -48,3 +48,17 @@ test('plug-in errors name the module and what is wrong', async () => {
   const text = await loadRewardFn(moduleFile('export async function score() { return "1"; }'));
   await assert.rejects(callRewardFn(text, [{ prompt: 'p', response: 'r', record: {} }]), /must return a finite number, got "1"/);
 });
+
+test('the answer checker pays exact, correct-in-a-longer-answer, and graded credit for a near miss', async () => {
+  const { checkerSource } = await import('../../src/rlhf/reward/source.js');
+  const { fromTiktoken } = await import('../../src/tokenizer/index.js');
+  const tok = fromTiktoken('gpt2');
+  const gold = { kind: 'instruction' as const, task: 'add' as const, answer: '20' };
+  const prompt = { ids: [1], messages: [{ role: 'user' as const, content: 'Add 12 and 8.' }], text: 'Add 12 and 8.', gold };
+  const responses = ['20', 'The answer is 20.', '15', 'no idea'].map((t) => tok.encode(t));
+  const prompts = responses.map(() => prompt);
+  // exact 1 (+ correct 0.5, since an exact answer is also correct); 0.5 for the right number in a
+  // sentence; 15 is |15 − 20| / 20 = 0.25 off → graded 0.4 × 0.75; no number → 0.
+  assert.deepEqual([...await checkerSource(tok, { exact: 1, correct: 0.5, graded: 0.4 }).score(prompts, responses)].map((x) => Number(x.toFixed(6))), [1.5, 0.5, 0.3, 0]);
+  assert.deepEqual([...await checkerSource(tok, { exact: 1, correct: 0, graded: 0 }).score(prompts, responses)], [1, 0, 0, 0]);
+});

@@ -23,8 +23,10 @@ export interface GrpoConfig {
   groupSize: number;
   rollout: { maxNewTokens: number; temperature: number; topK: number };
   /** The checker's reward: `exact` for an exact-match answer, plus `correct` when the labeler finds
-   * the right answer in a longer response (partial credit, 0 = off). */
-  reward: { exact: number; correct: number };
+   * the right answer in a longer response, plus `graded` × how near a wrong answer came (the
+   * labelers' partialCredit: numeric distance, word-order similarity, share of letters in the right
+   * case; 0 = off). */
+  reward: { exact: number; correct: number; graded: number };
   /** A reward-function module exporting score(prompt, response, record) in place of the checker
    * ('' = the checker; then only instruction prompts with gold answers are used). */
   rewardFn: string;
@@ -67,7 +69,7 @@ export const GRPO_DEFAULTS: GrpoConfig = {
   rollout: { maxNewTokens: 24, temperature: 1, topK: 0 },
   // Partial credit for a right answer in the wrong form gives a weak policy more groups to learn
   // from; the exact form still earns twice as much.
-  reward: { exact: 1, correct: 0.5 },
+  reward: { exact: 1, correct: 0.5, graded: 0 },
   rewardFn: '',
   skipUniformGroups: true,
   dynamicSampling: { enabled: false, maxExtraRollouts: 2 },
@@ -96,7 +98,7 @@ export function validateGrpo(c: GrpoConfig): void {
     posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive, got ${c.rollout.temperature}`],
     nonNegInt('rollout.topK', c.rollout.topK),
-    [c.reward.exact >= 0 && c.reward.correct >= 0 && c.reward.exact + c.reward.correct > 0, `reward.exact and reward.correct must be ≥ 0 and not both 0, got ${c.reward.exact}, ${c.reward.correct}`],
+    [c.reward.exact >= 0 && c.reward.correct >= 0 && c.reward.graded >= 0 && c.reward.exact + c.reward.correct + c.reward.graded > 0, `reward.exact, reward.correct and reward.graded must be ≥ 0 and not all 0, got ${c.reward.exact}, ${c.reward.correct}, ${c.reward.graded}`],
     posInt('epochs', c.epochs), posInt('miniBatchSize', c.miniBatchSize),
     [c.clipRange > 0, `clipRange must be positive, got ${c.clipRange}`],
     [c.clipHigh >= 0, `clipHigh must be ≥ 0 (0 = clipRange), got ${c.clipHigh}`],

@@ -3,7 +3,7 @@
 // default). Methods that sample and score (PPO, RLOO, REINFORCE++, GRPO, best-of-N, rejection
 // sampling) take a RewardSource, so any of these can drive any of them.
 import type { ScalarHeadModel } from '../../models/index.js';
-import { isCorrect, type InstructionGold } from '../../data/default/labelers.js';
+import { isCorrect, partialCredit, type InstructionGold } from '../../data/default/labelers.js';
 import { loadScalarModel } from '../../models/index.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import { exactMatch } from '../../train/accuracy.js';
@@ -37,8 +37,10 @@ export function rewardFnSource(fn: LoadedRewardFn, tok: Tokenizer): RewardSource
 export interface CheckerReward {
   /** Paid for an exact-match answer. */
   exact: number;
-  /** Paid on top when the labeler finds the right answer in a longer response (partial credit). */
+  /** Paid on top when the labeler finds the right answer in a longer response. */
   correct: number;
+  /** Paid × partialCredit for a response that is not correct: how near it came (graded credit). */
+  graded: number;
 }
 
 /** The answer checker of the default instruction tasks: prompts must carry instruction gold records. */
@@ -48,7 +50,8 @@ export function checkerSource(tok: Tokenizer, r: CheckerReward): RewardSource {
     score: async (prompts, responses) => Float32Array.from(prompts, (p, i) => {
       if (p.gold?.kind !== 'instruction') throw new Error(`answer checker: prompt ${JSON.stringify(p.text.slice(0, 60))} has no instruction gold record to check against`);
       const gold = p.gold as InstructionGold, text = responseText(tok, responses[i]);
-      return (exactMatch(text, gold.answer) ? r.exact : 0) + (r.correct > 0 && isCorrect(gold, text) ? r.correct : 0);
+      const correct = isCorrect(gold, text);
+      return (exactMatch(text, gold.answer) ? r.exact : 0) + (correct ? r.correct : r.graded > 0 ? r.graded * partialCredit(gold, text) : 0);
     }),
   };
 }
