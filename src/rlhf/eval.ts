@@ -3,6 +3,7 @@
 // (a tie counts half). The policy's KL from the reference is measured on its own responses,
 // Σ_t log π(y_t) − log π_ref(y_t) per response (unbiased for KL(π ‖ π_ref) at temperature 1).
 import { noGrad } from '../engine/autograd.js';
+import { world } from '../distributed/world.js';
 import { loadPretrained, type CausalLM } from '../models/index.js';
 import { goldScore, measureAlignment, type AlignmentReport, type Gold } from '../data/default/labelers.js';
 import { stopIds, type Tokenizer } from '../tokenizer/index.js';
@@ -120,9 +121,10 @@ export interface HeldOutSettings {
 }
 
 /** `policy` against the model it started from (`start`, a folder or the model in memory) on the
- * held-out prompts of `e`, the KL measured from the start; null when e.prompts is ''. */
+ * held-out prompts of `e`, the KL measured from the start; null when e.prompts is ''. Under data
+ * parallelism rank 0 alone compares (and reports); the others get null. */
 export async function compareWithStart(policy: CausalLM, start: CausalLM | string, tok: Tokenizer, e: HeldOutSettings, o: { maxPromptLen: number; seed: number; padId: number }): Promise<PolicyComparison | null> {
-  if (!e.prompts) return null;
+  if (!e.prompts || world().rank !== 0) return null;
   const base = typeof start === 'string' ? await loadPretrained(start) : start;
   const prompts = await loadPolicyPrompts(e.prompts, tok, o.maxPromptLen, e.limit);
   return comparePolicies(policy, base, modelReference(base), tok, prompts, { maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: o.seed, padId: o.padId, keepSamples: 8 });

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import type { RngState } from '../engine/rng.js';
 import type { Tensor } from '../engine/tensor.js';
-import type { AdamW } from '../nn/index.js';
+import type { AdamWState, ParamGroup } from '../nn/index.js';
 import { SafetensorsFile, writeSafetensors } from '../models/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { readJson } from './metrics.js';
@@ -80,28 +80,29 @@ export function latestCheckpoint(runDir: string, { warn = console.warn }: { warn
 
 /** The optimizer's parameters with their names, in the order of its moment arrays (group by
  * group, which is not the model's order). */
-function optimizerOrder(params: Map<string, Tensor>, opt: AdamW): [string, Tensor][] {
+function optimizerOrder(params: Map<string, Tensor>, groups: ParamGroup[]): [string, Tensor][] {
   const nameOf = new Map([...params].map(([n, p]) => [p, n]));
-  return opt.groups.flatMap((g) => g.params).map((p) => {
+  return groups.flatMap((g) => g.params).map((p) => {
     const name = nameOf.get(p);
     if (name === undefined) throw new Error(`checkpoint: the optimizer holds a parameter ${p.name ?? ''} that is not among the trainable ones`);
     return [name, p];
   });
 }
 
-/** Writes a checkpoint atomically and prunes all but the newest keepLast. */
-export function saveCheckpoint(runDir: string, state: TrainerState, params: Map<string, Tensor>, opt: AdamW,
+/** Writes a checkpoint atomically and prunes all but the newest keepLast. `optimizer` is AdamW's
+ * whole state (under ZeRO gathered from every rank) with its parameter groups. */
+export function saveCheckpoint(runDir: string, state: TrainerState, params: Map<string, Tensor>, optimizer: { groups: ParamGroup[]; state: AdamWState },
   saveWeights: (dir: string) => void, keepLast: number): string {
   const dir = checkpointDir(runDir, state.step);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   saveWeights(tmp);
-  const { m, v } = opt.state();
-  writeSafetensors(join(tmp, 'optimizer.safetensors'), optimizerOrder(params, opt).flatMap(([name, p], i) => [
+  const { m, v, step } = optimizer.state;
+  writeSafetensors(join(tmp, 'optimizer.safetensors'), optimizerOrder(params, optimizer.groups).flatMap(([name, p], i) => [
     { name: `${name}.exp_avg`, shape: p.shape, data: m[i] },
     { name: `${name}.exp_avg_sq`, shape: p.shape, data: v[i] },
-  ]), 'F32', { format: 'pt', step: String(opt.step) });
+  ]), 'F32', { format: 'pt', step: String(step) });
   writeJsonAtomic(join(tmp, 'trainer_state.json'), state);
   writeManifest(tmp);
   // Replacing a checkpoint of the same step (a resumed run saving again) needs the old one gone.
@@ -115,9 +116,10 @@ export function saveCheckpoint(runDir: string, state: TrainerState, params: Map<
   return dir;
 }
 
-/** Reads a checkpoint's trainer state and restores the optimizer from it (the weights are the
- * caller's: a full model and an adapter load differently). Throws if a file fails the manifest. */
-export function loadCheckpoint(dir: string, params: Map<string, Tensor>, opt: AdamW): TrainerState {
+/** Reads a checkpoint's trainer state and the optimizer's, whose moments come in the order of
+ * `groups` (the weights are the caller's: a full model and an adapter load differently). Throws if
+ * a file fails the manifest. */
+export function loadCheckpoint(dir: string, params: Map<string, Tensor>, groups: ParamGroup[]): { state: TrainerState; optimizer: AdamWState } {
   const problem = verifyCheckpoint(dir);
   if (problem !== null) throw new Error(`${dir}: checkpoint is damaged (${problem})`);
   const state = readJson(join(dir, 'trainer_state.json')) as TrainerState;
@@ -129,14 +131,16 @@ export function loadCheckpoint(dir: string, params: Map<string, Tensor>, opt: Ad
       if (data.length !== p.size) throw new Error(`${dir}/optimizer.safetensors: "${key}" has ${data.length} values, the parameter ${p.size}`);
       return data;
     };
-    const entries = optimizerOrder(params, opt);
-    opt.load({
-      step: Number(file.metadata.step ?? state.step),
-      m: entries.map(([n, p]) => read(`${n}.exp_avg`, p)),
-      v: entries.map(([n, p]) => read(`${n}.exp_avg_sq`, p)),
-    });
+    const entries = optimizerOrder(params, groups);
+    return {
+      state,
+      optimizer: {
+        step: Number(file.metadata.step ?? state.step),
+        m: entries.map(([n, p]) => read(`${n}.exp_avg`, p)),
+        v: entries.map(([n, p]) => read(`${n}.exp_avg_sq`, p)),
+      },
+    };
   } finally {
     file.close();
   }
-  return state;
 }

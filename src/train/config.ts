@@ -41,6 +41,9 @@ export interface LoopConfig {
   /** Decay of an exponential moving average of the trained weights, updated after every optimizer
    * update and saved beside the final weights as model_ema/ (0 = none). */
   emaDecay: number;
+  /** ZeRO stage under data parallelism: 1 splits AdamW's moments across the ranks (each holds
+   * 1/N of them); 0 keeps them whole on every rank. The results are the same either way. */
+  zero: number;
 }
 
 /** What `rlhf pretrain` builds when it does not start from a checkpoint (vocabSize comes from the
@@ -139,6 +142,7 @@ export const LOOP_DEFAULTS: LoopConfig = {
   logEvery: 10,
   seed: 1234,
   emaDecay: 0,
+  zero: 0,
 };
 
 export const PRETRAIN_DEFAULTS: PretrainConfig = {
@@ -180,6 +184,7 @@ export function validateLoop(c: LoopConfig, at = 'train'): void {
     nonNegInt(`${at}.evalEvery`, c.evalEvery), nonNegInt(`${at}.evalBatches`, c.evalBatches), nonNegInt(`${at}.saveEvery`, c.saveEvery),
     posInt(`${at}.keepLast`, c.keepLast), posInt(`${at}.logEvery`, c.logEvery), nonNegInt(`${at}.seed`, c.seed),
     [c.emaDecay >= 0 && c.emaDecay < 1, `${at}.emaDecay must be in [0, 1), got ${c.emaDecay}`],
+    [c.zero === 0 || c.zero === 1, `${at}.zero must be 0 or 1 (ZeRO stage 1: AdamW's moments split across ranks), got ${c.zero}`],
   ]);
 }
 

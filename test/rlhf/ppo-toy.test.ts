@@ -6,47 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CausalLM, ScalarHeadModel, loadWeights, modelConfig } from '../../src/models/index.js';
 import { Rng } from '../../src/engine/rng.js';
 import { ShardWriter } from '../../src/data/shards.js';
-import { modelReference } from '../../src/rlhf/core/reference.js';
-import { PPO_DEFAULTS, type PpoConfig } from '../../src/rlhf/ppo/config.js';
+import type { PpoConfig } from '../../src/rlhf/ppo/config.js';
 import { trainPpo, type PpoSetup } from '../../src/rlhf/ppo/trainer.js';
-import type { RewardSource } from '../../src/rlhf/reward/source.js';
-
-const V = 16, TARGET = 7, STOP = 15;
-
-function toyConfig(out: string): PpoConfig {
-  return {
-    ...structuredClone(PPO_DEFAULTS), out, policy: '-', reward: '-', iterations: 14, saveEvery: 100,
-    rollout: { batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
-    ppo: { ...PPO_DEFAULTS.ppo, epochs: 4, miniBatchSize: 8 },
-    kl: { estimator: 'k1', coef: 0.01, adaptive: true, target: 6, horizon: 10000 },
-    score: { normalize: false, clip: 0, missingEosPenalty: 0 },
-    optim: { ...PPO_DEFAULTS.optim, actorLr: 3e-3, criticLr: 3e-3 },
-  };
-}
-
-const share7: RewardSource = {
-  name: 'toy reward',
-  score: async (_prompts, responses) => Float32Array.from(responses, (r) => r.filter((t) => t === TARGET).length / r.length),
-};
-
-/** A fresh toy setup: random actor (= reference) and critic, 32 random 3-token prompts. */
-function toySetup(): PpoSetup {
-  const cfg = modelConfig({ vocabSize: V, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 32, eosTokenId: STOP });
-  const actor = new CausalLM(cfg, { seed: 1 }).eval();
-  const ref = new CausalLM(cfg, { seed: 1 }).eval();
-  for (const p of ref.parameters()) p.requiresGrad = false;
-  const critic = new ScalarHeadModel(cfg, { seed: 2 }).eval();
-  const rng = new Rng(3);
-  const prompts = Array.from({ length: 32 }, () => ({ ids: Array.from({ length: 3 }, () => rng.int(V - 1)), messages: [], text: '', gold: null }));
-  return {
-    actor, actorParams: actor.namedParameters(), saveActor: (dir) => actor.save(dir), loadActor: (dir) => loadWeights(actor, dir),
-    critic, ref: modelReference(ref), reward: share7, normalization: { mean: 0, std: 1 },
-    prompts, ptxShards: [], padId: 0, stopIds: [STOP],
-  };
-}
+import { STOP, V, toyConfig, toySetup } from './toy.js';
 
 test('PPO raises a toy reward ("emit token 7") within a few iterations', async () => {
   const out = mkdtempSync(join(tmpdir(), 'rlhf-ppo-toy-'));

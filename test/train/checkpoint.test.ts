@@ -75,5 +75,5 @@ test('with every checkpoint damaged, resuming stops instead of starting over; a 
     /no intact checkpoint to resume from: checkpoint .*step-00000004 is damaged .*; checkpoint .*step-00000002 is damaged .*Delete .*checkpoints to start over/);
   const model = await loadPretrained(join(out, 'model'));
   const opt = new AdamW(model.parameters(), { lr: 1e-3 });
-  assert.throws(() => loadCheckpoint(join(out, 'checkpoints', 'step-00000004'), model.namedParameters(), opt), /step-00000004: checkpoint is damaged \(model\.safetensors does not match its SHA-256/);
+  assert.throws(() => loadCheckpoint(join(out, 'checkpoints', 'step-00000004'), model.namedParameters(), opt.groups), /step-00000004: checkpoint is damaged \(model\.safetensors does not match its SHA-256/);
 });

@@ -48,7 +48,8 @@ export interface OnlineConfig {
   /** How token losses are averaged (core/pg-loss.ts): 'token' follows the REINFORCE gradient,
    * Σ_t ∇log π(y_t) per response; 'sequence' weighs every response the same. */
   aggregation: LossAggregation;
-  optim: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; maxGradNorm: number };
+  /** zero: ZeRO stage under data parallelism (1: AdamW's moments split across the ranks). */
+  optim: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; maxGradNorm: number; zero: number };
   lora: LoraConfig;
   /** Win rate against the SFT policy on held-out prompts with gold records, after training. */
   eval: { prompts: string; limit: number; maxNewTokens: number; temperature: number };
@@ -74,7 +75,7 @@ export const ONLINE_DEFAULTS: OnlineConfig = {
   miniBatchSize: 32,
   clipRange: 0.2,
   aggregation: 'token',
-  optim: { lr: 5e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1 },
+  optim: { lr: 5e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, zero: 0 },
   lora: { ...LORA_DEFAULTS },
   eval: { prompts: '', limit: 0, maxNewTokens: 32, temperature: 1 },
   seed: 1234,
@@ -101,6 +102,7 @@ export function validateOnline(c: OnlineConfig, minSamples: number): void {
     [c.aggregation === 'token' || c.aggregation === 'sequence', `aggregation must be token or sequence, got ${JSON.stringify(c.aggregation)}`],
     [c.optim.lr > 0, `optim.lr must be positive, got ${c.optim.lr}`],
     [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
+    [c.optim.zero === 0 || c.optim.zero === 1, `optim.zero must be 0 or 1, got ${c.optim.zero}`],
     nonNegInt('eval.limit', c.eval.limit), posInt('eval.maxNewTokens', c.eval.maxNewTokens),
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
     posInt('saveEvery', c.saveEvery), posInt('keepLast', c.keepLast),

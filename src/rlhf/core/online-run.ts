@@ -2,7 +2,9 @@
 // source, the iterations on the training loop (one loop step each: a rollout, its advantages, epochs
 // of clipped minibatch updates), the final model, and the held-out comparison with the starting
 // policy. A method contributes one thing, its advantages (OnlineMethod); everything else is here
-// and in online.ts, so RLOO and REINFORCE++ differ by the few lines that tell them apart.
+// and in online.ts, so RLOO and REINFORCE++ differ by the few lines that tell them apart. Under
+// data parallelism each rank's rollout is its share of the step's prompts (online.ts); an advantage
+// that normalises over the whole batch adds its sums over the ranks (REINFORCE++).
 import { join } from 'node:path';
 import type { Rng } from '../../engine/rng.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -81,7 +83,7 @@ export function onlineLoopConfig(cfg: OnlineConfig): LoopConfig {
   return {
     ...LOOP_DEFAULTS, steps: cfg.iterations, batchSize: cfg.promptsPerIteration * cfg.samplesPerPrompt, gradAccum: 1, lr: o.lr, schedule: 'constant',
     warmupSteps: 0, minLrRatio: 1, weightDecay: o.weightDecay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
-    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: 0,
+    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: 0, zero: o.zero,
   };
 }
 
@@ -135,7 +137,8 @@ export async function trainOnline(s: OnlineTrainSetup, cfg: OnlineConfig, method
       };
       records.push(record);
       const { step: _step, ...figures } = record;
-      return { metrics: figures };
+      // Each rank's figures are of its share of the rollout, and weigh as much in the mean.
+      return { metrics: figures, weight: B };
     },
     show: (m) => ({ score: m.score.toFixed(3), ...(Number.isFinite(m.gold) ? { gold: m.gold.toFixed(2) } : {}), ...(Number.isFinite(m.kl) ? { kl: m.kl.toFixed(2) } : {}), len: m.responseLength.toFixed(1) }),
   }, { resume, quiet });

@@ -6,9 +6,15 @@
 //                   policy-gradient loss (pg-loss.ts) and one optimiser update through the loop.
 // A method supplies only what lies between: advantages per token from the rollout. The training
 // loop (src/train/loop.ts) owns the optimiser, clipping, the NaN stop and checkpoints.
+// Data-parallel (docs/distributed.md): rollout() samples this rank's share of the step's prompts
+// (all k samples of a prompt on one rank, so per-prompt baselines need no other rank), and
+// policyUpdate() takes as many updates on every rank as the whole batch needs.
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
+import { globalCount, minibatches, rankSeed, shardOf } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import type { CausalLM } from '../../models/index.js';
+import type { UpdateOptions } from '../../train/loop.js';
 import type { RewardSource } from '../reward/source.js';
 import { joinBatch, responseLogprobs, selectRows, takeRows, type SequenceBatch } from './batch.js';
 import { clippedPgLoss, type LossAggregation } from './pg-loss.js';
@@ -64,12 +70,14 @@ const inEval = <T>(model: CausalLM, fn: () => T): T => {
   }
 };
 
-/** Samples, scores and measures `prompts` (each samplesPerPrompt times). */
+/** Samples, scores and measures `prompts` (each samplesPerPrompt times): the step's prompts, of
+ * which each data-parallel rank takes its share, sampling with a seed of its own. */
 export async function rollout(s: OnlineSetup, prompts: readonly PolicyPrompt[], o: RolloutSettings): Promise<Rollout> {
-  const rows = prompts.flatMap((p) => Array<PolicyPrompt>(o.samplesPerPrompt).fill(p));
+  const comm = world();
+  const rows = shardOf(prompts, comm).flatMap((p) => Array<PolicyPrompt>(o.samplesPerPrompt).fill(p));
   let t = performance.now();
   const samples = await sampleResponses(s.policy, rows.map((p) => p.ids), {
-    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: o.topK, stopTokenIds: s.stopIds, seed: o.seed, chunk: rows.length,
+    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: o.topK, stopTokenIds: s.stopIds, seed: rankSeed(o.seed, comm.rank), chunk: rows.length,
   });
   const generateS = (performance.now() - t) / 1000;
   t = performance.now();
@@ -110,7 +118,7 @@ export interface UpdateSettings {
  * trained parameters (train/loop.ts StepContext). */
 export interface UpdateContext {
   readonly rng: Rng;
-  update(losses?: Record<string, number>): number;
+  update(losses?: Record<string, number>, options?: UpdateOptions): number;
 }
 
 export interface UpdateMetrics {
@@ -121,15 +129,23 @@ export interface UpdateMetrics {
   updates: number;
 }
 
-/** Epochs of shuffled minibatches over `rows` of the rollout with per-token `advantages` [B·R]. */
-export function policyUpdate(policy: CausalLM, r: Rollout, advantages: Float32Array, rows: readonly number[], o: UpdateSettings, ctx: UpdateContext): UpdateMetrics {
-  const { R } = r.batch;
+/** Epochs of shuffled minibatches over `rows` of the rollout with per-token `advantages` [B·R].
+ * Every data-parallel rank calls it, with the rows it has (none, and r null, when it has nothing
+ * to train on this step): all take the updates the rows of every rank make together, each
+ * weighted by what its part of a minibatch holds (tokens or responses, as the loss averages). */
+export function policyUpdate(policy: CausalLM, r: Rollout | null, advantages: Float32Array, rows: readonly number[], o: UpdateSettings, ctx: UpdateContext): UpdateMetrics {
+  const comm = world();
+  const everyRank = globalCount(rows.length, comm);
   const sums = { loss: 0, kl: 0, clipFrac: 0 };
   let updates = 0;
-  for (let epoch = 0; epoch < o.epochs && rows.length; epoch++) {
+  for (let epoch = 0; epoch < o.epochs && everyRank; epoch++) {
     const order = ctx.rng.shuffle(rows.slice());
-    for (let i = 0; i < order.length; i += o.miniBatchSize) {
-      const part = order.slice(i, i + o.miniBatchSize);
+    for (const part of minibatches(order, everyRank, o.miniBatchSize, comm)) {
+      if (!r || !part.length) {
+        ctx.update({}, { weight: 0 });
+        continue;
+      }
+      const { R } = r.batch;
       const mb = selectRows(r.batch, part);
       const { logprobs } = responseLogprobs(policy, mb, ctx.rng);
       const l = clippedPgLoss({
@@ -138,7 +154,8 @@ export function policyUpdate(policy: CausalLM, r: Rollout, advantages: Float32Ar
         clipLow: o.clipLow, clipHigh: o.clipHigh, beta: o.lossKlCoef, aggregation: o.aggregation,
       });
       l.loss.backward();
-      ctx.update({ loss: l.metrics.loss });
+      const weight = o.aggregation === 'token' ? mb.responseMask.reduce((a, m) => a + m, 0) : part.length;
+      ctx.update({ loss: l.metrics.loss }, { weight });
       sums.loss += l.metrics.loss;
       sums.kl += l.metrics.kl;
       sums.clipFrac += l.metrics.clipFrac;

@@ -9,6 +9,8 @@ import type { Rng } from '../../engine/rng.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId } from '../../tokenizer/index.js';
+import { shardOf, shareFields } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
@@ -50,8 +52,14 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const val = cfg.data.val ? (await loadPairs(cfg.data.val, tok, cfg.data.maxLen)).pairs : [];
   const t0 = performance.now();
   // The reference is the starting policy: its log-probs before any update (before a resumed run
-  // loads its checkpoint, too). SimPO has none.
-  if (!simpo) computeReference(model, [...data.pairs, ...val], pad, average);
+  // loads its checkpoint, too). SimPO has none. Data-parallel ranks each compute a share and
+  // exchange them.
+  const comm = world();
+  if (!simpo) {
+    const all = [...data.pairs, ...val];
+    computeReference(model, shardOf(all, comm), pad, average);
+    shareFields(all, ['refChosen', 'refRejected'], comm);
+  }
   const referenceSeconds = (performance.now() - t0) / 1000;
   log(`${name}: ${data.pairs.length} pairs (${data.dropped} too long), ${val.length} held out${simpo ? '' : `; reference log-probs in ${referenceSeconds.toFixed(1)} s`}`);
 
@@ -102,7 +110,7 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir, result.ema);
 
   let evaluation: PolicyComparison | null = null;
-  if (cfg.eval.prompts) {
+  if (cfg.eval.prompts && comm.rank === 0) {
     const sft = await loadPretrained(cfg.model);
     const prompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxLen, cfg.eval.limit);
     evaluation = await comparePolicies(model, sft, modelReference(sft), tok, prompts, {

@@ -48,7 +48,8 @@ export interface GrpoConfig {
   lossAggregation: LossAggregation;
   /** β of the k3 KL penalty to the reference (0 = none, and no reference model is loaded). */
   klCoef: number;
-  optim: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; maxGradNorm: number };
+  /** zero: ZeRO stage under data parallelism (1: AdamW's moments split across the ranks). */
+  optim: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; maxGradNorm: number; zero: number };
   lora: LoraConfig;
   /** Greedy exact-match accuracy of the SFT and the GRPO policy on held-out instruction prompts. */
   eval: { prompts: string; limit: number; maxNewTokens: number };
@@ -78,7 +79,7 @@ export const GRPO_DEFAULTS: GrpoConfig = {
   clipHigh: 0,
   lossAggregation: 'sequence',
   klCoef: 0.04,
-  optim: { lr: 5e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1 },
+  optim: { lr: 5e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, zero: 0 },
   lora: { ...LORA_DEFAULTS },
   eval: { prompts: '', limit: 0, maxNewTokens: 24 },
   seed: 1234,
@@ -106,6 +107,7 @@ export function validateGrpo(c: GrpoConfig): void {
     [c.klCoef >= 0, `klCoef must be ≥ 0, got ${c.klCoef}`],
     [c.optim.lr > 0, `optim.lr must be positive, got ${c.optim.lr}`],
     [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
+    [c.optim.zero === 0 || c.optim.zero === 1, `optim.zero must be 0 or 1, got ${c.optim.zero}`],
     nonNegInt('eval.limit', c.eval.limit),
     posInt('eval.maxNewTokens', c.eval.maxNewTokens), posInt('saveEvery', c.saveEvery), posInt('keepLast', c.keepLast),
   ]);

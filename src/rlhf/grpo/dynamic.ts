@@ -37,13 +37,17 @@ export interface FilledBatch<T> {
 }
 
 /** Draws rollouts until `want` informative groups are in hand or `maxExtra` extra rollouts are
- * spent; groups beyond `want` from the last rollout are dropped. */
-export async function fillInformative<T>(draw: (round: number) => Promise<GroupDraw<T>>, want: number, G: number, maxExtra: number): Promise<FilledBatch<T>> {
+ * spent; groups beyond `want` from the last rollout are dropped. Data-parallel ranks each fill
+ * their share and draw in step: `anyShort` says whether any rank still lacks groups (one process:
+ * whether this one does), so every rank draws the same rollouts and the prompt stream stays the
+ * same on all of them. */
+export async function fillInformative<T>(draw: (round: number) => Promise<GroupDraw<T>>, want: number, G: number, maxExtra: number,
+  anyShort: (short: boolean) => boolean = (short) => short): Promise<FilledBatch<T>> {
   if (!(Number.isInteger(want) && want >= 1)) throw new RangeError(`fillInformative: want must be a positive integer, got ${want}`);
   if (!(Number.isInteger(maxExtra) && maxExtra >= 0)) throw new RangeError(`fillInformative: maxExtra must be an integer ≥ 0, got ${maxExtra}`);
   const groups: T[] = [];
   let rounds = 0, drawn = 0;
-  while (groups.length < want && rounds <= maxExtra) {
+  while (rounds <= maxExtra && anyShort(groups.length < want)) {
     const d = await draw(rounds++);
     if (d.rewards.length !== d.groups.length * G) throw new RangeError(`fillInformative: ${d.groups.length} groups of ${G} came with ${d.rewards.length} rewards`);
     drawn += d.groups.length;

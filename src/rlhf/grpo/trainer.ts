@@ -6,9 +6,14 @@
 // and no critic. DAPO's options: clip-higher (clipHigh), token-level aggregation (lossAggregation),
 // and dynamic sampling (dynamic.ts: refill the batch with groups whose rewards differ). Greedy
 // exact-match accuracy of the SFT and the final policy is measured on held-out prompts. The
-// iterations run on the training loop (src/train/loop.ts), one step each.
+// iterations run on the training loop (src/train/loop.ts), one step each. Data-parallel
+// (docs/distributed.md): each rank samples its share of every rollout's prompts (whole groups, so
+// advantages need nothing from the other ranks) and fills its share of the batch.
 import { join } from 'node:path';
 import { hashString32 } from '../../data/hash.js';
+import { allReduceNumbers } from '../../distributed/communicator.js';
+import { shareSize } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
 import { exactMatch, exactMatchAccuracy, loadGoldPrompts, type AccuracyReport } from '../../train/accuracy.js';
@@ -70,7 +75,7 @@ export function grpoLoopConfig(cfg: GrpoConfig): LoopConfig {
   return {
     ...LOOP_DEFAULTS, steps: cfg.iterations, batchSize: cfg.promptsPerIteration * cfg.groupSize, gradAccum: 1, lr: o.lr, schedule: 'constant', warmupSteps: 0,
     minLrRatio: 1, weightDecay: o.weightDecay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, maxGradNorm: o.maxGradNorm,
-    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: 0,
+    evalEvery: 0, evalBatches: 0, saveEvery: cfg.saveEvery, keepLast: cfg.keepLast, logEvery: 1, seed: cfg.seed, emaDecay: 0, zero: o.zero,
   };
 }
 
@@ -92,6 +97,10 @@ export type GrpoSetup = Omit<OnlineTrainSetup, 'normalization'>;
 /** GRPO's iterations on models in memory (grpo() loads them from disk). */
 export async function trainGrpo(s: GrpoSetup, cfg: GrpoConfig, { resume = false, quiet = false } = {}): Promise<{ records: GrpoIterationRecord[]; seconds: number; generateS: number; trainS: number; resumedFrom: number | null }> {
   const G = cfg.groupSize;
+  const comm = world();
+  // This rank's prompts of each rollout: the informative groups it fills, and its figures' weight.
+  const share = shareSize(cfg.promptsPerIteration, comm, 'grpo: promptsPerIteration');
+  const anyShort = (short: boolean): boolean => allReduceNumbers(comm, [short ? 1 : 0], 'max')[0] > 0;
   const records: GrpoIterationRecord[] = [];
   const time = { generateS: 0, trainS: 0 };
   let stream: Stream<PolicyPrompt> | null = null;
@@ -108,7 +117,7 @@ export async function trainGrpo(s: GrpoSetup, cfg: GrpoConfig, { resume = false,
     };
     let batch: Rollout | null;
     if (cfg.dynamicSampling.enabled) {
-      const filled = await fillInformative(draw, cfg.promptsPerIteration, G, cfg.dynamicSampling.maxExtraRollouts);
+      const filled = await fillInformative(draw, share, G, cfg.dynamicSampling.maxExtraRollouts, comm.size > 1 ? anyShort : undefined);
       const parts = drawn.map((r) => ({ r, rows: filled.groups.filter((x) => x.r === r).flatMap(({ g }) => Array.from({ length: G }, (_, j) => g * G + j)) })).filter((p) => p.rows.length);
       batch = parts.length ? concatRollouts(parts, s.padId) : null;
     } else {
@@ -118,12 +127,11 @@ export async function trainGrpo(s: GrpoSetup, cfg: GrpoConfig, { resume = false,
       batch = keep.length ? concatRollouts([{ r, rows: keep.flatMap((g) => Array.from({ length: G }, (_, j) => g * G + j)) }], s.padId) : null;
     }
     const t = performance.now();
-    const upd = batch
-      ? policyUpdate(s.policy, batch, perToken(groupAdvantages(batch.scores, G), batch.batch.R), [...Array(batch.batch.B).keys()], {
-        epochs: cfg.epochs, miniBatchSize: cfg.miniBatchSize, clipLow: cfg.clipRange, clipHigh: cfg.clipHigh || cfg.clipRange,
-        aggregation: cfg.lossAggregation, lossKlCoef: cfg.klCoef,
-      }, ctx)
-      : { loss: 0, lossKl: 0, clipFrac: 0, updates: 0 };
+    // Every rank joins the update, those without informative groups too.
+    const upd = policyUpdate(s.policy, batch, batch ? perToken(groupAdvantages(batch.scores, G), batch.batch.R) : new Float32Array(0), batch ? [...Array(batch.batch.B).keys()] : [], {
+      epochs: cfg.epochs, miniBatchSize: cfg.miniBatchSize, clipLow: cfg.clipRange, clipHigh: cfg.clipHigh || cfg.clipRange,
+      aggregation: cfg.lossAggregation, lossKlCoef: cfg.klCoef,
+    }, ctx);
     const trainS = (performance.now() - t) / 1000;
     const generateS = drawn.reduce((a, r) => a + r.generateS + r.scoreS, 0);
     time.generateS += generateS;
@@ -156,7 +164,7 @@ export async function trainGrpo(s: GrpoSetup, cfg: GrpoConfig, { resume = false,
       const record = await step(ctx);
       records.push(record);
       const { step: _step, ...metrics } = record;
-      return { metrics };
+      return { metrics, weight: share };
     },
     show: (m) => ({ reward: m.reward.toFixed(3), ...(Number.isFinite(m.exactMatch) ? { exact: m.exactMatch.toFixed(3) } : {}), kl: m.kl.toFixed(4) }),
   }, { resume, quiet });
@@ -170,7 +178,8 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
   const tok = loadTokenizer(tokDir);
   const pad = padId(tok);
   const policy = await loadPretrained(cfg.policy);
-  const evalPrompts = cfg.eval.prompts ? await loadGoldPrompts(cfg.eval.prompts, cfg.eval.limit) : [];
+  // Held-out accuracy is rank 0's to measure.
+  const evalPrompts = cfg.eval.prompts && world().rank === 0 ? await loadGoldPrompts(cfg.eval.prompts, cfg.eval.limit) : [];
   const score = (label: string): Promise<AccuracyReport | null> => evalPrompts.length
     ? exactMatchAccuracy(policy, tok, evalPrompts, { maxNewTokens: cfg.eval.maxNewTokens }).then((r) => { log(`grpo: ${label} exact match on ${r.total} held-out prompts ${(100 * r.accuracy).toFixed(1)}%`); return r; })
     : Promise.resolve(null);

@@ -31,11 +31,13 @@ export interface KtoMetrics {
 }
 
 /** z0 = max(0, mean(log π − log π_ref)) over the mismatched (x, y') pairs. */
-export function ktoReferencePoint(policyKl: ArrayLike<number>, refKl: ArrayLike<number>): number {
+export function ktoReferencePoint(policyKl: ArrayLike<number>, refKl: ArrayLike<number>, across?: (partial: number[]) => number[]): number {
   if (policyKl.length !== refKl.length || policyKl.length === 0) throw new RangeError(`ktoReferencePoint: ${policyKl.length} policy and ${refKl.length} reference log-probs`);
   let s = 0;
   for (let i = 0; i < policyKl.length; i++) s += policyKl[i] - refKl[i];
-  return Math.max(0, s / policyKl.length);
+  // Data-parallel ranks each hold part of the batch: z0 is the whole batch's (TRL gathers it too).
+  const [sum, n] = across ? across([s, policyKl.length]) : [s, policyKl.length];
+  return Math.max(0, sum / n);
 }
 
 /** Completions rotated by one within the batch (example i gets example i − 1's, the first gets the

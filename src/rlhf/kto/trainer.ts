@@ -3,12 +3,15 @@
 // training loop runs the loss of loss.ts: per batch, z0 from the policy's log-probs of the
 // mismatched pairs (no tape, as TRL and the paper), then the weighted saturating value of each
 // example's implicit reward against it. Held-out examples give the share on the right side of z0,
-// held-out prompts the gold win rate against the SFT policy.
+// held-out prompts the gold win rate against the SFT policy. Data-parallel ranks compute the
+// reference in shares, and z0 over the whole batch (every rank's share of it).
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId } from '../../tokenizer/index.js';
+import { shardOf, shareFields, shareSize, sumAcross } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
@@ -56,17 +59,23 @@ export async function kto(cfg: KtoConfig, { resume = false, quiet = false } = {}
   const t0 = performance.now();
   // The reference is the starting policy: its log-probs before any update (before a resumed run
   // loads its checkpoint, too).
-  computeKtoReference(model, [...data.examples, ...val], pad);
+  const comm = world();
+  const all = [...data.examples, ...val];
+  computeKtoReference(model, shardOf(all, comm), pad);
+  shareFields(all, ['ref', 'refKl'], comm);
+  // z0 sums over the ranks inside the loss, so every rank must hold part of every batch.
+  shareSize(cfg.train.batchSize, comm, 'kto: train.batchSize');
+  const across = sumAcross(comm);
   const referenceSeconds = (performance.now() - t0) / 1000;
   log(`kto: ${data.desirable} desirable and ${data.undesirable} undesirable examples (${data.dropped} too long), ${val.length} held out; reference log-probs in ${referenceSeconds.toFixed(1)} s`);
   if (!(weightedRatio >= 1 && weightedRatio <= 4 / 3)) log(`kto: λ_D·n_D / (λ_U·n_U) = ${weightedRatio.toFixed(2)}; the paper advises 1 to 4/3 (set desirableWeight / undesirableWeight)`);
 
   const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
   const opts = { beta: cfg.beta, desirableWeight: cfg.desirableWeight, undesirableWeight: cfg.undesirableWeight };
-  const step = (batch: readonly KtoExample[], rng?: Rng) => {
+  const step = (batch: readonly KtoExample[], rng?: Rng, sums?: (partial: number[]) => number[]) => {
     const { completions, kl } = collateKto(batch, pad);
     const policyKl = noGrad(() => batchLogprobs(model, kl, rng).f);
-    const z0 = ktoReferencePoint(policyKl, Float32Array.from(batch, (e) => e.refKl));
+    const z0 = ktoReferencePoint(policyKl, Float32Array.from(batch, (e) => e.refKl), sums);
     return ktoLoss(batchLogprobs(model, completions, rng), Float32Array.from(batch, (e) => e.ref), batch.map((e) => e.desirable), z0, opts);
   };
   const label = lora ? 'kto (lora)' : 'kto';
@@ -84,7 +93,7 @@ export async function kto(cfg: KtoConfig, { resume = false, quiet = false } = {}
       return shuffledStream(data.examples, cfg.train.batchSize, cfg.train.seed, position, label);
     },
     loss: (batch, rng) => {
-      const { loss, metrics } = step(batch, rng);
+      const { loss, metrics } = step(batch, rng, across);
       return { loss, metrics: finite(metrics) };
     },
     evaluate: val.length ? () => {

@@ -81,6 +81,9 @@ export interface PpoConfig {
     maxGradNorm: number;
     /** Linear decay to this fraction of the learning rates by the last iteration (1 = constant). */
     minLrRatio: number;
+    /** ZeRO stage under data parallelism (1: AdamW's moments split across the ranks; see the
+     * loop's train.zero). */
+    zero: number;
   };
   /** PPO-ptx (InstructGPT eq. 2): γ_ptx times the language-modelling loss on pretraining text,
    * added to the policy loss, so the policy keeps its language while it chases the reward. */
@@ -127,7 +130,7 @@ export const PPO_DEFAULTS: PpoConfig = {
   ppo: { epochs: 2, miniBatchSize: 16, clipRange: 0.2, valueClipRange: 0.2, gamma: 1, lambda: 0.95, whitenAdvantages: true, entropyCoef: 0 },
   kl: { estimator: 'k1', coef: 0.05, adaptive: true, target: 6, horizon: 0 },
   score: { normalize: true, clip: 5, missingEosPenalty: 1 },
-  optim: { actorLr: 1e-5, criticLr: 1e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, minLrRatio: 1 },
+  optim: { actorLr: 1e-5, criticLr: 1e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, minLrRatio: 1, zero: 0 },
   ptx: { coef: 0, data: '', batchSize: 8, seqLen: 128 },
   emaDecay: 0,
   lora: { ...LORA_DEFAULTS },
@@ -162,6 +165,7 @@ export function validatePpo(c: PpoConfig): void {
     [c.optim.actorLr > 0 && c.optim.criticLr > 0, `optim.actorLr and optim.criticLr must be positive, got ${c.optim.actorLr}, ${c.optim.criticLr}`],
     [c.optim.minLrRatio >= 0 && c.optim.minLrRatio <= 1, `optim.minLrRatio must be in [0, 1], got ${c.optim.minLrRatio}`],
     [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
+    [c.optim.zero === 0 || c.optim.zero === 1, `optim.zero must be 0 or 1, got ${c.optim.zero}`],
     [c.ptx.coef >= 0, `ptx.coef must be ≥ 0, got ${c.ptx.coef}`],
     [c.ptx.coef === 0 || c.ptx.data !== '', 'ptx.coef > 0 needs ptx.data (pretraining token shards: files or a folder of *.bin, rlhf data pack)'],
     posInt('ptx.batchSize', c.ptx.batchSize), intAtLeast('ptx.seqLen', c.ptx.seqLen, 2),

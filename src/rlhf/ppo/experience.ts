@@ -9,7 +9,7 @@ import type { CausalLM, ScalarHeadModel } from '../../models/index.js';
 import { joinBatch, responseLogprobs, responseValues, type SequenceBatch } from '../core/batch.js';
 import { gae } from '../core/gae.js';
 import { klPerToken, type KlEstimator } from '../core/kl.js';
-import { whiten } from '../core/masked.js';
+import { whiten, type SumAcross } from '../core/masked.js';
 import type { PolicyPrompt } from '../core/prompts.js';
 import type { Reference } from '../core/reference.js';
 import type { Samples } from '../core/rollout.js';
@@ -52,6 +52,9 @@ export interface ExperienceSettings {
   shaping: ScoreShaping;
   /** The sampling log-probs are the policy's own (temperature 1, no top-k), so no recompute. */
   samplingLogprobsExact: boolean;
+  /** Under data parallelism, adds partial sums over the ranks, so whitening and the statistics
+   * cover the whole rollout (default: this process's alone). */
+  across?: SumAcross;
 }
 
 const flat = (rows: number[][], R: number): Float32Array => {
@@ -88,13 +91,12 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
     klSum += mask[i] * (oldLogprobs[i] - refLogprobs[i]);
     length += mask[i];
   }
-  const mean = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const sum = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0);
+  const across = s.across ?? ((partial: number[]) => partial);
+  const [rawSum, scoreSum, klTotal, len, finished, n] = across([sum(raw), sum(scores), klSum, length, samples.finished.filter(Boolean).length, B]);
   return {
     batch, oldLogprobs, values, returns,
-    advantages: s.whitenAdvantages ? whiten(advantages, mask) : advantages,
-    stats: {
-      score: mean(raw), shapedScore: mean(scores), kl: klSum / B,
-      responseLength: length / B, finished: samples.finished.filter(Boolean).length / B,
-    },
+    advantages: s.whitenAdvantages ? whiten(advantages, mask, true, across) : advantages,
+    stats: { score: rawSum / n, shapedScore: scoreSum / n, kl: klTotal / n, responseLength: len / n, finished: finished / n },
   };
 }

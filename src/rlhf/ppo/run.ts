@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Tensor } from '../../engine/tensor.js';
 import { loadPretrained, loadScalarModel, loadWeights, type CausalLM } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
+import { world } from '../../distributed/world.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { shardPaths, shardVocab } from '../../train/shard-data.js';
@@ -81,11 +82,13 @@ export async function ppo(cfg: PpoConfig, { resume = false, quiet = false, watch
   }, cfg, { resume, quiet });
 
   const modelDir = join(cfg.out, 'model'), valueDir = join(cfg.out, 'value_model');
+  // Rank 0 writes the models and compares the policies; the other ranks are done.
+  const root = world().rank === 0;
   saveFinalModel(cfg.out, actor, lora, cfg.policy, tokDir, result.ema);
-  critic.save(valueDir);
+  if (root) critic.save(valueDir);
 
   let evaluation: PolicyComparison | null = null;
-  if (cfg.eval.prompts) {
+  if (cfg.eval.prompts && root) {
     const sft: CausalLM = refModel ?? (await loadPretrained(cfg.policy));
     const evalPrompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxPromptLen, cfg.eval.limit);
     evaluation = await comparePolicies(actor, sft, modelReference(sft), tok, evalPrompts, {

@@ -10,7 +10,7 @@
 // and the policy takes PPO's clipped surrogate on A_t (core/pg-loss.ts).
 // The "baseline" variant (OpenRLHF's reinforce_baseline) first subtracts the mean score of each
 // prompt's k samples from each score, for runs that sample several responses per prompt.
-import { whiten } from '../core/masked.js';
+import { whiten, type SumAcross } from '../core/masked.js';
 import { tokenRewards } from '../ppo/rewards.js';
 
 export interface ReinforcePpOptions {
@@ -22,6 +22,9 @@ export interface ReinforcePpOptions {
    * mean score first. */
   k: number;
   groupBaseline: boolean;
+  /** Under data parallelism, adds partial sums over the ranks, so the normalisation is over the
+   * whole batch, every rank's share of it (default: this process's alone). */
+  across?: SumAcross;
 }
 
 /** Scores [B] minus the mean score of their group of k (consecutive). */
@@ -58,5 +61,5 @@ export function reinforcePpAdvantages(scores: ArrayLike<number>, kl: ArrayLike<n
   const s = o.groupBaseline && o.k > 1 ? groupCentered(scores, o.k) : scores;
   const rewards = tokenRewards(s, kl, mask, B, R, o.beta);
   const returns = discountedReturns(rewards, mask, B, R, o.gamma);
-  return { advantages: whiten(returns, mask), returns, rewards };
+  return { advantages: whiten(returns, mask, true, o.across), returns, rewards };
 }

@@ -1,6 +1,8 @@
 // `rlhf reinforce-pp`: REINFORCE++ on the shared online machinery (core/online-run.ts). Its one
 // contribution, the advantages: per-token rewards with the k1 KL penalty folded in, their returns,
-// normalised over the whole batch (advantages.ts).
+// normalised over the whole batch (advantages.ts): under data parallelism, over every rank's share.
+import { sumAcross } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import { klPerToken } from '../core/kl.js';
 import { runOnline, type OnlineMethod, type OnlineRunOptions, type OnlineSummary } from '../core/online-run.js';
 import { reinforcePpAdvantages } from './advantages.js';
@@ -12,7 +14,7 @@ export function reinforcePpMethod(cfg: Pick<ReinforcePpConfig, 'samplesPerPrompt
     advantages: (r, shaped) => {
       const { B, R, responseMask } = r.batch;
       const kl = r.refLogprobs ? klPerToken(r.oldLogprobs, r.refLogprobs, 'k1') : new Float32Array(B * R);
-      const { advantages } = reinforcePpAdvantages(shaped, kl, responseMask, B, R, { beta: cfg.klCoef, gamma: cfg.gamma, k: cfg.samplesPerPrompt, groupBaseline: cfg.groupBaseline });
+      const { advantages } = reinforcePpAdvantages(shaped, kl, responseMask, B, R, { beta: cfg.klCoef, gamma: cfg.gamma, k: cfg.samplesPerPrompt, groupBaseline: cfg.groupBaseline, across: sumAcross(world()) });
       return { advantages };
     },
   };

@@ -6,10 +6,17 @@
 // checkpoints, so a killed run continues where it stopped.
 //   out/round-1/selected.jsonl   the kept responses        out/round-1/sft/   that round's SFT run
 //   out/round-1/summary.json     the round's figures       out/model/         the final model
+// Data-parallel (docs/distributed.md): each rank samples and scores its share of a round's prompts,
+// the kept responses are gathered on every rank, and the round's SFT runs on all ranks. A round
+// reads the previous round's model from the run folder, which rank 0 writes: on several machines
+// the run folder must be on a shared filesystem.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashString32 } from '../../data/hash.js';
-import { writeJsonl } from '../../data/jsonl.js';
+import { allGatherJson, broadcastJson } from '../../distributed/communicator.js';
+import { rankSeed, shardOf } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import { loadPretrained } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
 import { SFT_DEFAULTS } from '../../train/config.js';
@@ -75,13 +82,16 @@ export async function rft(cfg: RftConfig, { resume = false, quiet = false, watch
   const stream = shuffledStream(prompts, perRound, cfg.seed, undefined, 'rft prompts');
   log(`rft: ${prompts.length} prompts, ${cfg.rounds} round(s) of ${perRound} prompts × ${cfg.n} samples, scored by the ${reward.name}`);
 
+  const comm = world();
   const rounds: RftRound[] = [];
   let current = cfg.policy;
   for (let r = 1; r <= cfg.rounds; r++) {
     const dir = join(cfg.out, `round-${r}`), done = join(dir, 'summary.json');
-    const part = stream.next();
-    if (resume && existsSync(done)) {
-      rounds.push(readJson(done) as RftRound);
+    const all = stream.next();
+    // Rank 0 looks at the run folder; every rank learns whether the round was done.
+    const earlier = broadcastJson(comm, comm.rank === 0 && resume && existsSync(done) ? (readJson(done) as RftRound) : null);
+    if (earlier) {
+      rounds.push(earlier);
       current = rounds[rounds.length - 1].model;
       log(`rft: round ${r} done earlier, skipped`);
       continue;
@@ -89,33 +99,42 @@ export async function rft(cfg: RftConfig, { resume = false, quiet = false, watch
     const tr = performance.now();
     mkdirSync(dir, { recursive: true });
     const policy = await loadPretrained(current);
+    const part = shardOf(all, comm);
     const rows = part.flatMap((p) => Array<PolicyPrompt>(cfg.n).fill(p));
     const s = await sampleResponses(policy, rows.map((p) => p.ids), {
       maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK,
-      stopTokenIds: stopIds(tok, policy.generationConfig.eosTokenId ?? policy.config.eosTokenId), seed: hashString32(`rft-round:${r}`, cfg.seed), chunk: 32,
+      stopTokenIds: stopIds(tok, policy.generationConfig.eosTokenId ?? policy.config.eosTokenId), seed: rankSeed(hashString32(`rft-round:${r}`, cfg.seed), comm.rank), chunk: 32,
     });
     const texts = s.responses.map((x) => responseText(tok, x));
     const scores = await reward.score(rows, s.responses);
     // A response that may not be kept scores −∞, so it is never the best of its prompt.
     const eligible = Float32Array.from(scores, (v, i) => ((cfg.requireFinished && !s.finished[i]) || texts[i].trim() === '' ? -Infinity : v));
     const picks = selectBest(eligible, cfg.n, cfg.threshold.enabled ? cfg.threshold.minScore : -Infinity);
-    const kept = part.flatMap((p, i) => {
+    const mine = part.flatMap((p, i) => {
       const j = picks[i], k = i * cfg.n + j;
       return j >= 0 && Number.isFinite(eligible[k]) ? [{ prompt: p.messages, completion: texts[k], score: scores[k] }] : [];
     });
-    if (!kept.length) throw new Error(`rft round ${r}: no prompt had a response to keep (${s.finished.filter(Boolean).length} of ${rows.length} samples finished${cfg.threshold.enabled ? `; threshold ${cfg.threshold.minScore}` : ''}); raise rollout.maxNewTokens or lower the threshold`);
+    // Every rank's picks, in prompt order, and the round's figures over every rank's samples.
+    const kept = allGatherJson(comm, mine).flat();
+    const [scoreSum, finishedCount, samples] = allGatherJson(comm, [[...scores].reduce((a, x) => a + x, 0), s.finished.filter(Boolean).length, rows.length])
+      .reduce((a, x) => a.map((v, i) => v + x[i]), [0, 0, 0]);
+    if (!kept.length) throw new Error(`rft round ${r}: no prompt had a response to keep (${finishedCount} of ${samples} samples finished${cfg.threshold.enabled ? `; threshold ${cfg.threshold.minScore}` : ''}); raise rollout.maxNewTokens or lower the threshold`);
     const selected = join(dir, 'selected.jsonl');
-    writeJsonl(selected, kept);
-    log(`rft: round ${r}: kept ${kept.length} of ${part.length} prompts, score ${mean([...scores]).toFixed(3)} → kept ${mean(kept.map((x) => x.score)).toFixed(3)}`);
+    // The round's SFT reads it on every rank: each writes the same file (atomically), so ranks on
+    // machines without a shared filesystem have it too.
+    writeFileAtomic(selected, kept.map((x) => JSON.stringify(x) + '\n').join(''));
+    log(`rft: round ${r}: kept ${kept.length} of ${all.length} prompts, score ${(scoreSum / samples).toFixed(3)} → kept ${mean(kept.map((x) => x.score)).toFixed(3)}`);
 
     const tuned = await sft({
       ...structuredClone(SFT_DEFAULTS), out: join(dir, 'sft'), model: current, tokenizer: tokDir,
       data: { ...SFT_DEFAULTS.data, train: selected, val: '', maxLen: cfg.sft.maxLen }, train: { ...cfg.sft.train, seed: hashString32(`rft-sft:${r}`, cfg.seed) },
       lora: cfg.lora, accuracy: { ...SFT_DEFAULTS.accuracy, file: '' },
     }, { resume, quiet });
+    // The next round loads what rank 0 has just written.
+    comm.barrier();
     const round: RftRound = {
-      round: r, prompts: part.length, samples: rows.length, kept: kept.length, score: mean([...scores]), keptScore: mean(kept.map((x) => x.score)),
-      finished: s.finished.filter(Boolean).length / rows.length, sftLoss: tuned.trainLoss,
+      round: r, prompts: all.length, samples, kept: kept.length, score: scoreSum / samples, keptScore: mean(kept.map((x) => x.score)),
+      finished: finishedCount / samples, sftLoss: tuned.trainLoss,
       watch: watch ? watch(rows, texts) : {}, model: tuned.model, seconds: (performance.now() - tr) / 1000,
     };
     writeSummary(dir, round);
@@ -123,13 +142,17 @@ export async function rft(cfg: RftConfig, { resume = false, quiet = false, watch
     current = tuned.model;
   }
 
-  const model = await loadPretrained(current);
   const modelDir = join(cfg.out, 'model');
+  const summary: RftSummary = { reward: reward.name, rounds, seconds: (performance.now() - t0) / 1000, eval: null, model: modelDir };
+  // The final model and the held-out comparison are rank 0's.
+  if (comm.rank !== 0) return summary;
+  const model = await loadPretrained(current);
   model.save(modelDir);
   copyTokenizer(tokDir, modelDir);
   const evaluation = await compareWithStart(model, cfg.policy, tok, cfg.eval, { maxPromptLen: cfg.data.maxPromptLen, seed: cfg.seed, padId: pad });
   if (evaluation) log(`rft: ${describeComparison(evaluation)}`);
-  const summary: RftSummary = { reward: reward.name, rounds, seconds: (performance.now() - t0) / 1000, eval: evaluation, model: modelDir };
+  summary.eval = evaluation;
+  summary.seconds = (performance.now() - t0) / 1000;
   writeSummary(cfg.out, summary);
   return summary;
 }
