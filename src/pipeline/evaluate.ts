@@ -17,6 +17,7 @@ import { loadPolicyPrompts, responseText, type PolicyPrompt } from '../rlhf/core
 import { modelReference } from '../rlhf/core/reference.js';
 import { comparisonSamples, responseKl } from '../rlhf/eval.js';
 import type { RlhfStagesConfig } from './rlhf-config.js';
+import { hallucinationFigures, type HallucinationFigures } from './hallucination.js';
 
 export const KINDS = ['continuation', 'instruction'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -74,6 +75,8 @@ export interface PolicyFigures {
   accuracy: number;
   /** Continuations: gold gain over SFT divided by best-of-N-by-gold's gain at the same KL. */
   frontierShare: number | null;
+  /** The grounded QA suite (null with evaluation.hallucination off). */
+  hallucination: HallucinationFigures | null;
 }
 
 /** Greedy exact match of `model` on the held-out instruction prompts. */
@@ -118,6 +121,7 @@ export async function evaluatePolicy(policyDir: string, dirs: { data: string; sf
     ...kinds,
     accuracy: await heldOutAccuracy(policy, tok, dirs.data, p),
     frontierShare: frontier.length ? frontierShare(frontier, c.kl, c.policyGold - c.sftGold) : null,
+    hallucination: await hallucinationFigures(policy, tok, p),
   };
 }
 

@@ -105,6 +105,10 @@ export interface RlhfStagesConfig {
     resamples: number;
     /** Held-out examples kept per stage for the report card. */
     examples: number;
+    /** The grounded QA hallucination suite for base, SFT and every policy (hallucination.ts), and
+     * the seed its invented facts come from. */
+    hallucination: boolean;
+    suiteSeed: number;
   };
   /** Sample generations shown in the report card. */
   report: { samples: number };
@@ -140,7 +144,7 @@ export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   reinforcePp: stage(REINFORCE_PP_DEFAULTS),
   rft: stage(RFT_DEFAULTS),
   grpo: { ...stage(GRPO_DEFAULTS), reward: { ...GRPO_DEFAULTS.reward }, iterations: 100, optim: { ...GRPO_DEFAULTS.optim, lr: 1e-4 } },
-  evaluation: { split: 'eval', prompts: 400, accuracyPrompts: 0, maxNewTokens: 32, temperature: 1, baselineSeed: 11, policySeed: 12, resamples: 2000, examples: 8 },
+  evaluation: { split: 'eval', prompts: 400, accuracyPrompts: 0, maxNewTokens: 32, temperature: 1, baselineSeed: 11, policySeed: 12, resamples: 2000, examples: 8, hallucination: true, suiteSeed: 20240607 },
   report: { samples: 6 },
 };
 
@@ -163,6 +167,7 @@ export function validateRlhfStages(c: RlhfStagesConfig): void {
     nonNegInt('evaluation.baselineSeed', c.evaluation.baselineSeed), nonNegInt('evaluation.policySeed', c.evaluation.policySeed),
     [c.evaluation.baselineSeed !== c.evaluation.policySeed, `evaluation.baselineSeed and policySeed must differ (the two sides of a comparison are independent samples), got ${c.evaluation.baselineSeed} for both`],
     posInt('evaluation.resamples', c.evaluation.resamples), nonNegInt('evaluation.examples', c.evaluation.examples),
+    nonNegInt('evaluation.suiteSeed', c.evaluation.suiteSeed),
     nonNegInt('report.samples', c.report.samples),
   ]);
   validateLoop(c.reward.train, 'reward.train');

@@ -18,6 +18,7 @@ import { rankPolicySamples } from '../rlhf/reward/sampled.js';
 import { trainRewardModel } from '../rlhf/reward/trainer.js';
 import { rewardModelSource } from '../rlhf/reward/source.js';
 import { KINDS, heldOutAccuracy, heldOutFile, loadHeldOut, sampleBaseline } from './evaluate.js';
+import { hallucinationFigures } from './hallucination.js';
 import { writeReport } from './report/card.js';
 import type { RlhfStagesConfig } from './rlhf-config.js';
 import type { Stage } from './stage.js';
@@ -89,7 +90,7 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
   {
     name: 'best_of_n',
     summary: 'the SFT side of every held-out comparison, and best-of-N SFT continuations picked by the gold labeler and by the reward model',
-    inputs: ['data', 'sft', 'reward'],
+    inputs: ['data', 'pretrain', 'sft', 'reward'],
     config: (p) => ({ bestOfN: p.bestOfN, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
       const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), sft = await loadPretrained(modelDir);
@@ -107,6 +108,10 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
         n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, goldGain: top.goldGain, rewardGain: top.rewardGain, ceiling,
         prompts: prompts.length, curve, sftGold: { continuation: mean(baselines.continuation), instruction: mean(baselines.instruction) },
         sftAccuracy: await heldOutAccuracy(sft, tok, ctx.dirs.data, p),
+        hallucination: {
+          base: await hallucinationFigures(await loadPretrained(join(ctx.dirs.pretrain, 'model')), tok, p),
+          sft: await hallucinationFigures(sft, tok, p, { selfcheck: true }),
+        },
       };
     },
     report: (r) => [`best of ${r.n} SFT continuations (KL ≤ ${num(r.kl)} nats) wins ${pct(r.goldWinRate)} (gold +${num(r.goldGain)}) picked by the gold labeler, ${pct(r.rewardWinRate)} (gold ${num(r.rewardGain)}) by the reward model; a perfect policy ${pct(r.ceiling)}; SFT exact match ${pct(r.sftAccuracy)}`],

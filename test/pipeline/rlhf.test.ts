@@ -65,6 +65,10 @@ test('rlhf pipeline runs every RLHF stage through the report card, then skips th
   const md = readFileSync(join(out, 'report', 'report.md'), 'utf8');
   assert.match(md, /\| PPO, gold reward \| [\d.]+% \|/);
   assert.match(md, /## Best-of-N SFT continuations against SFT/);
+  assert.match(md, /## Hallucination by stage[\s\S]*\| base \| [\d.]+% \|[\s\S]*\| SFT \| [\d.]+% \|[\s\S]*\| GRPO \| [\d.]+% \|/);
+  for (const s of ['base', 'sft', 'ppo', 'dpo', 'grpo']) {
+    for (const k of ['hallucination_rate', 'abstention_rate', 'exact_match_answerable']) assert.equal(typeof figures[`${s}_${k}`], 'number', `${s}_${k}`);
+  }
   assert.match(readFileSync(join(out, 'report', 'report.html'), 'utf8'), /<svg[\s\S]*PPO reward per iteration/);
   assert.match(first.stdout, /report +ran .*report card → .*report\.html/);
   const bon = JSON.parse(readFileSync(join(out, 'best_of_n', 'stage.json'), 'utf8')).result as { ceiling: number; curve: { n: number; goldWinRate: number; goldGain: number }[] };

@@ -9,6 +9,7 @@ import { readJson, readMetrics, type MetricsRecord } from '../../train/metrics.j
 import type { AccuracyReport } from '../../train/accuracy.js';
 import type { BestOfNPoint } from '../../rlhf/bestofn.js';
 import type { KindFigures, PolicyFigures } from '../evaluate.js';
+import { HALLUCINATION_KEYS, type HallucinationFigures } from '../hallucination.js';
 import { renderHtml, renderMarkdown, reportPlots } from './render.js';
 
 /** The policy stages the card knows, in its order, with their names for people. */
@@ -19,7 +20,9 @@ export const POLICY_NAMES: Record<string, string> = {
 
 /** report.json: flat keys, null where a stage did not run. Per policy stage m: m_win_rate,
  * m_win_rate_decisive, m_kl, m_gold_delta, m_gold_delta_ci, m_frontier_share (continuations),
- * m_win_rate_instructions, m_accuracy (greedy exact match on instructions). */
+ * m_win_rate_instructions, m_accuracy (greedy exact match on instructions); per stage s of the
+ * hallucination table (base, sft, each policy) s_hallucination_rate, s_abstention_rate, … as
+ * HALLUCINATION_KEYS names them. */
 export type ReportFigures = Record<string, number | [number, number] | null> & { pipeline_seconds: number };
 
 export interface TargetCheck { figure: string; value: string; target: string; met: boolean | null }
@@ -37,6 +40,8 @@ export interface ReportData {
   bestOfN: BestOfNPoint[];
   /** Greedy exact match on held-out instruction prompts, by stage. */
   accuracy: { stage: string; value: number | null }[];
+  /** The grounded QA hallucination suite, by stage (base, SFT, each policy that ran it). */
+  hallucination: { key: string; stage: string; figures: HallucinationFigures }[];
   /** Measured facts that bound or explain the figures. */
   notes: string[];
 }
@@ -79,6 +84,13 @@ export function gatherReport(runDir: string, { ownSeconds = 0 } = {}): ReportDat
     .map((s) => ({ stage: s.name, name: POLICY_NAMES[s.name], figures: s.result as unknown as PolicyFigures, result: s.result }));
 
   const rw = result('reward'), bon = result('best_of_n');
+  const halluOf = (h: unknown): HallucinationFigures | null => (typeof h === 'object' && h !== null ? (h as HallucinationFigures) : null);
+  const bonHallu = (bon.hallucination ?? {}) as Record<string, unknown>;
+  const hallucination = [
+    { key: 'base', stage: 'base', figures: halluOf(bonHallu.base) },
+    { key: 'sft', stage: 'SFT', figures: halluOf(bonHallu.sft) },
+    ...policies.filter((p) => p.stage !== 'reward_hacking').map((p) => ({ key: p.stage, stage: p.name, figures: halluOf(p.figures.hallucination) })),
+  ].filter((h): h is ReportData['hallucination'][number] => h.figures !== null);
   const bestOfN = (bon.curve as BestOfNPoint[] | undefined) ?? [];
   const top = bestOfN[bestOfN.length - 1];
   const figures: ReportFigures = {
@@ -92,6 +104,7 @@ export function gatherReport(runDir: string, { ownSeconds = 0 } = {}): ReportDat
     ...Object.assign({}, ...policies.map((p) => policyFigures(p.stage, p.figures))),
     grpo_accuracy_sft: policies.some((p) => p.stage === 'grpo') ? numberOr(result('grpo').sftAccuracy) : null,
     grpo_accuracy: policies.find((p) => p.stage === 'grpo')?.figures.accuracy ?? null,
+    ...Object.fromEntries(hallucination.flatMap((h) => HALLUCINATION_KEYS.map((k) => [`${h.key}_${k}`, numberOr(h.figures[k])]))),
     pipeline_seconds: stages.filter((s) => s.name !== 'report').reduce((t, s) => t + s.seconds, 0) + ownSeconds,
   };
   const f = (k: string): number | null => numberOr(figures[k]);
@@ -119,7 +132,7 @@ export function gatherReport(runDir: string, { ownSeconds = 0 } = {}): ReportDat
     ...policies.filter((p) => p.stage !== 'reward_hacking').map((p) => ({ stage: p.name, value: p.figures.accuracy })),
   ];
   return {
-    runDir, figures, targets, stages, policies, bestOfN, accuracy,
+    runDir, figures, targets, stages, policies, bestOfN, accuracy, hallucination,
     curves: Object.fromEntries(['pretrain', 'sft', 'reward', 'dpo', 'ppo', 'ppo_gold', 'reward_hacking', 'rloo', 'grpo'].map((n) => [n, metrics(n)])),
     notes: reportNotes(result, policies, bestOfN, sftAcc, metrics('grpo')),
   };

@@ -69,6 +69,15 @@ function tables(d: ReportData, samples: number): { title: string; intro?: string
       title: 'Best-of-N SFT continuations against SFT',
       table: { head: ['N', 'KL ≤', 'win, gold picks', 'win, RM picks', 'gold gain, gold picks', 'gold gain, RM picks'], rows: d.bestOfN.map((p) => [String(p.n), fixed(p.kl), pct(p.goldWinRate), pct(p.rewardWinRate), fixed(p.goldGain, 3), fixed(p.rewardGain, 3)]) },
     },
+    {
+      title: 'Hallucination by stage (grounded QA suite, greedy)',
+      intro: `${d.hallucination[0]?.figures.items ?? 0} questions about invented countries, the same for every stage: answerable from the facts in the prompt, unanswerable (the entity or attribute is not given: the right answer says so), false premise, and closed book (no facts; then with BM25-retrieved facts). Hallucination = an asserted answer that is wrong or not in the facts (docs/evaluation.md).`,
+      table: {
+        head: ['stage', 'hallucination', 'unanswerable: hallucinated', 'abstained', 'answerable: exact match', 'false premise: hallucinated', 'closed book → with retrieval', 'SelfCheck AUROC'],
+        rows: d.hallucination.map(({ stage, figures: h }) => [stage, pct(h.hallucination_rate), pct(h.hallucination_rate_unanswerable), pct(h.abstention_rate), pct(h.exact_match_answerable),
+          pct(h.hallucination_rate_false_premise), `${pct(h.hallucination_rate_closed_book)} → ${pct(h.hallucination_rate_closed_book_retrieval)}`, fixed(h.selfcheck_auroc, 3)]),
+      },
+    },
     { title: 'Stages', table: { head: ['stage', 'seconds'], rows: d.stages.map((s) => [s.name, s.seconds.toFixed(1)]) } },
     {
       title: 'Held-out continuations (sampled; gold score in brackets)',
