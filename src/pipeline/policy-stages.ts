@@ -1,7 +1,8 @@
 // The policy stages of the pipeline: each trains a policy from the SFT model with one method, then
 // measures it on the held-out prompts of both kinds against the SFT baseline (evaluate.ts). Thin
 // adapters from the pipeline config and the run folder to a library call:
-//   ppo            PPO against the reward model, continuation prompts, PPO-ptx on the pretraining shards
+//   ppo            PPO against the reward model, continuation prompts (PPO-ptx on the pretraining
+//                  shards when ppo.ptx.coef > 0)
 //   ppo_gold       the same PPO with the gold labeler itself as the reward: what PPO can do when the
 //                  reward is right, beside what the reward model lets it do
 //   reward_hacking PPO against AFINN's comparative score (the labeler with a hole), no ptx: the

@@ -44,9 +44,11 @@ export interface RlhfStagesConfig {
   /** Rankings of the SFT policy's own samples by the gold labeler (reward/sampled.ts), added to the
    * default data's rankings so the reward model learns on the text PPO will sample. */
   rankings: {
-    /** Training prompts ranked per task kind, and held-out ones (the evaluation split's; their
-     * pairs measure the reward model on the policy's own samples). */
-    prompts: number;
+    /** Training prompts ranked, per task kind: continuations feed the reward PPO, RLOO and DPO
+     * climb; most instruction samples tie (right answers score alike), so fewer of those. */
+    prompts: { continuation: number; instruction: number };
+    /** Held-out prompts ranked per kind (the evaluation split's; their pairs measure the reward
+     * model on the policy's own samples). */
     valPrompts: number;
     /** Samples per prompt. */
     k: number;
@@ -68,6 +70,9 @@ export interface RlhfStagesConfig {
   bestOfN: {
     /** The largest N; the curve is measured at 1, 2, 4, … and N. */
     n: number;
+    /** Held-out continuation prompts it runs on (the first of evaluation.prompts; 0 = all): N
+     * samples each make it the pipeline's largest sampling job. */
+    prompts: number;
   };
   /** PPO against the reward model; the same settings drive `ppo_gold` (the gold labeler itself as
    * the reward: what PPO can do when the reward is right). */
@@ -128,11 +133,16 @@ const pairs = { pairs: 0, maxLen: 256 };
 
 export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   maxPromptLen: 192,
-  rankings: { prompts: 1600, valPrompts: 200, k: 4, temperature: 1, seed: 1, valSeed: 2 },
+  rankings: { prompts: { continuation: 2400, instruction: 600 }, valPrompts: 200, k: 4, temperature: 1, seed: 1, valSeed: 2 },
   reward: { train: { ...REWARD_DEFAULTS.train, steps: 600, lr: 5e-4, saveEvery: 100 }, maxLen: 256, normalizationSamples: 64 },
-  bestOfN: { n: 64 },
+  bestOfN: { n: 64, prompts: 200 },
   ppo: {
-    ...ppoDefaults, iterations: 80, ptx: { ...omit(ppoDefaults.ptx, ['data']), coef: 1 },
+    // PPO-ptx off by default (ppo.ptx.coef turns it on, drawing from the pack stage's shards): SFT
+    // moves this model far from the stories LM (ptx loss 3.5 against pretraining's 0.56), and with
+    // coef 1 the pull back dominated the policy gradient: on the dev prompts ptx loss fell 3.5 →
+    // 1.7 in 10 iterations while KL rose 0 → 13.8 nats, responses grew 14 → 24 tokens and the gold
+    // score fell −0.80 → −1.07.
+    ...ppoDefaults, iterations: 80, ptx: { ...omit(ppoDefaults.ptx, ['data']), coef: 0 },
     optim: { ...ppoDefaults.optim, actorLr: 1e-4, criticLr: 1e-4 },
   },
   rewardHacking: { iterations: 60, actorLr: 5e-4 },
@@ -151,11 +161,11 @@ export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
 export function validateRlhfStages(c: RlhfStagesConfig): void {
   check([
     posInt('maxPromptLen', c.maxPromptLen),
-    nonNegInt('rankings.prompts', c.rankings.prompts), nonNegInt('rankings.valPrompts', c.rankings.valPrompts),
+    nonNegInt('rankings.prompts.continuation', c.rankings.prompts.continuation), nonNegInt('rankings.prompts.instruction', c.rankings.prompts.instruction), nonNegInt('rankings.valPrompts', c.rankings.valPrompts),
     intAtLeast('rankings.k', c.rankings.k, 2),
     [c.rankings.temperature > 0, `rankings.temperature must be positive, got ${c.rankings.temperature}`],
     nonNegInt('rankings.seed', c.rankings.seed), nonNegInt('rankings.valSeed', c.rankings.valSeed),
-    posInt('bestOfN.n', c.bestOfN.n),
+    posInt('bestOfN.n', c.bestOfN.n), nonNegInt('bestOfN.prompts', c.bestOfN.prompts),
     intAtLeast('reward.normalizationSamples', c.reward.normalizationSamples, 2),
     posInt('rewardHacking.iterations', c.rewardHacking.iterations),
     [c.rewardHacking.actorLr > 0, `rewardHacking.actorLr must be positive, got ${c.rewardHacking.actorLr}`],

@@ -42,7 +42,7 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
       const counts: Record<string, number> = {};
       const all: RankingRecord[] = [];
       for (const kind of KINDS) {
-        const train = await rankPolicySamples(policy, tok, (await loadPolicyPrompts(join(ctx.dirs.data, `prompts-${kind}.jsonl`), tok, p.maxPromptLen, r.prompts)), { ...o, seed: r.seed });
+        const train = await rankPolicySamples(policy, tok, (await loadPolicyPrompts(join(ctx.dirs.data, `prompts-${kind}.jsonl`), tok, p.maxPromptLen, r.prompts[kind])), { ...o, seed: r.seed });
         const val = await rankPolicySamples(policy, tok, (await loadPolicyPrompts(heldOutFile(ctx.dirs.data, p, kind), tok, p.maxPromptLen, r.valPrompts)), { ...o, seed: r.valSeed });
         counts[`${kind}Train`] = writeJsonl(sampledFile(ctx.dir, 'train', kind), train);
         counts[`${kind}Val`] = writeJsonl(sampledFile(ctx.dir, 'val', kind), val);
@@ -96,10 +96,11 @@ export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
       const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), sft = await loadPretrained(modelDir);
       const baselines: Record<string, { gold: number }[]> = {};
       for (const kind of KINDS) baselines[kind] = await sampleBaseline(sft, tok, await loadHeldOut(ctx.dirs.data, tok, p, kind), p, join(ctx.dir, `baseline-${kind}.jsonl`));
-      const prompts = await loadHeldOut(ctx.dirs.data, tok, p, 'continuation');
+      const all = await loadHeldOut(ctx.dirs.data, tok, p, 'continuation');
+      const prompts = p.bestOfN.prompts > 0 ? all.slice(0, p.bestOfN.prompts) : all;
       const judge = rewardModelSource(await loadScalarModel(join(ctx.dirs.reward, 'model')), padId(tok));
       const e = p.evaluation;
-      const { curve, ceiling } = await bestOfN(sft, judge, tok, prompts, baselines.continuation.map((b) => b.gold), {
+      const { curve, ceiling } = await bestOfN(sft, judge, tok, prompts, baselines.continuation.slice(0, prompts.length).map((b) => b.gold), {
         n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: e.baselineSeed,
       });
       const top = curve[curve.length - 1];

@@ -22,7 +22,7 @@ const TOY = [
   '--pretrain.model.hiddenSize', '32', '--pretrain.model.numLayers', '1', '--pretrain.model.numHeads', '2', '--pretrain.model.intermediateSize', '48',
   '--pretrain.seqLen', '64', '--pretrain.train.steps', '2', '--pretrain.train.batchSize', '2', '--pretrain.train.evalBatches', '1',
   '--sft.train.steps', '2', '--sft.train.batchSize', '4', '--sft.train.evalBatches', '1', '--sft.accuracyPrompts', '3', '--sft.maxNewTokens', '4', '--samples', '2',
-  '--rankings.prompts', '6', '--rankings.valPrompts', '4', '--rankings.k', '3',
+  '--rankings.prompts.continuation', '6', '--rankings.prompts.instruction', '6', '--bestOfN.prompts', '3', '--rankings.valPrompts', '4', '--rankings.k', '3',
   '--reward.train.steps', '2', '--reward.train.batchSize', '2', '--reward.normalizationSamples', '4', '--bestOfN.n', '3',
   '--ppo.iterations', '2', '--ppo.rollout.batchSize', '4', '--ppo.rollout.maxNewTokens', '4', '--ppo.ppo.miniBatchSize', '2', '--ppo.ppo.epochs', '1', '--rewardHacking.iterations', '2',
   '--dpo.train.steps', '2', '--dpo.train.batchSize', '2', '--dpo.pairs', '4', '--simpo.train.steps', '2', '--simpo.train.batchSize', '2',
