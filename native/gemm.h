@@ -10,6 +10,11 @@
 void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N, int K, int transA,
                int transB, float beta, long strideA, long strideB, long strideC);
 
+/* Columns [n0, n1) of C (M×N) = A (M×K) · Bᵀ (B: N×K, a Linear weight) for M ≤ RLHF_SMALL_M, on
+ * the calling thread: the slab rlhf_gemm's task would compute, with the same bits. The decoder
+ * (native/decoder.c) splits its projections into such slabs itself. */
+void rlhf_gemm_rows_of_b(float *c, const float *a, const float *b, int M, int N, int K, int n0, int n1);
+
 /* One instruction set's building blocks. Operands are row-major with leading dimension ld; trans
  * says an operand is stored transposed (A as K×M, B as N×K). */
 typedef struct {
@@ -28,7 +33,15 @@ typedef struct {
   void (*gemv_rows)(float *y, const float *w, long ldw, const float *x, int rows, int k, float beta);
   /* y[j] = Σ_k x[k] · w[k*ldw + j] + beta·y[j] for j < n: vector-matrix with contiguous columns. */
   void (*gemv_cols)(float *y, const float *w, long ldw, const float *x, int k, int n, float beta);
+  /* c[i·ldc + n] = Σ_k a[i·lda + k] · b[n·ldb + k] + beta·c for i < M ≤ RLHF_SMALL_M and n in
+   * [n0, n1), without packing B, equal bit for bit to the packed path with K blocks of kc; `at`
+   * is scratch of K·16 floats, 64-byte aligned. */
+  void (*small_m)(float *c, long ldc, const float *a, long lda, const float *b, long ldb, int M, int n0, int n1, int K,
+                  int kc, float beta, float *at);
 } rlhf_gemm_isa;
+
+/* Up to this many rows of op(A), a product with a transposed B (a Linear weight) skips packing. */
+#define RLHF_SMALL_M 16
 
 extern const rlhf_gemm_isa rlhf_gemm_generic, rlhf_gemm_avx2, rlhf_gemm_avx512;
 

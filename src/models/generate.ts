@@ -5,10 +5,12 @@ import { kernels } from '../engine/backend.js';
 import { noGrad } from '../engine/autograd.js';
 import { Rng } from '../engine/rng.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { WeightDtype } from '../engine/kernels.js';
 import { linear, reshape, sliceAxis } from '../engine/ops/index.js';
 import { eosIds } from './config.js';
 import type { CausalLM } from './causal-lm.js';
-import { KVCache } from './kv-cache.js';
+import { FusedDecoder, fusedDecodeUnsupported } from './fast-decode.js';
+import { KVCache, type KVStore } from './kv-cache.js';
 import { applyRepetitionPenalty, argmax, sampleToken } from './sampling.js';
 
 export interface GenerateOptions {
@@ -32,6 +34,14 @@ export interface GenerateOptions {
   /** Called for every new token as soon as it is chosen; generation yields to the event loop
    * between steps when given. */
   onToken?: (row: number, token: number, logprob: number) => void;
+  /** Weights the decoding runs on: 'f32' (default, the model's own), 'bf16' or 'int8' (packed at
+   * the start of the call; see quantize.ts). */
+  dtype?: WeightDtype;
+  /** false: the op-by-op forward (the fused decoder's specification) instead of the fused decoder
+   * (fast-decode.ts); mixture-of-experts models always take it. */
+  fused?: boolean;
+  /** A fused decoder made for this model, reused across calls (its dtype wins). */
+  decoder?: FusedDecoder;
 }
 
 export interface GenerateOutput {
@@ -47,6 +57,23 @@ export interface GenerateOutput {
 export function lastLogits(model: CausalLM, hidden: Tensor): Tensor {
   const [B, T, C] = hidden.shape;
   return linear(reshape(sliceAxis(hidden, 1, T - 1, T), [B, C]), model.headWeight);
+}
+
+/** The fused decoder a generation should use, or null for the op-by-op forward; throws when int8
+ * or bf16 weights are asked of a model the fused decoder cannot run. */
+export function decoderFor(model: CausalLM, opts: { dtype?: WeightDtype; fused?: boolean; decoder?: FusedDecoder }): FusedDecoder | null {
+  if (opts.decoder) return opts.decoder;
+  const dtype = opts.dtype ?? 'f32', why = fusedDecodeUnsupported(model.config);
+  if (dtype !== 'f32' && (why || opts.fused === false)) throw new Error(`${dtype} weights need the fused decoder${why ? `, which does not run ${why}` : ''}`);
+  return why || opts.fused === false ? null : new FusedDecoder(model, dtype);
+}
+
+/** One cached forward of ids [B·T] (mask [B·T] or null): logits [B, V] of each row's last position,
+ * through the fused decoder when given, else DecoderModel.forward + lastLogits. */
+export function cachedLogits(model: CausalLM, decoder: FusedDecoder | null, ids: Int32Array, B: number, T: number, cache: KVStore,
+  mask: Int32Array | null, prefixLen: Int32Array | null): Float32Array {
+  if (decoder) return decoder.forward(ids, B, T, cache, { mask, prefixLen });
+  return noGrad(() => lastLogits(model, model.model.forward({ ids, B, T }, { attentionMask: mask, cache, prefixLen }).hidden)).f;
 }
 
 export async function generate(model: CausalLM, promptIds: number[][], opts: GenerateOptions = {}): Promise<GenerateOutput> {
@@ -85,9 +112,9 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const next = new Int32Array(B), lse = new Float32Array(B), nll = new Float32Array(B);
   const done = new Array<boolean>(B).fill(false);
 
-  let logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T: Tp }, { attentionMask: mask, cache, prefixLen }).hidden));
+  const decoder = decoderFor(model, opts);
+  let lf = cachedLogits(model, decoder, ids, B, Tp, cache, mask, prefixLen);
   for (let step = 0; step < maxNewTokens; step++) {
-    const lf = logits.f;
     for (let b = 0; b < B; b++) {
       if (done[b]) { next[b] = pad; continue; }
       const logitsRow = lf.subarray(b * V, (b + 1) * V);
@@ -110,7 +137,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
     }
     if (done.every(Boolean) || step === maxNewTokens - 1) break;
     if (opts.onToken) await new Promise((resolve) => setImmediate(resolve));
-    logits = noGrad(() => lastLogits(model, model.model.forward({ ids: next, B, T: 1 }, { cache, prefixLen }).hidden));
+    lf = cachedLogits(model, decoder, next, B, 1, cache, null, prefixLen);
   }
   return out;
 }
