@@ -17,16 +17,21 @@
 
 /* Below this many multiply-adds a pass runs on the calling thread (about 10 µs of work). */
 #define DEC_PARALLEL_MACS (1L << 16)
-#define MAX_TASKS 1100
+#define MAX_TASKS 1100 /* ≥ 4 tasks per thread for 256 threads, plus one per weight */
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 /* ---- projections ------------------------------------------------------------------------------- */
 
+/* A task covers output rows [u0·UNIT, u1·UNIT) of one weight: whole int8/bf16 groups and whole
+ * GEMM panels. */
+#define UNIT RLHF_PACKED_COLS
+_Static_assert(RLHF_PACKED_COLS % RLHF_QGROUP == 0, "a task unit holds whole groups");
+
 typedef struct {
   short w;
-  int g0, g1; /* groups of RLHF_QGROUP output rows */
+  int u0, u1;
 } lin_task;
 
 typedef struct {
@@ -40,19 +45,27 @@ typedef struct {
   lin_task tasks[MAX_TASKS];
 } lin_ctx;
 
+/* Whether a float32 weight's packed copy serves this call: several rows, and the ISA it was packed
+ * for (one row goes through the matrix-vector kernel on the row-major weight, as rlhf_gemm does). */
+static int use_packed(const rlhf_lin *w, int M) { return w->prepacked && M >= 2 && w->prepacked_isa == (int)rlhf_isa(); }
+
 static void lin_run(void *p, int t, int thread) {
   const lin_ctx *c = p;
   const lin_task tk = c->tasks[t];
   const rlhf_lin *w = c->w[tk.w];
   float *y = c->y[tk.w];
-  const int N = w->N, n0 = tk.g0 * RLHF_QGROUP, n1 = min_int(tk.g1 * RLHF_QGROUP, N);
+  const int N = w->N, n0 = tk.u0 * UNIT, n1 = min_int(tk.u1 * UNIT, N), g0 = n0 / RLHF_QGROUP;
+  const int g1 = (n1 + RLHF_QGROUP - 1) / RLHF_QGROUP;
   switch (w->dtype) {
-    case RLHF_W_F32: rlhf_gemm_rows_of_b(y, c->x, w->f32, c->M, N, c->K, n0, n1); break;
+    case RLHF_W_F32:
+      if (use_packed(w, c->M)) rlhf_gemm_prepacked_cols(y, N, c->x, w->prepacked, c->M, N, c->K, n0, n1);
+      else rlhf_gemm_rows_of_b(y, c->x, w->f32, c->M, N, c->K, n0, n1);
+      break;
     case RLHF_W_INT8:
       rlhf_qlinear()->linear_int8(y, N, c->xq, c->xd, c->M, (int)rlhf_round_up(c->K, RLHF_QBLOCK), w->packed, w->wsum,
-                                  w->scales, tk.g0, tk.g1, N);
+                                  w->scales, g0, g1, N);
       break;
-    default: rlhf_qlinear()->linear_bf16(y, N, c->xb, c->M, (int)rlhf_round_up(c->K, 2), w->packed, tk.g0, tk.g1, N);
+    default: rlhf_qlinear()->linear_bf16(y, N, c->xb, c->M, (int)rlhf_round_up(c->K, 2), w->packed, g0, g1, N);
   }
   if (w->bias) { /* the reference adds the bias as its own op: the same sums */
     const rlhf_kernel_table *kt = rlhf_kernels();
@@ -67,7 +80,7 @@ size_t rlhf_linears_scratch(int M, int K) {
 }
 
 int rlhf_linears(const rlhf_lin *const *w, float *const *y, int n, const float *x, int M, void *scratch) {
-  if (M == 0 || n == 0) return 1;
+  if (M == 0 || n <= 0 || n > RLHF_MAX_LINEARS) return n <= RLHF_MAX_LINEARS;
   const int K = w[0]->K;
   const size_t Kq = (size_t)rlhf_round_up(K, RLHF_QBLOCK);
   char *sp = scratch;
@@ -79,21 +92,22 @@ int rlhf_linears(const rlhf_lin *const *w, float *const *y, int n, const float *
   c->xd = (float *)sp;
   sp += align64((size_t)M * (Kq / RLHF_QBLOCK) * sizeof(float));
   c->xb = (uint16_t *)sp;
-  int any_int8 = 0, any_bf16 = 0, f32_big = 0;
-  int64_t groups = 0, macs = 0;
+  int any_int8 = 0, any_bf16 = 0;
+  int64_t units = 0, macs = 0;
   for (int i = 0; i < n; i++) {
     any_int8 |= w[i]->dtype == RLHF_W_INT8;
     any_bf16 |= w[i]->dtype == RLHF_W_BF16;
-    groups += (w[i]->N + RLHF_QGROUP - 1) / RLHF_QGROUP;
+    units += (w[i]->N + UNIT - 1) / UNIT;
     macs += (int64_t)M * w[i]->N * K;
   }
   if (any_int8) rlhf_qlinear()->quantize_x_int8((int8_t *)c->xq, (float *)c->xd, x, K, M, K);
   if (any_bf16) rlhf_qlinear()->to_bf16_rows((uint16_t *)c->xb, x, K, M, K);
-  /* Many float32 rows: the packed GEMM (it threads itself), as the reference runs them. */
-  if (M > RLHF_SMALL_M) {
-    for (int i = 0; i < n; i++) {
-      if (w[i]->dtype != RLHF_W_F32) continue;
-      f32_big = 1;
+  /* Many float32 rows without a packed copy: rlhf_gemm (it threads itself), as the reference runs
+   * them. */
+  int whole[RLHF_MAX_LINEARS];
+  for (int i = 0; i < n; i++) {
+    whole[i] = w[i]->dtype == RLHF_W_F32 && M > RLHF_SMALL_M && !use_packed(w[i], M);
+    if (whole[i]) {
       rlhf_gemm(y[i], x, w[i]->f32, 1, M, w[i]->N, K, 0, 1, 0.0f, 0, 0, 0);
       if (w[i]->bias) {
         const rlhf_kernel_table *kt = rlhf_kernels();
@@ -102,13 +116,13 @@ int rlhf_linears(const rlhf_lin *const *w, float *const *y, int n, const float *
     }
   }
   const int threads = macs < DEC_PARALLEL_MACS ? 1 : rlhf_threads();
-  int64_t per = (groups + 4 * (int64_t)threads - 1) / (4 * (int64_t)threads);
+  int64_t per = (units + 4 * (int64_t)threads - 1) / (4 * (int64_t)threads);
   if (per < 1) per = 1;
   int nt = 0;
   for (int i = 0; i < n; i++) {
-    if (f32_big && w[i]->dtype == RLHF_W_F32) continue;
-    const int G = (w[i]->N + RLHF_QGROUP - 1) / RLHF_QGROUP;
-    for (int g = 0; g < G && nt < MAX_TASKS; g += (int)per) c->tasks[nt++] = (lin_task){(short)i, g, min_int(g + (int)per, G)};
+    if (whole[i]) continue;
+    const int U = (w[i]->N + UNIT - 1) / UNIT;
+    for (int u = 0; u < U && nt < MAX_TASKS; u += (int)per) c->tasks[nt++] = (lin_task){(short)i, u, min_int(u + (int)per, U)};
   }
   if (threads == 1)
     for (int t = 0; t < nt; t++) lin_run(c, t, 0);

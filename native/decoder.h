@@ -20,6 +20,8 @@ typedef struct {
   const float *scales;    /* RLHF_W_INT8 */
   const int32_t *wsum;    /* RLHF_W_INT8 */
   const float *bias;      /* or NULL */
+  float *prepacked;       /* RLHF_W_F32: the weight in the GEMM's panel layout (gemm.h), or NULL */
+  int prepacked_isa;      /* the ISA it was packed for (used only while that ISA is current) */
 } rlhf_lin;
 
 typedef struct {
@@ -60,8 +62,9 @@ typedef struct {
 /* Returns 0 when scratch memory cannot be allocated. */
 int rlhf_decoder_forward(rlhf_decoder *d, const rlhf_dec_step *s);
 
-/* y [M, w->N] = x [M, w->K] · Wᵀ (+ bias) for each of `n` weights sharing x, as one pass over the
+/* y [M, w->N] = x [M, w->K] · Wᵀ (+ bias) for each of n ≤ RLHF_MAX_LINEARS weights sharing x, as one pass over the
  * thread pool (int8: x is quantised once; bf16: rounded once); scratch as rlhf_linears_scratch. */
+#define RLHF_MAX_LINEARS 4
 int rlhf_linears(const rlhf_lin *const *w, float *const *y, int n, const float *x, int M, void *scratch);
 /* Bytes of scratch rlhf_linears needs for M rows of K inputs. */
 size_t rlhf_linears_scratch(int M, int K);

@@ -171,3 +171,49 @@ void rlhf_gemm_rows_of_b(float *c, const float *a, const float *b, int M, int N,
   int kc = ceil_div(K, ceil_div(K, f->kc));
   f->small_m(c, N, a, K, b, K, M, n0, n1, K, kc, 0.0f, scratch((size_t)K * 16 + 16));
 }
+
+/* ---- B packed once (inference weights) ---------------------------------------------------------
+ * Layout: for each K block (gemm_blocked's even blocks of kc), every nr-wide panel of B's columns
+ * as pack_b writes it (kb rows of nr), panels in order; so the block gemm_blocked would pack for
+ * columns [jc, jc + nb) and K block pc is the contiguous run at pc·Npad + (jc / nr)·kb·nr. */
+static int packed_npad(const rlhf_gemm_isa *f, int N) { return round_up(N, f->nr); }
+
+size_t rlhf_gemm_packed_size(int N, int K) { return (size_t)packed_npad(isa_impl(), N) * K + 16; }
+
+int rlhf_gemm_pack_b(float *pb, const float *b, int N, int K) {
+  const rlhf_gemm_isa *f = isa_impl();
+  const int npad = packed_npad(f, N), kc = ceil_div(K, ceil_div(K, f->kc));
+  for (int pc = 0; pc < K; pc += kc) f->pack_b(pb + (long)pc * npad, b + pc, K, 1, min_int(kc, K - pc), N);
+  return (int)rlhf_isa();
+}
+
+void rlhf_gemm_prepacked_cols(float *c, long ldc, const float *a, const float *pb, int M, int N, int K, int n0, int n1) {
+  const rlhf_gemm_isa *f = isa_impl();
+  if (M <= 0 || n0 >= n1) return;
+  if (K == 0) {
+    for (int i = 0; i < M; i++)
+      for (int n = n0; n < n1; n++) c[(long)i * ldc + n] = 0.0f;
+    return;
+  }
+  /* gemm_blocked's loops with B's blocks read from the packed copy: the same kernel calls on the
+   * same values, so the same bits */
+  const int npad = packed_npad(f, N), kc = ceil_div(K, ceil_div(K, f->kc));
+  const int mc = round_up(ceil_div(M, ceil_div(M, f->mc)), f->mr);
+  float *pa = scratch((size_t)kc * mc + 32);
+  for (int jc = n0; jc < n1; jc += f->nc) {
+    const int nb = min_int(f->nc, n1 - jc);
+    for (int pc = 0; pc < K; pc += kc) {
+      const int kb = min_int(kc, K - pc);
+      const float *pbb = pb + (long)pc * npad + (long)(jc / f->nr) * kb * f->nr;
+      const float bet = pc == 0 ? 0.0f : 1.0f;
+      for (int ic = 0; ic < M; ic += mc) {
+        const int mb = min_int(mc, M - ic);
+        f->pack_a(pa, a + (long)ic * K + pc, K, 0, mb, kb);
+        for (int jr = 0; jr < nb; jr += f->nr)
+          for (int ir = 0; ir < mb; ir += f->mr)
+            f->kernel(kb, pa + (long)ir * kb, pbb + (long)jr * kb, c + (long)(ic + ir) * ldc + jc + jr, ldc,
+                      min_int(f->mr, mb - ir), min_int(f->nr, nb - jr), bet);
+      }
+    }
+  }
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "decoder.h"
+#include "gemm.h"
 #include "glue.h"
 
 /* ---- packing and single Linear layers --------------------------------------------------------- */
@@ -105,13 +106,49 @@ typedef struct {
   int nrefs;
 } dec_handle;
 
-static void dec_finalize(napi_env env, void *data, void *hint) {
-  dec_handle *h = data;
+/* Every Linear of the decoder, the head last (it may be the embedding's weight, read as a table). */
+static int all_linears(rlhf_decoder *d, rlhf_lin **out) {
+  int n = 0;
+  for (int l = 0; l < d->L; l++) {
+    rlhf_dec_layer *ly = &d->layers[l];
+    rlhf_lin *ws[7] = {&ly->q, &ly->k, &ly->v, &ly->o, &ly->gate, &ly->up, &ly->down};
+    for (int i = 0; i < 7; i++) out[n++] = ws[i];
+  }
+  out[n++] = &d->head;
+  return n;
+}
+
+static void free_handle(napi_env env, dec_handle *h) {
   for (int i = 0; i < h->nrefs; i++) napi_delete_reference(env, h->refs[i]);
+  if (h->d.layers) {
+    rlhf_lin **ws = malloc(sizeof *ws * (size_t)(7 * h->d.L + 1));
+    const int n = ws ? all_linears(&h->d, ws) : 0;
+    for (int i = 0; i < n; i++) free(ws[i]->prepacked);
+    free(ws);
+  }
   free(h->refs);
   free(h->d.layers);
   free(h->d.scratch);
   free(h);
+}
+
+static void dec_finalize(napi_env env, void *data, void *hint) { free_handle(env, data); }
+
+/* Packs every float32 Linear (M ≥ 2 products then skip packing B); returns 0 when out of memory. */
+static int prepack(rlhf_decoder *d) {
+  rlhf_lin **ws = malloc(sizeof *ws * (size_t)(7 * d->L + 1));
+  if (!ws) return 0;
+  const int n = all_linears(d, ws);
+  int ok = 1;
+  for (int i = 0; i < n && ok; i++) {
+    rlhf_lin *w = ws[i];
+    if (w->dtype != RLHF_W_F32 || !w->N) continue;
+    w->prepacked = aligned_alloc(64, (rlhf_gemm_packed_size(w->N, w->K) * sizeof(float) + 63) & ~(size_t)63);
+    if (!w->prepacked) ok = 0;
+    else w->prepacked_isa = rlhf_gemm_pack_b(w->prepacked, w->f32, w->N, w->K);
+  }
+  free(ws);
+  return ok;
 }
 
 /* Reads element i of the tensors array: a typed array (kept alive by a reference) or null. */
@@ -208,7 +245,8 @@ static const float *read_f32(tensor_reader *r, uint32_t *i, int64_t n, int requi
   return p;
 }
 
-/* decoderCreate(ints, eps, tensors) -> handle. ints: [C, L, Hq, Hkv, D, F, V, layerNorm, posRows];
+/* decoderCreate(ints, eps, tensors) -> handle. ints: [C, L, Hq, Hkv, D, F, V, layerNorm, posRows,
+ * packF32] (packF32: keep a copy of each float32 weight in the GEMM's panel layout);
  * tensors: embed (4 linear entries), posTable, finalW, finalB, head (4), then per layer norm1W,
  * norm1B, norm2W, norm2B and q, k, v, o, gate, up, down (4 entries each). */
 static napi_value js_decoder_create(napi_env env, napi_callback_info info) {
@@ -219,7 +257,7 @@ static napi_value js_decoder_create(napi_env env, napi_callback_info info) {
   const double eps = rlhf_arg_num(&a, 1);
   bool is_array = false;
   napi_is_array(env, a.argv[2], &is_array);
-  if (!rlhf_need(&a, li, 9, "ints") || !rlhf_check(&a, is_array, "tensors must be an array")) return NULL;
+  if (!rlhf_need(&a, li, 10, "ints") || !rlhf_check(&a, is_array, "tensors must be an array")) return NULL;
   for (int k = 0; k < 9; k++)
     if (!rlhf_check(&a, ints[k] >= 0 && (k >= 7 || ints[k] > 0), "sizes must be positive")) return NULL;
   dec_handle *h = calloc(1, sizeof *h);
@@ -261,15 +299,12 @@ static napi_value js_decoder_create(napi_env env, napi_callback_info info) {
     if (!a.failed && !rlhf_check(&a, ly->q.N && ly->k.N && ly->v.N && ly->o.N && ly->up.N && ly->down.N, "a layer's q, k, v, o, up and down are required"))
       goto fail;
   }
-  if (a.failed) goto fail;
+  if (a.failed || (ints[9] && !rlhf_check(&a, prepack(d), "out of memory packing the weights"))) goto fail;
   napi_value out;
   napi_create_external(env, h, dec_finalize, NULL, &out);
   return out;
 fail:
-  for (int k = 0; k < h->nrefs; k++) napi_delete_reference(env, h->refs[k]);
-  free(h->refs);
-  free(d->layers);
-  free(h);
+  free_handle(env, h);
   return NULL;
 }
 

@@ -385,7 +385,7 @@ static void small_m8(float *c, long ldc, const float *a, long lda, const float *
     const float *bp[SM_NB];
 #pragma GCC unroll 8
     for (int j = 0; j < SM_NB; j++) bp[j] = b + (long)(n + (j < nb ? j : nb - 1)) * ldb;
-    __m256 res[SM_NB];
+    __m256 res[SM_NB] = {0}; /* K > 0: block 0 sets it */
     for (int p = 0; p < K; p += kc) {
       const int pe = K - p < kc ? K : p + kc;
       __m256 acc[SM_NB];
@@ -429,7 +429,7 @@ static void small_m16(float *c, long ldc, const float *a, long lda, const float 
     const float *bp[SM_NB];
 #pragma GCC unroll 8
     for (int j = 0; j < SM_NB; j++) bp[j] = b + (long)(n + (j < nb ? j : nb - 1)) * ldb;
-    __m512 res[SM_NB];
+    __m512 res[SM_NB] = {0}; /* K > 0: block 0 sets it */
     for (int p = 0; p < K; p += kc) {
       const int pe = K - p < kc ? K : p + kc;
       __m512 acc[SM_NB];

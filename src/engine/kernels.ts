@@ -80,6 +80,10 @@ export interface DecoderSpec {
   finalNorm: F32; finalNormBias: F32 | null;
   /** LM head [V, C] (the embed object itself when tied). */
   head: InferenceLinear;
+  /** Also keep each float32 weight in the GEMM's packed layout, so products with several rows
+   * (prompts, batched steps) skip packing it: one more copy of the weights, and a snapshot (for
+   * weights that keep training, make a new decoder). The results are the same bits either way. */
+  packF32: boolean;
 }
 
 /** What decoderCreate returns: the spec, bound to a backend's state. */

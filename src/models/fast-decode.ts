@@ -29,9 +29,10 @@ function linearOf(l: Linear, dtype: WeightDtype, cache: Map<Tensor, InferenceLin
   return { ...packed, bias };
 }
 
-/** The model's weights as a DecoderSpec: float32 arrays are the live parameters (so training
- * updates are seen at once); int8 and bf16 are packed copies made here. */
-export function decoderSpec(model: CausalLM, dtype: WeightDtype): DecoderSpec {
+/** The model's weights as a DecoderSpec: float32 arrays are the live parameters (plus, with
+ * packF32, a packed copy the native decoder makes for multi-row products); int8 and bf16 are
+ * packed copies made here. */
+export function decoderSpec(model: CausalLM, dtype: WeightDtype, packF32 = true): DecoderSpec {
   const cfg = model.config, body = model.model;
   const why = fusedDecodeUnsupported(cfg);
   if (why) throw new Error(`fused decoder: ${why} are not supported`);
@@ -57,18 +58,17 @@ export function decoderSpec(model: CausalLM, dtype: WeightDtype): DecoderSpec {
   return {
     C: cfg.hiddenSize, Hq: cfg.numHeads, Hkv: cfg.numKvHeads, D: cfg.headDim, F: cfg.intermediateSize, V: cfg.vocabSize,
     norm: cfg.norm, eps: body.norm.eps, embed, positions, layers,
-    finalNorm: body.norm.weight.f, finalNormBias: 'bias' in body.norm ? body.norm.bias.f : null, head,
+    finalNorm: body.norm.weight.f, finalNormBias: 'bias' in body.norm ? body.norm.bias.f : null, head, packF32,
   };
 }
 
-/** A model bound to the fused decoder, in one weight storage. Make one per generation call for a
- * model that is training (f32 reads the live weights; int8 and bf16 are snapshots), or keep one
- * for a served model. */
+/** A model bound to the fused decoder, in one weight storage. Its weights are a snapshot: make one
+ * per generation call for a model that is training, or keep one for a served model. */
 export class FusedDecoder {
   readonly handle: DecoderHandle;
 
-  constructor(readonly model: CausalLM, readonly dtype: WeightDtype = 'f32') {
-    this.handle = kernels().decoderCreate(decoderSpec(model, dtype));
+  constructor(readonly model: CausalLM, readonly dtype: WeightDtype = 'f32', { packF32 = true } = {}) {
+    this.handle = kernels().decoderCreate(decoderSpec(model, dtype, packF32));
   }
 
   /**

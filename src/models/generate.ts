@@ -59,13 +59,17 @@ export function lastLogits(model: CausalLM, hidden: Tensor): Tensor {
   return linear(reshape(sliceAxis(hidden, 1, T - 1, T), [B, C]), model.headWeight);
 }
 
-/** The fused decoder a generation should use, or null for the op-by-op forward; throws when int8
- * or bf16 weights are asked of a model the fused decoder cannot run. */
-export function decoderFor(model: CausalLM, opts: { dtype?: WeightDtype; fused?: boolean; decoder?: FusedDecoder }): FusedDecoder | null {
+/** The fused decoder a generation of `rows` sequences and `steps` new tokens should use, or null for
+ * the op-by-op forward; throws when int8 or bf16 weights are asked of a model the fused decoder
+ * cannot run. */
+export function decoderFor(model: CausalLM, opts: { dtype?: WeightDtype; fused?: boolean; decoder?: FusedDecoder },
+  rows = 1, steps = 1): FusedDecoder | null {
   if (opts.decoder) return opts.decoder;
   const dtype = opts.dtype ?? 'f32', why = fusedDecodeUnsupported(model.config);
   if (dtype !== 'f32' && (why || opts.fused === false)) throw new Error(`${dtype} weights need the fused decoder${why ? `, which does not run ${why}` : ''}`);
-  return why || opts.fused === false ? null : new FusedDecoder(model, dtype);
+  // A packed copy of float32 weights pays for itself once decode steps have several rows; one row
+  // reads the weights in place.
+  return why || opts.fused === false ? null : new FusedDecoder(model, dtype, { packF32: rows >= 2 && steps >= 2 });
 }
 
 /** One cached forward of ids [B·T] (mask [B·T] or null): logits [B, V] of each row's last position,
@@ -112,7 +116,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const next = new Int32Array(B), lse = new Float32Array(B), nll = new Float32Array(B);
   const done = new Array<boolean>(B).fill(false);
 
-  const decoder = decoderFor(model, opts);
+  const decoder = decoderFor(model, opts, B, maxNewTokens);
   let lf = cachedLogits(model, decoder, ids, B, Tp, cache, mask, prefixLen);
   for (let step = 0; step < maxNewTokens; step++) {
     for (let b = 0; b < B; b++) {

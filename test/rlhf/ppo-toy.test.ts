@@ -18,7 +18,7 @@ const V = 16, TARGET = 7, STOP = 15;
 function toyConfig(out: string): PpoConfig {
   return {
     ...structuredClone(PPO_DEFAULTS), out, policy: '-', reward: '-', iterations: 14, saveEvery: 100,
-    rollout: { batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
+    rollout: { ...PPO_DEFAULTS.rollout, batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
     ppo: { ...PPO_DEFAULTS.ppo, epochs: 4, miniBatchSize: 8 },
     kl: { estimator: 'k1', coef: 0.01, target: 6, horizon: 10000 },
     score: { normalize: false, clip: 0, missingEosPenalty: 0 },

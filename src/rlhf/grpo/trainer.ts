@@ -99,14 +99,14 @@ export async function grpo(cfg: GrpoConfig, { resume = false, quiet = false } = 
   const time = { generate: 0, train: 0 };
   let first: GrpoIterationRecord | null = null, last: GrpoIterationRecord | null = null;
   let stream: Stream<PolicyPrompt> | null = null;
-  const exactLogprobs = cfg.rollout.temperature === 1 && cfg.rollout.topK === 0;
+  const exactLogprobs = cfg.rollout.temperature === 1 && cfg.rollout.topK === 0 && cfg.rollout.dtype === 'f32';
 
   const step = async (ctx: StepContext): Promise<GrpoIterationRecord> => {
     const group = stream!.next().flatMap((p) => Array<PolicyPrompt>(G).fill(p));
     let t = performance.now();
     const samples = await sampleResponses(policy, group.map((p) => p.ids), {
       maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, stopTokenIds: stops,
-      seed: hashString32(`grpo-rollout:${ctx.step}`, cfg.seed), chunk: group.length,
+      seed: hashString32(`grpo-rollout:${ctx.step}`, cfg.seed), chunk: group.length, dtype: cfg.rollout.dtype,
     });
     const generateS = (performance.now() - t) / 1000;
     t = performance.now();

@@ -41,7 +41,7 @@ const linear = (w: InferenceLinear | null): (ArrayBufferView | null)[] =>
 /** decoderCreate's arguments (see native/glue_decoder.c). */
 function flatSpec(s: DecoderSpec): [Int32Array, number, (ArrayBufferView | null)[]] {
   const posRows = s.positions ? s.positions.length / s.C : 0;
-  const ints = Int32Array.from([s.C, s.layers.length, s.Hq, s.Hkv, s.D, s.F, s.V, s.norm === 'layer' ? 1 : 0, posRows]);
+  const ints = Int32Array.from([s.C, s.layers.length, s.Hq, s.Hkv, s.D, s.F, s.V, s.norm === 'layer' ? 1 : 0, posRows, s.packF32 ? 1 : 0]);
   const tensors = [...linear(s.embed), s.positions, s.finalNorm, s.finalNormBias, ...linear(s.head)];
   for (const l of s.layers) {
     tensors.push(l.norm1, l.norm1Bias, l.norm2, l.norm2Bias);
