@@ -53,6 +53,12 @@ export const int8Sizes = (N: number, K: number): { q: number; scales: number; ws
   q: roundUp(N, QGROUP) * roundUp(K, QBLOCK), scales: roundUp(N, QGROUP), wsum: roundUp(N, QGROUP) * (roundUp(K, QBLOCK) / QBLOCK),
 });
 export const bf16Size = (N: number, K: number): number => roundUp(N, QGROUP) * roundUp(K, 2);
+/** Where W[n][k] of a [N, K] weight sits in the packed int8 array q. */
+export const int8Index = (n: number, k: number, K: number): number =>
+  ((Math.floor(n / QGROUP) * (roundUp(K, QBLOCK) / 4) + Math.floor(k / 4)) * QGROUP + (n % QGROUP)) * 4 + (k % 4);
+/** Where W[n][k] sits in the packed bfloat16 array. */
+export const bf16Index = (n: number, k: number, K: number): number =>
+  ((Math.floor(n / QGROUP) * (roundUp(K, 2) / 2) + Math.floor(k / 2)) * QGROUP + (n % QGROUP)) * 2 + (k % 2);
 
 /** A Linear weight [N, K] (and bias [N]) as the fused decoder reads it. */
 export type InferenceLinear = { N: number; K: number; bias: F32 | null } & (

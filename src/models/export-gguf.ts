@@ -4,11 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { eosIds } from './config.js';
 import { loadPretrained } from './pretrained.js';
-import { ggufTokenizerFromJson, writeGguf } from './gguf.js';
+import { ggufTokenizerFromJson, writeGguf, type GgufDtype } from './gguf.js';
 
 export interface GgufExportOptions {
-  /** Matrix storage (default f32); norms are always F32. */
-  dtype?: 'f32' | 'f16';
+  /** Matrix storage (default f32); norms are always F32. q8_0 holds exactly the weights of our
+   * int8 inference (--dtype int8). */
+  dtype?: GgufDtype;
 }
 
 function readJson(path: string): Record<string, unknown> {

@@ -12,5 +12,5 @@ export { saveModel, loadWeights, checkpointEntries, toCheckpointTensors, type Sa
 export { configFromHf, configToHf, type GenerationConfig } from './hf-config.js';
 export { SafetensorsFile, SafetensorsError, writeSafetensors, type TensorInfo, type TensorToWrite } from './safetensors.js';
 export { resizeVocab } from './resize.js';
-export { writeGguf, ggufTokenizerFromJson, ggufUnsupported, type GgufTokenizer } from './gguf.js';
+export { writeGguf, ggufTokenizerFromJson, ggufUnsupported, type GgufTokenizer, type GgufDtype } from './gguf.js';
 export { exportGguf, type GgufExportOptions } from './export-gguf.js';

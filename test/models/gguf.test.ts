@@ -1,15 +1,15 @@
 // GGUF export checked by llama.cpp itself: node-llama-cpp (prebuilt CPU binaries from npm, no
 // download or build at run time) loads the exported tiny model and its greedy continuation equals
-// ours token for token, for LLaMA (F32 and F16), Qwen2 and Mixtral. The models first memorise a
-// sequence for a few steps, so every greedy choice wins by a wide margin and F16's rounding of
-// llama.cpp's activations cannot flip a near-tie.
+// ours token for token, for LLaMA (F32, F16, and Q8_0 against our int8 decoding), Qwen2 and
+// Mixtral. The models first memorise a sequence for a few steps, so every greedy choice wins by a
+// wide margin and F16's rounding of llama.cpp's activations cannot flip a near-tie.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../../src/engine/index.js';
 import { AdamW } from '../../src/nn/index.js';
-import { CausalLM, exportGguf, ggufUnsupported, nextTokenLoss, type ModelConfig } from '../../src/models/index.js';
+import { CausalLM, exportGguf, ggufUnsupported, nextTokenLoss, type GgufDtype, type ModelConfig } from '../../src/models/index.js';
 import { f16ToF32, f32ToF16 } from '../../src/models/dtypes.js';
 import { tempDir, tinyConfig } from './helpers.js';
 
@@ -88,9 +88,11 @@ async function llamaCppGreedy(path: string, n: number): Promise<number[]> {
   return out;
 }
 
-const cases: [string, Partial<ModelConfig>, 'f32' | 'f16'][] = [
+const cases: [string, Partial<ModelConfig>, GgufDtype][] = [
   ['llama F32', {}, 'f32'],
   ['llama F16', {}, 'f16'],
+  // Q8_0 holds our int8 weights exactly: llama.cpp's greedy tokens equal our --dtype int8 ones.
+  ['llama Q8_0', {}, 'q8_0'],
   ['qwen2 F32', { family: 'qwen2', qkvBias: true, tieEmbeddings: true, ropeTheta: 1e6 }, 'f32'],
   ['mixtral F32', { family: 'mixtral', ffn: 'moe', numExperts: 4, expertsPerToken: 2 }, 'f32'],
 ];
@@ -106,7 +108,7 @@ for (const [name, options, dtype] of cases) {
       await exportGguf(tmp.dir, path, { dtype });
       // llama.cpp runs the F16 file's rounded matrices: compare with ours rounded the same way.
       if (dtype === 'f16') for (const p of model.parameters()) if (p.ndim === 2) p.f.set(f16ToF32(f32ToF16(p.f)));
-      const ours = await model.generate([prompt], { maxNewTokens: 16, temperature: 0, stopTokenIds: [] });
+      const ours = await model.generate([prompt], { maxNewTokens: 16, temperature: 0, stopTokenIds: [], dtype: dtype === 'q8_0' ? 'int8' : 'f32' });
       assert.deepEqual(ours.tokens[0], sequence.slice(prompt.length), 'the model memorised its sequence');
       assert.ok(minMargin(model, ours.tokens[0]) > 0.5, 'greedy choices win by a wide margin');
       assert.deepEqual(await llamaCppGreedy(path, 16), ours.tokens[0]);

@@ -1,7 +1,7 @@
 // int8 and bfloat16 inference weights: packing and Linear layers, written for reading. Every
 // rounding is spelled out (Math.fround after each float32 operation, fmaF32 for a fused
 // multiply-add), so native/quant.c and native/isa/qlinear.c can be held to the same bits.
-import { QBLOCK, QGROUP, roundUp, type F32, type I32 } from '../../kernels.js';
+import { QBLOCK, QGROUP, bf16Index, int8Index, roundUp, type F32, type I32 } from '../../kernels.js';
 
 const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
 const bitsOf = (x: number): number => { f32[0] = x; return u32[0]; };
@@ -70,13 +70,6 @@ const f16Value = (h: number): number => {
   return exp === 0 ? frac * 2 ** -24 : (frac | 0x400) * 2 ** (exp - 25);
 };
 
-/** Index of W[n][k] in the packed int8 layout (kernels.h). */
-const int8At = (n: number, k: number, Kp: number): number =>
-  ((Math.floor(n / QGROUP) * (Kp / 4) + Math.floor(k / 4)) * QGROUP + (n % QGROUP)) * 4 + (k % 4);
-/** Index of W[n][k] in the packed bfloat16 layout. */
-const bf16At = (n: number, k: number, Kp: number): number =>
-  ((Math.floor(n / QGROUP) * (Kp / 2) + Math.floor(k / 2)) * QGROUP + (n % QGROUP)) * 2 + (k % 2);
-
 export function quantizeInt8(q: Int8Array, scales: F32, wsum: I32, w: F32, N: number, K: number): void {
   const Np = roundUp(N, QGROUP), Kp = roundUp(K, QBLOCK), nb = Kp / QBLOCK;
   q.fill(0, 0, Np * Kp);
@@ -90,7 +83,7 @@ export function quantizeInt8(q: Int8Array, scales: F32, wsum: I32, w: F32, N: nu
     for (let k = 0; k < K; k++) {
       const v = s > 0 ? roundEven(Math.fround(w[n * K + k] / s)) : 0;
       const qv = Number.isNaN(v) ? 0 : Math.max(-127, Math.min(127, v));
-      q[int8At(n, k, Kp)] = qv;
+      q[int8Index(n, k, Kp)] = qv;
       wsum[(Math.floor(n / QGROUP) * nb + Math.floor(k / QBLOCK)) * QGROUP + (n % QGROUP)] += 128 * qv;
     }
   }
@@ -99,7 +92,7 @@ export function quantizeInt8(q: Int8Array, scales: F32, wsum: I32, w: F32, N: nu
 /** Row n of a packed int8 weight as float: fl(s · q). */
 export function unpackInt8Row(out: F32, q: Int8Array, scales: F32, n: number, K: number): void {
   const Kp = roundUp(K, QBLOCK);
-  for (let k = 0; k < K; k++) out[k] = Math.fround(scales[n] * q[int8At(n, k, Kp)]);
+  for (let k = 0; k < K; k++) out[k] = Math.fround(scales[n] * q[int8Index(n, k, Kp)]);
 }
 
 export function linearInt8(y: F32, x: F32, q: Int8Array, scales: F32, _wsum: I32, M: number, N: number, K: number): void {
@@ -126,7 +119,7 @@ export function linearInt8(y: F32, x: F32, q: Int8Array, scales: F32, _wsum: I32
       let acc = 0;
       for (let j = 0; j < nb; j++) {
         let isum = 0;
-        for (let k = j * QBLOCK; k < (j + 1) * QBLOCK; k++) isum += q[int8At(n, k, Kp)] * xq[k];
+        for (let k = j * QBLOCK; k < (j + 1) * QBLOCK; k++) isum += q[int8Index(n, k, Kp)] * xq[k];
         acc = fmaF32(xd[j], isum, acc);
       }
       y[m * N + n] = Math.fround(acc * scales[n]);
@@ -137,13 +130,13 @@ export function linearInt8(y: F32, x: F32, q: Int8Array, scales: F32, _wsum: I32
 export function packBf16(out: Uint16Array, w: F32, N: number, K: number): void {
   const Kp = roundUp(K, 2);
   out.fill(0, 0, roundUp(N, QGROUP) * Kp);
-  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) out[bf16At(n, k, Kp)] = toBf16(w[n * K + k]);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) out[bf16Index(n, k, Kp)] = toBf16(w[n * K + k]);
 }
 
 /** Row n of a packed bfloat16 weight as float. */
 export function unpackBf16Row(out: F32, w: Uint16Array, n: number, K: number): void {
   const Kp = roundUp(K, 2);
-  for (let k = 0; k < K; k++) out[k] = bf16Value(w[bf16At(n, k, Kp)]);
+  for (let k = 0; k < K; k++) out[k] = bf16Value(w[bf16Index(n, k, Kp)]);
 }
 
 export function linearBf16(y: F32, x: F32, w: Uint16Array, M: number, N: number, K: number): void {
@@ -155,8 +148,8 @@ export function linearBf16(y: F32, x: F32, w: Uint16Array, M: number, N: number,
       let acc = 0;
       for (let t = 0; t < Kp / 2; t++) {
         // bfloat16 products are exact in float32 (and float64): one rounding per addition.
-        acc = Math.fround(acc + bf16Value(w[bf16At(n, 2 * t + 1, Kp)]) * xb[2 * t + 1]);
-        acc = Math.fround(acc + bf16Value(w[bf16At(n, 2 * t, Kp)]) * xb[2 * t]);
+        acc = Math.fround(acc + bf16Value(w[bf16Index(n, 2 * t + 1, Kp)]) * xb[2 * t + 1]);
+        acc = Math.fround(acc + bf16Value(w[bf16Index(n, 2 * t, Kp)]) * xb[2 * t]);
       }
       y[m * N + n] = acc;
     }
