@@ -6,7 +6,7 @@
 // op-by-op forward stays the specification; with float32 weights on the native backend the two give
 // the same bits (test/models/fast-decode.test.ts), so switching paths never changes a greedy token.
 import { kernels } from '../engine/backend.js';
-import type { DecoderHandle, DecoderLayerWeights, DecoderSpec, InferenceLinear, WeightDtype } from '../engine/kernels.js';
+import type { DecoderHandle, DecoderLayerWeights, DecoderSpec, DecoderStep, InferenceLinear, WeightDtype } from '../engine/kernels.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { Linear } from '../nn/index.js';
 import type { CausalLM } from './causal-lm.js';
@@ -77,22 +77,35 @@ export class FusedDecoder {
    * bookkeeping as DecoderModel.forward: position ids count each row's real tokens, pads are never
    * attended to, and the cache advances by T.
    */
-  forward(ids: Int32Array, B: number, T: number, cache: KVStore, opts: { mask?: Int32Array | null; prefixLen?: Int32Array | null; allPositions?: boolean } = {}): Float32Array {
+  forward(ids: Int32Array, B: number, T: number, cache: KVStore, opts: StepOptions = {}): Float32Array {
+    const step = this.step(ids, B, T, cache, opts);
+    kernels().decoderForward(this.handle, step);
+    cache.advance(step.mask, T);
+    return step.logits;
+  }
+
+  /** The engine call forward() makes (without running it or advancing the cache). */
+  step(ids: Int32Array, B: number, T: number, cache: KVStore, opts: StepOptions = {}): DecoderStep & { mask: Int32Array | null } {
     const body = this.model.model, cfg = this.model.config;
     const mask = opts.mask && opts.mask.some((m) => m === 0) ? opts.mask : null;
     const pos = positionIds(mask, B, T, cache.seen);
     body.tables.check(pos);
     const rope = body.tables.rope;
-    const capacity = cache.k[0].shape[1];
-    const logits = new Float32Array((opts.allPositions ? B * T : B) * cfg.vocabSize);
-    kernels().decoderForward(this.handle, {
-      ids, pos, B, T, cacheK: cache.k.map((t) => t.f), cacheV: cache.v.map((t) => t.f), capacity, start: cache.length,
+    return {
+      ids, pos, B, T, cacheK: cache.k.map((t) => t.f), cacheV: cache.v.map((t) => t.f), capacity: cache.k[0].shape[1], start: cache.length,
       keyMask: cache.keyMask(mask, T), prefixLen: cfg.attention === 'prefix-lm' ? opts.prefixLen ?? null : null,
       window: cfg.slidingWindow, scale: 1 / Math.sqrt(cfg.headDim),
       cos: rope ? rope.cos : null, sin: rope ? rope.sin : null, alibi: body.tables.alibi,
-      logits, allPositions: opts.allPositions ?? false,
-    });
-    cache.advance(mask, T);
-    return logits;
+      logits: new Float32Array((opts.allPositions ? B * T : B) * cfg.vocabSize), allPositions: opts.allPositions ?? false, mask,
+    };
   }
+}
+
+export interface StepOptions {
+  /** [B·T]: 1 for a token, 0 for a pad (left padding). */
+  mask?: Int32Array | null;
+  /** Prefix-LM models: per row, the positions attended bidirectionally. */
+  prefixLen?: Int32Array | null;
+  /** Logits of every position, not only each row's last. */
+  allPositions?: boolean;
 }
