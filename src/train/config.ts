@@ -41,6 +41,9 @@ export interface LoopConfig {
   /** Decay of an exponential moving average of the trained weights, updated after every optimizer
    * update and saved beside the final weights as model_ema/ (0 = none). */
   emaDecay: number;
+  /** Activation recomputation: each layer keeps only its input between forward and backward and
+   * runs again in backward (about a third more compute for much less memory; same gradients). */
+  recompute: boolean;
 }
 
 /** What `rlhf pretrain` builds when it does not start from a checkpoint (vocabSize comes from the
@@ -139,6 +142,7 @@ export const LOOP_DEFAULTS: LoopConfig = {
   logEvery: 10,
   seed: 1234,
   emaDecay: 0,
+  recompute: false,
 };
 
 export const PRETRAIN_DEFAULTS: PretrainConfig = {
@@ -217,4 +221,6 @@ export function validateSft(c: SftConfig): void {
   ]);
   validateLoop(c.train);
   if (c.lora.enabled) validateLora(c.lora);
+  // The recomputation replays the layers' own dropout draws, not the adapters'.
+  if (c.lora.enabled && c.train.recompute && c.lora.dropout > 0) throw new RangeError(`train.recompute with lora.dropout ${c.lora.dropout} is not supported (set lora.dropout to 0)`);
 }

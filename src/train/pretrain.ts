@@ -34,6 +34,7 @@ export async function pretrain(cfg: PretrainConfig, { resume = false, quiet = fa
   prepareRunDir(cfg.out, cfg, resume);
 
   const model = cfg.model.init ? await loadPretrained(cfg.model.init) : new CausalLM(pretrainModelConfig(cfg, vocabSize, eosId), { seed: cfg.train.seed });
+  model.model.recompute = cfg.train.recompute;
   if (model.config.vocabSize < vocabSize) throw new Error(`model ${cfg.model.init} has a vocabulary of ${model.config.vocabSize}, the shards ${vocabSize}`);
   if (cfg.data.seqLen > model.config.maxPositions) throw new Error(`data.seqLen ${cfg.data.seqLen} exceeds the model's maxPositions ${model.config.maxPositions}`);
   const evalBatches = valPaths.length ? evalWindows(valPaths, cfg.data.seqLen, cfg.train.batchSize, cfg.train.evalBatches) : [];

@@ -53,6 +53,7 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
   };
   const base = await score('base model');
 
+  model.model.recompute = cfg.train.recompute;
   const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
   const { result, ema } = await trainLanguageModel({
     label: lora ? 'sft (lora)' : 'sft',
