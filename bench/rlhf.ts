@@ -16,7 +16,7 @@ import { CausalLM, ScalarHeadModel, modelConfig } from '../src/models/index.js';
 import { modelReference } from '../src/rlhf/core/reference.js';
 import { PPO_DEFAULTS } from '../src/rlhf/ppo/config.js';
 import { trainPpo } from '../src/rlhf/ppo/trainer.js';
-import { scoreResponses } from '../src/rlhf/reward/score.js';
+import { rewardModelSource } from '../src/rlhf/reward/source.js';
 
 export const prefixes = ['ppo'];
 
@@ -39,13 +39,12 @@ export async function run(b: Bench): Promise<void> {
   const ref = new CausalLM(CONFIG, { seed: 1 });
   for (const p of ref.parameters()) p.requiresGrad = false;
   const rm = new ScalarHeadModel(CONFIG, { seed: 2 });
-  for (const p of rm.parameters()) p.requiresGrad = false;
   const critic = new ScalarHeadModel(CONFIG, { seed: 2 });
   const out = mkdtempSync(join(tmpdir(), 'bench-ppo-'));
   const r = await trainPpo({
     actor, actorParams: actor.namedParameters(), saveActor: () => undefined, loadActor: () => undefined,
-    critic, ref: modelReference(ref), score: (batch) => scoreResponses(rm, batch), normalization: { mean: 0, std: 1 },
-    prompts, ptx: [], padId: 0, stopIds: [EOS],
+    critic, ref: modelReference(ref), reward: rewardModelSource(rm, 0), normalization: { mean: 0, std: 1 },
+    prompts, ptxShards: [], padId: 0, stopIds: [EOS],
   }, {
     ...structuredClone(PPO_DEFAULTS), out: join(out, 'run'), policy: '-', reward: '-', iterations: ITERATIONS, saveEvery: 1000,
     rollout: { ...PPO_DEFAULTS.rollout, batchSize: B, maxNewTokens: NEW, temperature: 1, topK: 0 },

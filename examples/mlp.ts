@@ -1,4 +1,4 @@
-// The README's engine example: a two-layer MLP learns y = sin(3x).
+// The engine guide's example (docs/engine.md): a two-layer MLP learns y = sin(3x).
 import { AdamW, Linear, Rng, Tensor, mean, square, sub, tanh } from 'rlhf-ts';
 
 const rng = new Rng(0);

@@ -1,4 +1,4 @@
-// The README's examples run as written.
+// The guides' examples run as written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

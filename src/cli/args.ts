@@ -6,6 +6,9 @@ export interface FlagSpec {
   type: 'string' | 'number' | 'boolean';
   help: string;
   default?: string | number | boolean;
+  /** For commands driven by a typed config: the config key this flag sets (--reward-fn sets
+   * rewardFn), so a flag users know by its dashed name reaches the config. */
+  configKey?: string;
   /** A string flag that may be given several times: its values go to Parsed.lists. */
   repeat?: boolean;
 }

@@ -2,6 +2,10 @@
 // command's), plus `--section.key value` for any key of the config's defaults. Values stay strings
 // here; util/config's merge converts them to the default's type and rejects unknown keys, so the
 // defaults object is the one list of what can be set.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelDirProblem } from '../models/pretrained.js';
+import { listCheckpoints } from '../train/checkpoint.js';
 import { flagsToObject, resolveConfig, type ConfigValue } from '../util/config.js';
 import { UsageError, formatHelp, parseArgs, type CommandSpec } from './args.js';
 
@@ -24,6 +28,13 @@ export function parseConfigCommand<T extends object>(spec: CommandSpec, defaults
   const overrides: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    const named = /^--([A-Za-z][\w-]*)(?:=(.*))?$/.exec(arg);
+    const alias = named ? spec.flags[named[1]]?.configKey : undefined;
+    if (named && alias) {
+      if (named[2] === undefined && !(i + 1 < argv.length)) throw new UsageError(`${spec.name}: --${named[1]} needs a value`);
+      overrides[alias] = named[2] ?? argv[++i];
+      continue;
+    }
     const m = /^--([A-Za-z][\w]*(?:\.[\w]+)*)(?:=(.*))?$/.exec(arg);
     const key = m?.[1];
     if (!m || !key || key in spec.flags || key === 'help') {
@@ -45,4 +56,41 @@ export function parseConfigCommand<T extends object>(spec: CommandSpec, defaults
   if (positional.length) throw new UsageError(`${spec.name}: unexpected argument "${positional[0]}" (config keys are flags: --train.steps 100)`);
   const config = resolveConfig(structuredClone(defaults), { file: flags.config as string | undefined, flags: flagsToObject(overrides), validate });
   return { config, flags };
+}
+
+/** The paths a training command's config names, by role (dotted config keys). */
+export interface RunPaths {
+  /** Hugging Face model folders that must exist (config.json inside). */
+  models?: string[];
+  /** Tokenizer folders (tokenizer.json inside); '' means "the model's". */
+  tokenizers?: string[];
+  /** Input files or folders (comma-separated lists allowed); '' means none. */
+  inputs?: string[];
+}
+
+/** Checks before any work: `out` is not a file, every named model, tokenizer and input exists, and
+ * says so when --resume finds no checkpoint to continue (the run then starts from step 0, which
+ * lets a restarted job always pass --resume). */
+export function checkRunPaths(name: string, config: object, paths: RunPaths, resume: boolean): void {
+  const get = (key: string): string => {
+    const v = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config);
+    return typeof v === 'string' ? v : '';
+  };
+  const out = get('out');
+  if (out && statSync(out, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`${name}: out ${out} is a file; it must name a run folder (created if missing)`);
+  for (const key of paths.models ?? []) {
+    const dir = get(key);
+    const problem = dir ? modelDirProblem(dir) : null;
+    if (problem) throw new UsageError(`${name}: ${key}: ${problem}`);
+  }
+  for (const key of paths.tokenizers ?? []) {
+    const dir = get(key);
+    if (dir && !existsSync(join(dir, 'tokenizer.json'))) throw new UsageError(`${name}: ${key}: ${existsSync(dir) ? `no tokenizer.json in ${dir}` : `${dir}: no such tokenizer folder`}`);
+  }
+  for (const key of paths.inputs ?? []) {
+    for (const p of get(key).split(',').filter(Boolean)) {
+      if (!existsSync(p)) throw new UsageError(`${name}: ${key}: ${p}: no such file or folder`);
+    }
+  }
+  if (resume && out && !listCheckpoints(out).length) console.warn(`${name}: --resume: ${out} has no checkpoint yet, so the run starts from the beginning`);
 }

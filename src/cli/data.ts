@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { DATA_DEFAULTS, validatePipelineConfig, type DeepPartial, type PipelineConfig } from '../data/config.js';
 import type { EvalSet } from '../data/decontam.js';
-import { DEFAULT_DATA, makeDefault, resolveDefaultDataConfig } from '../data/default/make.js';
+import { DEFAULT_DATA, makeDefault, resolveDefaultDataConfig, type DefaultDataConfig } from '../data/default/make.js';
 import { DATASET_FORMATS, loadDataset, turnsText, type DatasetFormat, type Turns } from '../data/formats.js';
 import type { DataError } from '../data/jsonl.js';
 import { packDocuments, type EncoderSpec } from '../data/pack.js';
@@ -24,7 +24,7 @@ const SUBCOMMANDS: Record<string, { summary: string; run: (argv: string[]) => Pr
   process: { summary: 'clean, filter, dedup, scrub, decontaminate and split a corpus into train/val JSONL', run: processCmd },
   pack: { summary: 'tokenize documents on worker threads into binary token shards (uint16/uint32) with an index', run: packCmd },
   inspect: { summary: 'validate a dataset file (JSONL or token shard) and show its format, counts and examples', run: inspectCmd },
-  'make-default': { summary: 'write the processed Brown corpus and the default SFT/ranking/prompt datasets', run: makeDefaultCmd },
+  'make-default': { summary: 'write the generated stories, the processed Brown corpus and the default datasets', run: makeDefaultCmd },
 };
 
 function usage(): string {
@@ -58,7 +58,7 @@ function pipelineFlagSpecs(): CommandSpec['flags'] {
     const def = f.key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], DATA_DEFAULTS) as string | number | boolean;
     out[name] = { type: f.type, help: f.help, default: def };
   }
-  out.config = { type: 'string', help: 'YAML/JSON file overriding any pipeline threshold (README, Data)' };
+  out.config = { type: 'string', help: 'YAML/JSON file overriding any pipeline threshold (docs/data.md, thresholds)' };
   return out;
 }
 
@@ -234,19 +234,32 @@ function inspectShard(file: string, examples: number): void {
 
 const makeDefaultSpec: CommandSpec = {
   name: 'rlhf data make-default',
-  summary: 'write the processed Brown corpus and the default datasets, all generated from a seed',
-  usage: 'rlhf data make-default [--output DIR] [--seed N] [--config FILE]',
+  summary: 'write the generated stories, the processed Brown corpus and the default datasets, all from a seed',
+  usage: 'rlhf data make-default [--output DIR] [--config FILE] [--seed N] [--stories N] [--sft N] [--rankings N] [--prompts N] [--dev N] [--eval N] [--k N]',
+  // No defaults here: a flag overrides the --config file only when given (docs/data-default.md).
   flags: {
     output: { type: 'string', help: 'output folder', default: 'data/default' },
-    seed: { type: 'number', help: 'seed for every generated dataset', default: DEFAULT_DATA.seed },
-    sft: { type: 'number', help: 'SFT conversations', default: DEFAULT_DATA.sft },
-    rankings: { type: 'number', help: 'ranking examples (K responses each)', default: DEFAULT_DATA.rankings },
-    prompts: { type: 'number', help: 'prompt-only examples for PPO/GRPO', default: DEFAULT_DATA.prompts },
-    eval: { type: 'number', help: 'held-out eval prompts', default: DEFAULT_DATA.eval },
-    k: { type: 'number', help: 'responses per ranking example', default: DEFAULT_DATA.k },
     config: { type: 'string', help: 'YAML/JSON file: {"pipeline": {...}, "data": {...}} overrides' },
+    seed: { type: 'number', help: `seed for every generated dataset (default ${DEFAULT_DATA.seed})` },
+    stories: { type: 'number', help: `pretraining stories (default ${DEFAULT_DATA.stories})` },
+    sft: { type: 'number', help: `SFT conversations (default ${DEFAULT_DATA.sft})` },
+    rankings: { type: 'number', help: `ranking examples of each kind, continuation and instruction (default ${DEFAULT_DATA.rankings})` },
+    prompts: { type: 'number', help: `training prompts of each kind (default ${DEFAULT_DATA.prompts})` },
+    dev: { type: 'number', help: `development prompts of each kind (default ${DEFAULT_DATA.dev})` },
+    eval: { type: 'number', help: `held-out eval prompts of each kind (default ${DEFAULT_DATA.eval})` },
+    k: { type: 'number', help: `responses per ranking example (default ${DEFAULT_DATA.k})` },
   },
 };
+
+/** The data config: defaults ← the --config file's `data` ← the flags given on the command line. */
+function makeDefaultConfig(flags: Record<string, unknown>, file: Record<string, unknown>, where: string): DefaultDataConfig {
+  const fromFile = resolveDefaultDataConfig((file.data ?? {}) as Partial<DefaultDataConfig>, where);
+  const given: Partial<DefaultDataConfig> = {};
+  for (const key of ['seed', 'stories', 'sft', 'rankings', 'prompts', 'dev', 'eval', 'k'] as const) {
+    if (flags[key] !== undefined) given[key] = flags[key] as number;
+  }
+  return resolveDefaultDataConfig(given, 'command line', fromFile);
+}
 
 async function makeDefaultCmd(argv: string[]): Promise<void> {
   const { flags, help } = parseArgs(makeDefaultSpec, argv);
@@ -254,14 +267,11 @@ async function makeDefaultCmd(argv: string[]): Promise<void> {
   const file = flags.config ? readConfigFile(flags.config as string) : {};
   const unknown = Object.keys(file).filter((k) => k !== 'pipeline' && k !== 'data');
   if (unknown.length) throw new UsageError(`${flags.config}: unknown top-level key(s) ${unknown.join(', ')} (known: pipeline, data)`);
-  const data = resolveDefaultDataConfig({
-    ...(file.data as object | undefined),
-    seed: flags.seed as number, sft: flags.sft as number, rankings: flags.rankings as number, prompts: flags.prompts as number, eval: flags.eval as number, k: flags.k as number,
-  });
+  const data = makeDefaultConfig(flags, file, String(flags.config));
   const pipeline = (file.pipeline ?? {}) as DeepPartial<PipelineConfig>;
   const out = flags.output as string;
   const bar = new Progress({ label: 'make-default', total: 2, unit: 'steps' });
-  const result = makeDefault(out, data, pipeline, (step) => bar.tick(step === 'brown' ? 0 : 1, { step }));
+  const result = makeDefault(out, data, pipeline, (step) => bar.tick(step === 'datasets' ? 0 : 1, { step }));
   bar.tick(1, { step: 'done' });
   bar.finish();
   console.log('\nBrown corpus (pretraining text):');

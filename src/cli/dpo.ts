@@ -3,12 +3,12 @@
 import { DPO_DEFAULTS, validateDpo } from '../rlhf/dpo/config.js';
 import { dpo } from '../rlhf/dpo/trainer.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf dpo',
-  summary: 'direct preference optimisation (sigmoid, conservative or IPO loss) of an SFT model on preference pairs',
-  usage: 'rlhf dpo --model SFT_DIR --data.train preference.jsonl [--data.val FILE] [--eval.prompts eval.jsonl] [--beta 0.1] [--loss sigmoid|ipo] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
+  summary: 'direct preference optimisation (sigmoid, conservative, IPO, or reference-free SimPO loss) of an SFT model on preference pairs',
+  usage: 'rlhf dpo --model SFT_DIR --data.train preference.jsonl [--data.val FILE] [--eval.prompts eval.jsonl] [--beta 0.1] [--loss sigmoid|ipo|simpo] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of config keys (flags override it)' },
     resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
@@ -19,6 +19,7 @@ const spec: CommandSpec = {
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, DPO_DEFAULTS, argv, validateDpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['model'], tokenizers: ['tokenizer'], inputs: ['data.train', 'data.val', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   const s = await dpo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   const rows: [string, string][] = [
     ['steps', s.resumedFrom !== null ? `${s.steps} (resumed at ${s.resumedFrom})` : String(s.steps)],

@@ -1,10 +1,10 @@
-// `rlhf export gguf`: a model directory → one GGUF file for llama.cpp (LLaMA family).
+// `rlhf export gguf`: a model directory → one GGUF file for llama.cpp (LLaMA family and GPT-2).
 import { formatHelp, parseArgs, UsageError, type CommandSpec } from './args.js';
 import { exportGguf } from '../models/index.js';
 
 const spec: CommandSpec = {
   name: 'rlhf export gguf',
-  summary: 'write a LLaMA-family model directory (weights + tokenizer.json) as a GGUF file for llama.cpp',
+  summary: 'write a model directory (weights + tokenizer.json; llama, mistral, mixtral, qwen2 or gpt2) as a GGUF file for llama.cpp',
   usage: 'rlhf export gguf --model DIR --out FILE.gguf [--dtype f32|f16|q8_0]',
   flags: {
     model: { type: 'string', help: 'model directory (config.json, model.safetensors, tokenizer.json)' },
@@ -21,6 +21,6 @@ export async function run(argv: string[]): Promise<void> {
   if (help) return void console.log(formatHelp(spec));
   if (!f.model || !f.out) throw new UsageError('rlhf export gguf: --model DIR and --out FILE are required');
   if (f.dtype !== 'f32' && f.dtype !== 'f16' && f.dtype !== 'q8_0') throw new UsageError(`rlhf export gguf: --dtype must be f32, f16 or q8_0, got "${String(f.dtype)}"`);
-  await exportGguf(String(f.model), String(f.out), { dtype: f.dtype });
-  console.log(`wrote ${String(f.out)}`);
+  const r = await exportGguf(String(f.model), String(f.out), { dtype: f.dtype });
+  console.log(`wrote ${r.path}: ${r.architecture}, ${r.tensors} tensors, ${r.tokens} tokens, ${(r.bytes / 2 ** 20).toFixed(1)} MiB (header read back and checked)`);
 }

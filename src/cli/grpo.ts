@@ -3,14 +3,15 @@
 import { GRPO_DEFAULTS, validateGrpo } from '../rlhf/grpo/config.js';
 import { grpo } from '../rlhf/grpo/trainer.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf grpo',
-  summary: 'GRPO: G samples per prompt rewarded by an answer checker, group-normalised advantages, clipped ratio, KL to the reference',
-  usage: 'rlhf grpo --policy SFT_DIR --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--groupSize 8] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
+  summary: 'GRPO: G samples per prompt rewarded by an answer checker or a reward function, group-normalised advantages, clipped ratio, KL to the reference; DAPO options',
+  usage: 'rlhf grpo --policy SFT_DIR --data.prompts prompts.jsonl [--reward-fn FILE] [--eval.prompts eval.jsonl] [--groupSize 8] [--clipHigh 0.28] [--lossAggregation token] [--dynamicSampling.enabled] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of config keys (flags override it)' },
+    'reward-fn': { type: 'string', help: 'a reward-function module exporting score(prompt, response, record), in place of the answer checker', configKey: 'rewardFn' },
     resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
     quiet: { type: 'boolean', help: 'no progress bar or messages, only the summary' },
   },
@@ -21,6 +22,7 @@ const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, GRPO_DEFAULTS, argv, validateGrpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['policy'], tokenizers: ['tokenizer'], inputs: ['data.prompts', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   const s = await grpo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   const rows: [string, string][] = [
     ['iterations', s.resumedFrom !== null ? `${s.iterations} (resumed at ${s.resumedFrom})` : String(s.iterations)],

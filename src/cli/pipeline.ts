@@ -1,6 +1,7 @@
-// `rlhf pipeline`: runs the stages (data → tokenizer → pack → pretrain → sft → rankings → reward →
-// best_of_n → ppo → dpo → grpo → report by default) into a run folder, skipping stages already done
-// with the same config; `npm start` is this with defaults.
+// `rlhf pipeline`: runs the stages (by default data → tokenizer → pack → pretrain → sft → rankings →
+// reward → best_of_n → ppo → ppo_gold → reward_hacking → dpo → rloo → grpo → report; the list is the
+// `stages` key) into a run folder, skipping stages already done with the same config; `npm start` is
+// this with defaults.
 import { PIPELINE_DEFAULTS, validatePipeline } from '../pipeline/config.js';
 import { formatPipelineSummary, runPipeline } from '../pipeline/run.js';
 import type { CommandSpec } from './args.js';
@@ -8,7 +9,7 @@ import { parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf pipeline',
-  summary: 'run the training pipeline end to end (data → tokenizer → pack → pretrain → sft → rankings → reward → best_of_n → ppo → dpo → grpo → report), resumable stage by stage',
+  summary: 'run the training pipeline end to end (data → tokenizer → pack → pretrain → sft → rankings → reward → best_of_n → ppo, ppo_gold, reward_hacking, dpo, rloo, grpo → report; simpo, orpo, kto, reinforce_pp, rft on request), resumable stage by stage',
   usage: 'rlhf pipeline [--config FILE] [--out DIR] [--<key> VALUE ...]   (run again with the same --out to resume)',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of pipeline keys (flags override it)' },

@@ -4,14 +4,15 @@ import { goldWatch } from '../rlhf/eval.js';
 import { PPO_DEFAULTS, validatePpo } from '../rlhf/ppo/config.js';
 import { ppo } from '../rlhf/ppo/run.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf ppo',
   summary: 'PPO against a reward model: actor (SFT), critic (from the reward model), frozen reference and reward model',
-  usage: 'rlhf ppo --policy SFT_DIR --reward RM_DIR --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
+  usage: 'rlhf ppo --policy SFT_DIR (--reward RM_DIR | --reward-fn FILE) --data.prompts prompts.jsonl [--eval.prompts eval.jsonl] [--out DIR] [--config FILE] [--resume] [--<key> VALUE ...]',
   flags: {
     config: { type: 'string', help: 'YAML/JSON file of config keys (flags override it)' },
+    'reward-fn': { type: 'string', help: 'a reward-function module exporting score(prompt, response, record), in place of --reward', configKey: 'rewardFn' },
     resume: { type: 'boolean', help: 'continue the run in --out from its newest checkpoint' },
     quiet: { type: 'boolean', help: 'no progress bar or messages, only the summary' },
   },
@@ -22,6 +23,7 @@ const f = (x: number | undefined, d = 3): string => (x === undefined || Number.i
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, PPO_DEFAULTS, argv, validatePpo);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['policy', 'reward'], tokenizers: ['tokenizer'], inputs: ['data.prompts', 'ptx.data', 'eval.prompts'] }, Boolean(parsed.flags.resume));
   // Prompts with gold records (the default data's) get the gold labeler's score beside the reward.
   const s = await ppo(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet), watch: goldWatch });
   const total = s.generateS + s.scoreS + s.trainS;

@@ -2,7 +2,7 @@
 import { PRETRAIN_DEFAULTS, validatePretrain } from '../train/config.js';
 import { pretrain } from '../train/pretrain.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 import { printTrainSummary } from './train-report.js';
 
 const spec: CommandSpec = {
@@ -19,6 +19,7 @@ const spec: CommandSpec = {
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, PRETRAIN_DEFAULTS, argv, validatePretrain);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['model.init'], tokenizers: ['tokenizer'], inputs: ['data.train', 'data.val'] }, Boolean(parsed.flags.resume));
   const s = await pretrain(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   printTrainSummary('pretrain', parsed.config.out, s, [
     ['parameters', s.params.toLocaleString('en-US')],

@@ -2,7 +2,7 @@
 import { REWARD_DEFAULTS, validateReward } from '../rlhf/reward/config.js';
 import { trainRewardModel } from '../rlhf/reward/trainer.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 
 const spec: CommandSpec = {
   name: 'rlhf reward',
@@ -18,6 +18,7 @@ const spec: CommandSpec = {
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, REWARD_DEFAULTS, argv, validateReward);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['model'], tokenizers: ['tokenizer'], inputs: ['data.train', 'data.val', 'normalization.prompts'] }, Boolean(parsed.flags.resume));
   const s = await trainRewardModel(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   const rows: [string, string][] = [
     ['steps', s.resumedFrom !== null ? `${s.steps} (resumed at ${s.resumedFrom})` : String(s.steps)],

@@ -19,6 +19,8 @@ const spec: CommandSpec = {
     'api-key': { type: 'string', help: 'require "Authorization: Bearer KEY" on /v1 (default: $RLHF_API_KEY, else none)' },
     log: { type: 'boolean', help: 'log every request (JSON lines on stdout)', default: false },
     dtype: { type: 'string', help: 'weights to serve with: f32 | bf16 | int8 (packed once at start; see docs/performance.md)', default: SCHEDULER_DEFAULTS.dtype },
+    db: { type: 'string', help: 'a labeling database (rlhf label): also serve the chat page, the ranking app and the admin page (docs/labeling.md)' },
+    'secure-cookies': { type: 'boolean', help: "with --db: mark the app's cookies Secure (behind an HTTPS proxy)", default: false },
   },
 };
 
@@ -34,15 +36,23 @@ export async function run(argv: string[]): Promise<void> {
     maxSlots: Number(f.slots), maxQueue: Number(f.queue), prefillBudget: Number(f['prefill-budget']), dtype,
     ...(context > 0 ? { contextLength: context } : {}),
   });
+  // The web app mounts on the same port; its code (and the database driver) loads only when asked
+  // for. Its logged-in users need no API key: the chat page calls /v1 with their session.
+  const label = f.db === undefined ? null : await import('../label/index.js');
+  const db = label ? label.openLabelDb(String(f.db)) : null;
   const app = await createServer({
     models, bodyLimit: Number(f['body-limit']), apiKey: (f['api-key'] as string | undefined) ?? process.env.RLHF_API_KEY ?? null, logger: Boolean(f.log),
+    plugins: label && db ? [{ plugin: label.labelApp, opts: { db, secureCookies: Boolean(f['secure-cookies']) } }] : [],
+    authorize: label && db ? label.hasLabelSession(db) : null,
   });
+  if (db) app.addHook('onClose', async () => void db.close());
   const address = await app.listen({ host: String(f.host), port });
   for (const m of models) {
     const o = m.scheduler.options;
     console.log(`model ${m.id}: context ${o.contextLength} tokens, ${o.maxSlots} slots, queue ${o.maxQueue}, ${o.dtype} weights, KV cache up to ${(m.scheduler.cacheBytes / 2 ** 20).toFixed(0)} MiB`);
   }
   console.log(`serving at ${address}/v1 (health: ${address}/health)`);
+  if (f.db !== undefined) console.log(`chat, ranking and admin pages at ${address}/ (labels in ${f.db})`);
   const stop = (): void => { void app.close().then(() => process.exit(0)); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

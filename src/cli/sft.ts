@@ -3,7 +3,7 @@
 import { SFT_DEFAULTS, validateSft } from '../train/config.js';
 import { sft } from '../train/sft.js';
 import type { CommandSpec } from './args.js';
-import { parseConfigCommand } from './config-args.js';
+import { checkRunPaths, parseConfigCommand } from './config-args.js';
 import { printTrainSummary } from './train-report.js';
 
 const spec: CommandSpec = {
@@ -22,6 +22,7 @@ const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFix
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseConfigCommand(spec, SFT_DEFAULTS, argv, validateSft);
   if (!parsed) return;
+  checkRunPaths(spec.name, parsed.config, { models: ['model'], tokenizers: ['tokenizer'], inputs: ['data.train', 'data.val', 'accuracy.file'] }, Boolean(parsed.flags.resume));
   const s = await sft(parsed.config, { resume: Boolean(parsed.flags.resume), quiet: Boolean(parsed.flags.quiet) });
   printTrainSummary(s.lora ? 'sft (LoRA)' : 'sft', parsed.config.out, s, [
     ['trainable / all parameters', `${s.trainableParams.toLocaleString('en-US')} / ${s.params.toLocaleString('en-US')}`],

@@ -1,6 +1,5 @@
 // `rlhf tokenizer train|encode|decode|inspect|from-tiktoken|merge`: flags into tokenizer calls.
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type Parsed } from './args.js';
 import { brownDocuments } from '../data/brown.js';
 import {
@@ -21,6 +20,7 @@ import {
   type Tokenizer,
   type TrainProgress,
 } from '../tokenizer/index.js';
+import { readLines } from '../util/text.js';
 
 const TOKENIZER_FLAG = { type: 'string', help: `a tokenizer directory, or a tiktoken name (${TIKTOKEN_ENCODINGS.join(', ')})` } as const;
 
@@ -118,9 +118,10 @@ function openTokenizer(name: string): Tokenizer {
   return isTiktokenEncoding(name) && !existsSync(name) ? fromTiktoken(name) : loadTokenizer(name);
 }
 
+/** Lines of a file, or of stdin without one; bytes that are not UTF-8 stop the command with
+ * file:line:column (util/text.ts) unless --allow-invalid-utf8 is given. */
 async function* lines(file: string | undefined): AsyncIterable<string> {
-  const rl = createInterface({ input: file ? createReadStream(file) : process.stdin, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+  for await (const { text } of readLines(file ?? process.stdin)) yield text;
 }
 
 /** Buffered stdout, so a million short lines are not a million writes. */
@@ -215,8 +216,15 @@ async function decode(a: Parsed, spec: CommandSpec): Promise<void> {
   let n = 0;
   for await (const line of lines(a.flags.input as string | undefined)) {
     n++;
-    const ids = JSON.parse(line) as unknown;
-    if (!Array.isArray(ids) || !ids.every(Number.isInteger)) throw new Error(`${a.flags.input ?? 'stdin'}:${n}: expected a JSON array of ids`);
+    let ids: unknown;
+    try {
+      ids = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${a.flags.input ?? 'stdin'}:${n}: not JSON (${(e as Error).message}); expected an array of ids`);
+    }
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0 && id < tok.vocabSize)) {
+      throw new Error(`${a.flags.input ?? 'stdin'}:${n}: expected a JSON array of ids in [0, ${tok.vocabSize})`);
+    }
     out.line(JSON.stringify(tok.decode(ids as number[], { skipSpecialTokens: Boolean(a.flags['skip-special']) })));
   }
   out.flush();

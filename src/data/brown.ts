@@ -29,10 +29,29 @@ export function* brownDocuments(dir = brownDir()): Iterable<BrownDocument> {
 
 /** Every sentence of every document (one line of the tagged file each), detokenized. */
 export function* brownSentences(dir = brownDir()): Iterable<{ docId: string; text: string }> {
+  for (const s of sentenceLines(dir)) yield { docId: s.docId, text: joinWords(s.pairs) };
+}
+
+/** Every sentence as the corpus tags it: its words with their part-of-speech tags (`said`, `vbd`;
+ * tags are lower case, `-tl`/`-hl` mark titles and headlines, `*` a negation). */
+export function* brownTaggedSentences(dir = brownDir()): Iterable<{ docId: string; tagged: [word: string, tag: string][] }> {
+  for (const s of sentenceLines(dir)) {
+    yield {
+      docId: s.docId,
+      tagged: s.pairs.map((p): [string, string] => {
+        const slash = p.lastIndexOf('/');
+        return slash > 0 ? [p.slice(0, slash), p.slice(slash + 1)] : [p, ''];
+      }),
+    };
+  }
+}
+
+/** The `word/tag` pairs of every sentence line, headline lines left out. */
+function* sentenceLines(dir: string): Iterable<{ docId: string; pairs: string[] }> {
   for (const id of brownIds(dir)) {
     for (const line of readFileSync(join(dir, id), 'utf8').split('\n')) {
       const pairs = line.split(/\s+/).filter((p) => p.length > 0);
-      if (pairs.length > 0 && !pairs.every(isHeadline)) yield { docId: id, text: joinWords(pairs) };
+      if (pairs.length > 0 && !pairs.every(isHeadline)) yield { docId: id, pairs };
     }
   }
 }

@@ -3,7 +3,12 @@
 //   messages    {"messages": [{"role": "user", "content": "..."}, ...]}   conversations (SFT)
 //   completion  {"prompt": P, "completion": C}                    prompt/completion (SFT)
 //   preference  {"prompt": P, "chosen": C, "rejected": C}         pairs (DPO, reward model)
+//   unpaired    {"prompt": P, "completion": C, "label": true|false}  one response marked good or
+//               bad (KTO; TRL's unpaired preference format)
 //   ranking     {"prompt": P, "responses": [C, ...], "ranking": [i, ...]}  K responses, best first
+//               (optional "ties": [[i, j], ...]: groups of equally good responses, adjacent in
+//               ranking; optional "truncated": [bool, ...]: which responses were cut off at the
+//               token limit)
 //   prompt      {"prompt": P}                                      prompt-only (PPO, GRPO)
 // P and C are a string or a list of messages (conversational form). Other fields are kept as they
 // are (a prompt's `gold` record, say), so loaders never drop what a later stage needs.
@@ -21,11 +26,20 @@ export interface TextRecord { text: string }
 export interface MessagesRecord { messages: Message[] }
 export interface CompletionRecord { prompt: Turns; completion: Turns }
 export interface PreferenceRecord { prompt: Turns; chosen: Turns; rejected: Turns }
+/** A response judged on its own: label true = desirable (thumbs up), false = undesirable. */
+export interface UnpairedRecord { prompt: Turns; completion: Turns; label: boolean }
 export interface RankingRecord {
   prompt: Turns;
   responses: Turns[];
   /** Indices into responses, best first: a permutation of 0 … K−1. */
   ranking: number[];
+  /** Groups of responses judged equally good, each of two or more indices that sit next to each
+   * other in `ranking` (where their order means nothing). No preference is drawn inside a group.
+   * Absent: the ranking is strict. A reader that ignores it sees an arbitrary order of the tied. */
+  ties?: number[][];
+  /** Optional, one per response: true where a sampled response was cut off at the token limit, so
+   * it carries no end-of-turn token (a reward model then scores it in the form PPO samples it). */
+  truncated?: boolean[];
 }
 export interface PromptRecord { prompt: Turns }
 
@@ -34,17 +48,18 @@ export interface FormatRecords {
   messages: MessagesRecord;
   completion: CompletionRecord;
   preference: PreferenceRecord;
+  unpaired: UnpairedRecord;
   ranking: RankingRecord;
   prompt: PromptRecord;
 }
 export type DatasetFormat = keyof FormatRecords;
-export const DATASET_FORMATS: DatasetFormat[] = ['text', 'messages', 'completion', 'preference', 'ranking', 'prompt'];
+export const DATASET_FORMATS: DatasetFormat[] = ['text', 'messages', 'completion', 'preference', 'unpaired', 'ranking', 'prompt'];
 
 const ROLES: Role[] = ['system', 'user', 'assistant'];
 const describe = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v)?.slice(0, 60) ?? String(v));
 
 /** What is wrong with a messages list, or null. */
-function checkMessages(v: unknown, key: string): string | null {
+export function checkMessages(v: unknown, key: string): string | null {
   if (!Array.isArray(v)) return `${key} must be a list of {role, content}, got ${describe(v)}`;
   if (v.length === 0) return `${key} must not be empty`;
   for (let i = 0; i < v.length; i++) {
@@ -58,10 +73,29 @@ function checkMessages(v: unknown, key: string): string | null {
 }
 
 /** What is wrong with a string-or-messages field, or null. */
-function checkTurns(v: unknown, key: string): string | null {
+export function checkTurns(v: unknown, key: string): string | null {
   if (typeof v === 'string') return v.length === 0 ? `${key} must not be empty` : null;
   if (Array.isArray(v)) return checkMessages(v, key);
   return `${key} must be a string or a list of messages, got ${describe(v)}`;
+}
+
+/** What is wrong with a ranking's `ties`, or null: groups of at least two distinct response
+ * indices, no index in two groups, each group a contiguous run of the ranking. */
+function checkTies(ties: unknown, ranking: number[]): string | null {
+  if (!Array.isArray(ties)) return `ties must be a list of groups of response indices, got ${describe(ties)}`;
+  const pos = new Map(ranking.map((x, i) => [x, i]));
+  const used = new Set<number>();
+  for (let g = 0; g < ties.length; g++) {
+    const group = ties[g] as unknown;
+    if (!Array.isArray(group) || group.length < 2 || !group.every((x) => pos.has(x as number))) {
+      return `ties[${g}] must list two or more of 0…${ranking.length - 1}, got ${describe(group)}`;
+    }
+    if (group.some((x) => used.has(x as number)) || new Set(group).size !== group.length) return `ties[${g}] repeats a response already tied: ${describe(group)}`;
+    for (const x of group) used.add(x as number);
+    const at = group.map((x) => pos.get(x as number)!);
+    if (Math.max(...at) - Math.min(...at) !== group.length - 1) return `ties[${g}] ${describe(group)} must sit next to each other in ranking ${describe(ranking)}`;
+  }
+  return null;
 }
 
 type Checker = (o: Record<string, unknown>) => string | null;
@@ -75,6 +109,8 @@ const CHECKS: Record<DatasetFormat, Checker> = {
   },
   completion: (o) => checkTurns(o.prompt, 'prompt') ?? checkTurns(o.completion, 'completion'),
   preference: (o) => checkTurns(o.prompt, 'prompt') ?? checkTurns(o.chosen, 'chosen') ?? checkTurns(o.rejected, 'rejected'),
+  unpaired: (o) => checkTurns(o.prompt, 'prompt') ?? checkTurns(o.completion, 'completion')
+    ?? (typeof o.label === 'boolean' ? null : `label must be true (desirable) or false (undesirable), got ${describe(o.label)}`),
   ranking: (o) => {
     const bad = checkTurns(o.prompt, 'prompt');
     if (bad) return bad;
@@ -86,7 +122,11 @@ const CHECKS: Record<DatasetFormat, Checker> = {
     const k = o.responses.length;
     const r = o.ranking;
     const isPerm = Array.isArray(r) && r.length === k && r.every((x) => Number.isInteger(x) && x >= 0 && x < k) && new Set(r).size === k;
-    return isPerm ? null : `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    if (!isPerm) return `ranking must list each of 0…${k - 1} once (best first), got ${describe(r)}`;
+    const t = o.truncated;
+    const flags = t === undefined || (Array.isArray(t) && t.length === k && t.every((x) => typeof x === 'boolean'));
+    if (!flags) return `truncated must be a list of ${k} booleans (one per response), got ${describe(t)}`;
+    return o.ties === undefined ? null : checkTies(o.ties, r as number[]);
   },
   prompt: (o) => checkTurns(o.prompt, 'prompt'),
 };
@@ -95,6 +135,7 @@ const CHECKS: Record<DatasetFormat, Checker> = {
 export function detectFormat(o: Record<string, unknown>): DatasetFormat | null {
   if ('responses' in o || 'ranking' in o) return 'ranking';
   if ('chosen' in o || 'rejected' in o) return 'preference';
+  if ('label' in o) return 'unpaired';
   if ('completion' in o) return 'completion';
   if ('messages' in o) return 'messages';
   if ('text' in o) return 'text';
@@ -109,7 +150,7 @@ export function formatValidator(format: DatasetFormat | 'auto'): Validator<unkno
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: `expected a JSON object, got ${describe(value)}` };
     const o = value as Record<string, unknown>;
     const f = fixed ?? detectFormat(o);
-    if (f === null) return { error: `no known fields (text, messages, prompt, completion, chosen/rejected, responses/ranking) in ${describe(o)}` };
+    if (f === null) return { error: `no known fields (text, messages, prompt, completion, chosen/rejected, label, responses/ranking) in ${describe(o)}` };
     const bad = CHECKS[f](o);
     if (bad) return { error: `${bad} (format ${f})` };
     fixed = f;

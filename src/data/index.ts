@@ -25,7 +25,7 @@ export { formatTable, stageTable } from './report.js';
 export {
   loadDataset, iterateDataset, detectFormat, formatValidator, turnsText, DATASET_FORMATS,
   type DatasetFormat, type FormatRecords, type LoadedDataset, type Message, type Role, type Turns,
-  type TextRecord, type MessagesRecord, type CompletionRecord, type PreferenceRecord, type RankingRecord, type PromptRecord,
+  type TextRecord, type MessagesRecord, type CompletionRecord, type PreferenceRecord, type UnpairedRecord, type RankingRecord, type PromptRecord,
 } from './formats.js';
 export { readJsonl, writeJsonl, JsonlWriter, DataError, type OnError, type ReadOptions, type Validator } from './jsonl.js';
 
@@ -35,9 +35,11 @@ export { packDocuments, loadEncoder, type Encoder, type EncoderSpec, type PackOp
 export { TokenLoader, type LoaderConfig, type LoaderState, type LoaderBatch } from './loader.js';
 
 // Default data and gold labelers
-export { makeDefault, makeDefaultData, heldOutInstructions, resolveDefaultDataConfig, DEFAULT_DATA, type DefaultDataConfig, type DefaultData } from './default/make.js';
+export { makeDefault, makeDefaultData, resolveDefaultDataConfig, sideOf, DEFAULT_DATA, type DefaultDataConfig, type DefaultData } from './default/make.js';
 export {
-  goldScore, goldMax, goldRank, isCorrect, isWellFormed, conciseness, sentimentScore, measureAlignment, loadGoldPrompts,
-  type Gold, type GoldPrompt, type InstructionGold, type ContinuationGold, type AlignmentReport,
+  goldScore, goldMax, goldRank, goldRanking, isCorrect, partialCredit, isWellFormed, conciseness, sentimentScore, afinnComparativeScore, measureAlignment, loadGoldPrompts, LABELERS,
+  type Gold, type GoldPrompt, type InstructionGold, type ContinuationGold, type AlignmentReport, type Labeler, type LabelerName,
 } from './default/labelers.js';
+export { judgeContinuation, continuationScore, type ContinuationFault, type ContinuationVerdict } from './default/rubric.js';
+export { makeStory, stories, storyText, type Story } from './default/stories/story.js';
 export { makeTask, makeFactTable, TASK_KINDS, type TaskKind, type TaskItem } from './default/tasks.js';

@@ -1,8 +1,9 @@
 // JSONL reading and writing. The reader streams a file line by line, runs a validator on each parsed
 // line and reports problems as `file:line: what is wrong`; a bad line is skipped (and collected) or
-// fatal, by option, never repaired. Blank lines are ignored.
-import { createReadStream, closeSync, openSync, writeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// fatal, by option, never repaired. Blank lines are ignored. Bytes that are not UTF-8 stop the read
+// (util/text.ts) unless invalidUtf8 is 'replace'.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readLines, type InvalidUtf8 } from '../util/text.js';
 
 export class DataError extends Error {
   constructor(readonly file: string, readonly line: number, readonly what: string) {
@@ -18,6 +19,9 @@ export interface ReadOptions {
   onError?: OnError;
   /** Receives every skipped line's error (with onError 'skip'). */
   errors?: DataError[];
+  /** Bytes that are not UTF-8: an error naming file:line:column (default, unless the CLI's
+   * --allow-invalid-utf8 is in force), or read as U+FFFD with a warning counting the lines. */
+  invalidUtf8?: InvalidUtf8;
 }
 
 /** Checks one parsed line: the typed value, or what is wrong with it. */
@@ -25,10 +29,7 @@ export type Validator<T> = (value: unknown) => { value: T } | { error: string };
 
 export async function* readJsonl<T>(file: string, validate: Validator<T>, opts: ReadOptions = {}): AsyncGenerator<{ line: number; value: T }> {
   const onError = opts.onError ?? 'fatal';
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const raw of rl) {
-    line++;
+  for await (const { line, text: raw } of readLines(file, { invalidUtf8: opts.invalidUtf8 })) {
     if (raw.trim().length === 0) continue;
     let problem: string;
     try {
@@ -42,10 +43,7 @@ export async function* readJsonl<T>(file: string, validate: Validator<T>, opts: 
       problem = `invalid JSON (${(e as Error).message})`;
     }
     const err = new DataError(file, line, problem);
-    if (onError === 'fatal') {
-      rl.close();
-      throw err;
-    }
+    if (onError === 'fatal') throw err;
     opts.errors?.push(err);
   }
 }

@@ -3,7 +3,7 @@
 // near-duplicate a validation document. Documents stream through; only hashes, MinHash signatures
 // and the validation index stay in memory. `processCorpus` reads and writes files; `processDocs`
 // does the same in memory for tests and the default data.
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CleanStage, NormalizeStage } from './clean.js';
 import { resolvePipelineConfig, type DeepPartial, type PipelineConfig } from './config.js';
@@ -16,6 +16,7 @@ import { PiiStage } from './pii.js';
 import { QualityStage } from './quality.js';
 import { readDocuments, type SourceOptions } from './sources.js';
 import { Stage, runStages, type Doc, type Drop, type StageCounts } from './stage.js';
+import { ensureDir } from '../util/fs.js';
 
 export type Split = 'train' | 'val';
 
@@ -137,7 +138,7 @@ export interface ProcessOptions extends SourceOptions {
 /** Reads `input`, writes `outDir/train.jsonl`, `outDir/val.jsonl` ({"text": …} per line) and
  * returns the report (the CLI also writes it to `outDir/report.json`). */
 export async function processCorpus(input: string, outDir: string, config: DeepPartial<PipelineConfig> = {}, opts: ProcessOptions = {}): Promise<PipelineReport> {
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const pipe = new CorpusPipeline(config, opts.evalSets);
   const errors: DataError[] = opts.errors ?? [];
   const trainPath = join(outDir, 'train.jsonl');
@@ -148,10 +149,18 @@ export async function processCorpus(input: string, outDir: string, config: DeepP
   for await (const doc of readDocuments(input, { ...opts, errors })) {
     const r = pipe.add(doc);
     if (r) (r.split === 'val' ? val : first).write({ text: r.doc.text });
-    opts.onProgress?.(++n, 'process', doc.text.length);
+    n++;
+    opts.onProgress?.(n, 'process', doc.text.length);
   }
   first.close();
   val.close();
+  if (n === 0) {
+    // An empty corpus would leave empty train/val files that every later stage chokes on.
+    rmSync(firstPath, { force: true });
+    rmSync(join(outDir, 'val.jsonl'), { force: true });
+    const skipped = errors.length ? `; ${errors.length} line(s) were skipped as bad, the first: ${errors[0].message}` : '';
+    throw new Error(`${input}: no documents to process (the input is empty${skipped})`);
+  }
   if (pipe.needsSecondPass) {
     const train = new JsonlWriter(join(outDir, 'train.jsonl.pass2'));
     let i = 0;

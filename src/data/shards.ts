@@ -16,7 +16,7 @@
 // The writer streams tokens to disk and writes the index at the end; the reader keeps only the
 // header and index in memory and reads token ranges with positioned reads, so a shard may be far
 // larger than memory.
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 export const SHARD_MAGIC = 'RLHFTOK1';
 export const SHARD_HEADER_BYTES = 64;
@@ -143,20 +143,33 @@ export class ShardReader {
     if (version !== 1) fail(`shard version ${version}, this reader knows 1`);
     const bpt = h.readUInt32LE(12);
     if (bpt !== 2 && bpt !== 4) fail(`bytes per token ${bpt}, expected 2 or 4`);
+    const u64 = (at: number, what: string): number => {
+      const v = h.readBigUInt64LE(at);
+      return v > BigInt(Number.MAX_SAFE_INTEGER) ? fail(`${what} ${v} is beyond any file`) : Number(v);
+    };
     this.header = {
       bytesPerToken: bpt as 2 | 4,
       vocabSize: h.readUInt32LE(16),
       eosId: h.readUInt32LE(20),
-      numTokens: Number(h.readBigUInt64LE(24)),
-      numDocs: Number(h.readBigUInt64LE(32)),
+      numTokens: u64(24, 'token count'),
+      numDocs: u64(32, 'document count'),
     };
-    const indexOffset = Number(h.readBigUInt64LE(40));
-    if (indexOffset !== SHARD_HEADER_BYTES + this.header.numTokens * bpt) fail(`index offset ${indexOffset} does not follow ${this.header.numTokens} tokens of ${bpt} bytes (truncated file?)`);
-    const index = Buffer.alloc((this.header.numDocs + 1) * 8);
-    if (readSync(this.fd, index, 0, index.length, indexOffset) !== index.length) fail(`index of ${this.header.numDocs} documents is truncated`);
-    this.offsets = new Float64Array(this.header.numDocs + 1);
-    for (let i = 0; i <= this.header.numDocs; i++) this.offsets[i] = Number(index.readBigUInt64LE(i * 8));
-    if (this.offsets[this.header.numDocs] !== this.header.numTokens) fail('index does not end at the token count');
+    const { vocabSize, eosId, numTokens, numDocs } = this.header;
+    if (vocabSize === 0 || (bpt === 2 && vocabSize > 65536)) fail(`vocabulary size ${vocabSize} does not fit ${bpt}-byte tokens`);
+    if (eosId !== NO_EOS && eosId >= vocabSize) fail(`end-of-document id ${eosId} is outside the vocabulary of ${vocabSize}`);
+    const indexOffset = u64(40, 'index offset');
+    if (indexOffset !== SHARD_HEADER_BYTES + numTokens * bpt) fail(`index offset ${indexOffset} does not follow ${numTokens} tokens of ${bpt} bytes (truncated file?)`);
+    // The index must be in the file before it is allocated: a header may promise 10^15 documents.
+    const size = fstatSync(this.fd).size;
+    if (indexOffset + (numDocs + 1) * 8 !== size) fail(`${size} bytes, but the header promises ${numTokens} tokens and an index of ${numDocs} documents (${indexOffset + (numDocs + 1) * 8} bytes); truncated or not a shard`);
+    const index = Buffer.alloc((numDocs + 1) * 8);
+    if (readSync(this.fd, index, 0, index.length, indexOffset) !== index.length) fail(`index of ${numDocs} documents is truncated`);
+    this.offsets = new Float64Array(numDocs + 1);
+    for (let i = 0; i <= numDocs; i++) {
+      this.offsets[i] = Number(index.readBigUInt64LE(i * 8));
+      if (i ? this.offsets[i] < this.offsets[i - 1] : this.offsets[0] !== 0) fail(`index entry ${i} (${this.offsets[i]}) is out of order`);
+    }
+    if (this.offsets[numDocs] !== numTokens) fail('index does not end at the token count');
   }
 
   get numTokens(): number {
@@ -167,13 +180,18 @@ export class ShardReader {
     return this.header.numDocs;
   }
 
-  /** Tokens [start, start + count) into out (allocated if not given). */
+  /** Tokens [start, start + count) into out (allocated if not given); an id outside the
+   * vocabulary is an error naming its position. */
   read(start: number, count: number, out: Int32Array = new Int32Array(count)): Int32Array {
-    if (start < 0 || count < 0 || start + count > this.numTokens) throw new RangeError(`${this.path}: tokens [${start}, ${start + count}) outside [0, ${this.numTokens})`);
+    if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= this.numTokens)) {
+      throw new RangeError(`${this.path}: tokens [${start}, ${start + count}) outside [0, ${this.numTokens})`);
+    }
     const bpt = this.header.bytesPerToken;
     const raw = bpt === 2 ? new Uint16Array(count) : new Uint32Array(count);
     const view = new Uint8Array(raw.buffer);
-    readSync(this.fd, view, 0, view.length, SHARD_HEADER_BYTES + start * bpt);
+    if (readSync(this.fd, view, 0, view.length, SHARD_HEADER_BYTES + start * bpt) !== view.length) throw new Error(`${this.path}: tokens [${start}, ${start + count}) are cut off (truncated file?)`);
+    const V = this.header.vocabSize;
+    for (let i = 0; i < count; i++) if (raw[i] >= V) throw new Error(`${this.path}: token ${start + i} is ${raw[i]}, outside the vocabulary of ${V}`);
     out.set(raw);
     return out;
   }

@@ -2,12 +2,12 @@
 // paragraph), a .jsonl file (one document per line, text in a chosen field), a folder of those
 // (recursively, in sorted order), or `builtin:brown` for the Brown corpus (one document per file).
 // Everything streams: a file is read line by line.
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { brownDocuments } from './brown.js';
 import { readJsonl, type ReadOptions } from './jsonl.js';
 import type { Doc } from './stage.js';
+import { readLines } from '../util/text.js';
 
 export const BROWN_INPUT = 'builtin:brown';
 
@@ -43,19 +43,16 @@ export async function* readDocuments(path: string, opts: SourceOptions = {}): As
       };
       for await (const { line, value } of readJsonl(file, validate, opts)) yield { id: `${file}:${line}`, text: value };
     } else {
-      yield* readParagraphs(file);
+      yield* readParagraphs(file, opts);
     }
   }
 }
 
 /** Blank-line separated paragraphs of a text file; ids are `file:firstLine`. */
-async function* readParagraphs(file: string): AsyncGenerator<Doc> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+async function* readParagraphs(file: string, opts: SourceOptions): AsyncGenerator<Doc> {
   let lines: string[] = [];
   let start = 0;
-  let n = 0;
-  for await (const line of rl) {
-    n++;
+  for await (const { line: n, text: line } of readLines(file, { invalidUtf8: opts.invalidUtf8 })) {
     if (line.trim().length === 0) {
       if (lines.length) yield { id: `${file}:${start}`, text: lines.join('\n') };
       lines = [];

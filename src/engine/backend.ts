@@ -5,7 +5,7 @@ import { refKernels } from './backends/ref/kernels.js';
 import { loadNativeKernels } from './backends/native/index.js';
 
 let current: Kernels | undefined;
-let native: Kernels | null | undefined;
+let native: ReturnType<typeof loadNativeKernels> | null | undefined;
 
 /** The native kernels, or null when the addon is not built (the error is kept for messages). */
 export function nativeKernels(): Kernels | null {
@@ -37,6 +37,11 @@ export function kernels(): Kernels {
     }
   }
   return current;
+}
+
+/** Sets the native backend's thread count (the reference backend runs on one thread). */
+export function setThreads(n: number): void {
+  if (kernels() === native) native.setThreads(n);
 }
 
 /** Switch backends (tests compare them; benchmarks measure both). */

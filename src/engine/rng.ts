@@ -28,6 +28,11 @@ export class Rng {
     return [this.s[0], this.s[1], this.s[2], this.s[3]];
   }
 
+  /** Continues from `state` in place, so holders of this object draw the new stream too. */
+  restore(state: RngState): void {
+    this.s.set(state);
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s = this.s;

@@ -106,3 +106,25 @@ export function frontierShare(frontier: FrontierPoint[], kl: number, gain: numbe
   const reach = frontierGainAt(frontier, Math.max(0, kl));
   return reach > 0 ? gain / reach : null;
 }
+
+/** Area under the ROC curve of `scores` for telling positives (`labels[i]` true) from negatives:
+ * the probability that a random positive scores above a random negative, a tie counting half (the
+ * Mann–Whitney U statistic over n₊·n₋; Hanley & McNeil 1982). Computed from ranks with tied
+ * scores given their mean rank, O(n log n). Null when either class is empty. */
+export function auroc(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number | null {
+  const n = scores.length;
+  if (n !== labels.length) throw new RangeError(`auroc: ${n} scores for ${labels.length} labels`);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let pos = 0, rankSum = 0;
+  for (let i = 0; i < n;) {
+    if (!Number.isFinite(scores[order[i]])) throw new RangeError(`auroc: score ${order[i]} is not finite (${scores[order[i]]})`);
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    const meanRank = (i + j) / 2 + 1; // ranks are 1-based
+    for (let k = i; k <= j; k++) if (labels[order[k]]) { pos++; rankSum += meanRank; }
+    i = j + 1;
+  }
+  const neg = n - pos;
+  if (pos === 0 || neg === 0) return null;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}

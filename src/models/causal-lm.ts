@@ -10,6 +10,7 @@ import { DecoderModel, toBatch, type ForwardOptions } from './decoder.js';
 import { generate, type GenerateOptions, type GenerateOutput } from './generate.js';
 import { saveModel, type SaveOptions } from './checkpoint.js';
 import type { GenerationConfig } from './hf-config.js';
+import { expertLoadMetrics } from './moe.js';
 
 export interface CausalLMOutput {
   /** [B, T, V] */
@@ -49,6 +50,12 @@ export class CausalLM extends Module {
   /** inputIds [B][T] → logits [B, T, V]. */
   forward(inputIds: number[][] | Tensor, opts: ForwardOptions = {}): Tensor {
     return this.call(inputIds, opts).logits;
+  }
+
+  /** MoE models: expert usage of the training-mode forwards since the last call, as flat metrics
+   * (see expertLoadMetrics); empty for dense models. */
+  expertMetrics(): Record<string, number> {
+    return expertLoadMetrics(this.model.expertUsage?.take() ?? null);
   }
 
   /** Continues each prompt; see generate.ts for the options. */

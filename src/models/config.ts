@@ -1,8 +1,10 @@
 // The decoder's configuration: one typed record with every default in one place, presets for the
 // LLaMA, Qwen2 and GPT-2 shapes, and the checks that reject impossible combinations up front.
+import { validateRopeScaling, type RopeScaling } from './rope-scaling.js';
 
 /** Which Hugging Face architecture (and so which tensor names) the model is saved as. */
 export type Family = 'llama' | 'qwen2' | 'mistral' | 'mixtral' | 'gpt2';
+export const FAMILIES: readonly Family[] = ['llama', 'qwen2', 'mistral', 'mixtral', 'gpt2'];
 export type NormKind = 'rms' | 'layer';
 export type FfnKind = 'swiglu' | 'gelu' | 'moe';
 export type PositionKind = 'rope' | 'alibi' | 'learned' | 'sinusoidal' | 'none';
@@ -31,6 +33,9 @@ export interface ModelConfig {
 
   positions: PositionKind;
   ropeTheta: number;
+  /** RoPE scaling for contexts past the training length (Hugging Face's rope_scaling; null = plain
+   * RoPE). See rope-scaling.ts. */
+  ropeScaling: RopeScaling | null;
   /** Learned tables are this long; rope/alibi/sinusoidal models also refuse to run past it. */
   maxPositions: number;
   attention: AttentionKind;
@@ -69,6 +74,7 @@ export const MODEL_DEFAULTS: ModelConfig = {
   routerAuxLossCoef: 0.001,
   positions: 'rope',
   ropeTheta: 10000,
+  ropeScaling: null,
   maxPositions: 2048,
   attention: 'causal',
   slidingWindow: 0,
@@ -119,6 +125,7 @@ const positive = ['vocabSize', 'hiddenSize', 'numLayers', 'numHeads', 'numKvHead
 /** Throws a message naming the field and the value it got. */
 export function validateConfig(c: ModelConfig): void {
   const fail = (msg: string): never => { throw new RangeError(`model config: ${msg}`); };
+  if (!FAMILIES.includes(c.family)) fail(`family must be ${FAMILIES.join(' | ')}, got ${JSON.stringify(c.family)}`);
   for (const k of positive) if (!(Number.isInteger(c[k]) && c[k] > 0)) fail(`${k} must be a positive integer, got ${c[k]}`);
   if (c.numHeads % c.numKvHeads !== 0) fail(`numHeads ${c.numHeads} is not a multiple of numKvHeads ${c.numKvHeads}`);
   if (!['rms', 'layer'].includes(c.norm)) fail(`norm must be rms | layer, got ${c.norm}`);
@@ -126,6 +133,10 @@ export function validateConfig(c: ModelConfig): void {
   if (!['rope', 'alibi', 'learned', 'sinusoidal', 'none'].includes(c.positions)) fail(`positions must be rope | alibi | learned | sinusoidal | none, got ${c.positions}`);
   if (!['causal', 'prefix-lm'].includes(c.attention)) fail(`attention must be causal | prefix-lm, got ${c.attention}`);
   if (c.positions === 'rope' && c.headDim % 2 !== 0) fail(`rope needs an even headDim, got ${c.headDim}`);
+  if (c.ropeScaling !== null) {
+    if (c.positions !== 'rope') fail(`ropeScaling needs positions rope, got ${c.positions}`);
+    validateRopeScaling(c.ropeScaling, fail);
+  }
   if (c.positions === 'sinusoidal' && c.hiddenSize % 2 !== 0) fail(`sinusoidal positions need an even hiddenSize, got ${c.hiddenSize}`);
   if (c.ffn === 'moe' && !(c.numExperts >= 1 && c.expertsPerToken >= 1 && c.expertsPerToken <= c.numExperts)) {
     fail(`moe needs 1 ≤ expertsPerToken ≤ numExperts, got ${c.expertsPerToken} of ${c.numExperts}`);
@@ -136,6 +147,13 @@ export function validateConfig(c: ModelConfig): void {
   if (!(Number.isInteger(c.slidingWindow) && c.slidingWindow >= 0)) fail(`slidingWindow must be a non-negative integer, got ${c.slidingWindow}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.normEps > 0)) fail(`normEps must be positive, got ${c.normEps}`);
+  for (const k of ['bosTokenId', 'eosTokenId', 'padTokenId'] as const) {
+    const v = c[k];
+    if (v === null) continue;
+    for (const id of Array.isArray(v) ? v : [v]) {
+      if (!(Number.isInteger(id) && id >= 0 && id < c.vocabSize)) fail(`${k} ${JSON.stringify(v)} is outside the vocabulary [0, ${c.vocabSize})`);
+    }
+  }
 }
 
 /** The ids that end a sequence, as a list. */

@@ -9,7 +9,7 @@ import { Embedding, LayerNorm, Module, RMSNorm } from '../nn/index.js';
 import type { ModelConfig } from './config.js';
 import { Attention, type LayerContext } from './attention.js';
 import { GatedMlp, GeluMlp } from './mlp.js';
-import { SparseMoe, loadBalancingLoss, type RouterStats } from './moe.js';
+import { ExpertUsage, SparseMoe, loadBalancingLoss, type RouterStats } from './moe.js';
 import { PositionTables, positionIds } from './positions.js';
 import type { KVStore } from './kv-cache.js';
 
@@ -66,6 +66,9 @@ export interface ForwardOptions {
   /** RNG for dropout (default: the model's own, seeded at construction); dropout runs only in
    * training mode. */
   rng?: Rng;
+  /** MoE models: count this call's routing here (by default only training-mode forwards are
+   * counted, into the model's own `expertUsage`). */
+  expertUsage?: ExpertUsage;
 }
 
 export interface DecoderOutput {
@@ -107,6 +110,8 @@ export class DecoderModel extends Module {
   /** Activation recomputation while training: each layer keeps only its input between forward
    * and backward and runs again in backward (engine/ops/checkpoint.ts); gradients are unchanged. */
   recompute = false;
+  /** MoE models: expert usage over training-mode forwards (null for dense models). */
+  readonly expertUsage: ExpertUsage | null;
   private readonly dropoutRng: Rng;
 
   constructor(readonly cfg: ModelConfig, rng: Rng) {
@@ -117,6 +122,7 @@ export class DecoderModel extends Module {
     this.layers = Array.from({ length: cfg.numLayers }, (_, l) => this.child(`layers.${l}`, new DecoderLayer(cfg, rng)));
     this.norm = this.child('norm', makeNorm(cfg));
     this.tables = new PositionTables(cfg);
+    this.expertUsage = cfg.ffn === 'moe' ? new ExpertUsage(cfg.numExperts, cfg.expertsPerToken) : null;
     this.dropoutRng = new Rng(rng.nextU32());
   }
 
@@ -133,7 +139,7 @@ export class DecoderModel extends Module {
     }
     const ctx: LayerContext = {
       B, T, positions, prefixLen, cache,
-      rope: this.tables.rope, alibi: this.tables.alibi,
+      rope: this.tables.ropeFor(positions), alibi: this.tables.alibi,
       keyMask: cache ? cache.keyMask(mask, T) : mask,
       // Cached forwards are inference (generation): never dropped out, even in training mode.
       dropoutRng: this.training && cfg.dropout > 0 && !cache ? opts.rng ?? this.dropoutRng : null,
@@ -158,6 +164,8 @@ export class DecoderModel extends Module {
       });
     });
     if (cache) cache.advance(mask, T);
+    const usage = opts.expertUsage ?? (this.training && !cache ? this.expertUsage : null);
+    if (usage && router.length) usage.add(router, mask);
     // Generation (a cached forward) has no use for the auxiliary loss.
     const auxLoss = router.length && !cache
       ? scale(loadBalancingLoss(router, cfg.numExperts, cfg.expertsPerToken, mask), cfg.routerAuxLossCoef)

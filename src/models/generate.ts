@@ -1,6 +1,10 @@
 // Autoregressive generation with a KV cache: prompts are left-padded into one batch, a prefill
 // pass fills the cache, then each step feeds one token per row and attends over the cache. Each
-// sampled token comes back with its log-probability (PPO's "old log-probs").
+// sampled token comes back with its log-probability (PPO's "old log-probs"). Prompt plus new
+// tokens stay within the model's context: the batch stops with finish reason "length" when its
+// longest prompt reaches maxPositions, and a request is refused before anything is computed when
+// the prompt leaves no room or the KV cache could not fit in memory.
+import { totalmem } from 'node:os';
 import { kernels } from '../engine/backend.js';
 import { noGrad } from '../engine/autograd.js';
 import { Rng } from '../engine/rng.js';
@@ -11,10 +15,11 @@ import { eosIds } from './config.js';
 import type { CausalLM } from './causal-lm.js';
 import { FusedDecoder, fusedDecodeUnsupported } from './fast-decode.js';
 import { KVCache, type KVStore } from './kv-cache.js';
-import { applyRepetitionPenalty, argmax, sampleToken } from './sampling.js';
+import { applyRepetitionPenalty, argmax, factualTopP, sampleToken, type FactualNucleus } from './sampling.js';
 
 export interface GenerateOptions {
-  /** New tokens per prompt at most (default: generation_config's max_new_tokens, else 16). */
+  /** New tokens per prompt at most (default: generation_config's max_new_tokens, else 16); fewer
+   * when the longest prompt plus this many would pass the model's context (maxPositions). */
   maxNewTokens?: number;
   /** 0 = greedy (default, unless generation_config samples); > 0 samples from softmax(logits/T). */
   temperature?: number;
@@ -22,6 +27,9 @@ export interface GenerateOptions {
   topK?: number;
   /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
   topP?: number;
+  /** Factual-nucleus sampling: top-p decays within each sentence and resets at its start (see
+   * sampling.ts; needs temperature > 0). */
+  factualNucleus?: FactualNucleus;
   /** > 1 discourages tokens already in the prompt or the output (1 = off). */
   repetitionPenalty?: number;
   /** A row stops after emitting one of these (default: the model's eos ids); the stop token is
@@ -91,12 +99,27 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const pad = opts.padTokenId ?? gen.padTokenId ?? cfg.padTokenId ?? eos[0] ?? 0;
   if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`generate: topP must be in (0, 1], got ${topP}`);
+  if (!(Number.isInteger(topK) && topK >= 0)) throw new RangeError(`generate: topK must be an integer ≥ 0 (0 = off), got ${topK}`);
   if (!(penalty > 0)) throw new RangeError(`generate: repetitionPenalty must be positive, got ${penalty}`);
+  const fn = opts.factualNucleus;
+  if (fn && !(fn.decay > 0 && fn.decay <= 1 && fn.floor > 0 && fn.floor <= 1)) throw new RangeError(`generate: factualNucleus needs decay and floor in (0, 1], got ${fn.decay}, ${fn.floor}`);
+  const sentenceEnds = new Set(fn?.sentenceEndIds ?? []);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
 
   const B = promptIds.length;
   const Tp = Math.max(...promptIds.map((p) => p.length));
   if (!B || promptIds.some((p) => p.length === 0)) throw new RangeError('generate: every prompt needs at least one token');
+  promptIds.forEach((p, b) => p.forEach((id, i) => {
+    if (!(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize)) throw new RangeError(`generate: prompt ${b} token ${i} is ${id}, outside the vocabulary [0, ${cfg.vocabSize})`);
+  }));
+  for (const id of stops) if (!(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize)) throw new RangeError(`generate: stop token ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
+  const room = cfg.maxPositions - Tp;
+  if (room <= 0 && maxNewTokens > 0) throw new RangeError(`generate: a ${Tp}-token prompt leaves no room for new tokens in the model's context of ${cfg.maxPositions} positions (max_position_embeddings)`);
+  const steps = Math.min(maxNewTokens, room);
+  const cacheBytes = 2 * cfg.numLayers * B * (Tp + steps) * cfg.numKvHeads * cfg.headDim * 4;
+  if (cacheBytes > totalmem()) {
+    throw new RangeError(`generate: the KV cache for ${B} row(s) of ${Tp + steps} positions needs ${(cacheBytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB; ask for fewer new tokens or a smaller batch`);
+  }
   const out: GenerateOutput = { tokens: promptIds.map(() => []), logprobs: promptIds.map(() => []), finishReasons: promptIds.map(() => 'length') };
   if (maxNewTokens === 0) return out;
 
@@ -107,7 +130,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
     mask.fill(1, b * Tp + Tp - p.length, (b + 1) * Tp);
   });
   const seen = promptIds.map((p) => new Set(p));
-  const cache = new KVCache(cfg, B, Tp + maxNewTokens);
+  const cache = new KVCache(cfg, B, Tp + steps);
   const prefixLen = cfg.attention === 'prefix-lm' ? new Int32Array(B).fill(Tp) : null;
   const rng = new Rng(opts.seed ?? 0);
   const k = kernels();
@@ -115,17 +138,19 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const row = new Float32Array(V), scaled = new Float32Array(B * V);
   const next = new Int32Array(B), lse = new Float32Array(B), nll = new Float32Array(B);
   const done = new Array<boolean>(B).fill(false);
+  const sinceSentence = new Int32Array(B); // tokens since each row's sentence began
 
-  const decoder = decoderFor(model, opts, B, maxNewTokens);
+  const decoder = decoderFor(model, opts, B, steps);
   let lf = cachedLogits(model, decoder, ids, B, Tp, cache, mask, prefixLen);
-  for (let step = 0; step < maxNewTokens; step++) {
+  for (let step = 0; step < steps; step++) {
     for (let b = 0; b < B; b++) {
       if (done[b]) { next[b] = pad; continue; }
       const logitsRow = lf.subarray(b * V, (b + 1) * V);
       if (temperature === 0 && penalty === 1) { next[b] = argmax(logitsRow); continue; }
       row.set(logitsRow);
       applyRepetitionPenalty(row, seen[b], penalty);
-      next[b] = temperature === 0 ? argmax(row) : sampleToken(row, { temperature, topK, topP }, rng);
+      const p = fn ? factualTopP(topP, fn, sinceSentence[b]) : topP;
+      next[b] = temperature === 0 ? argmax(row) : sampleToken(row, { temperature, topK, topP: p }, rng);
     }
     // log p under softmax(logits / T): the fused cross-entropy kernel gives lse − logit[token].
     const tempered = temperature > 0 && temperature !== 1 ? scaled : lf;
@@ -136,10 +161,11 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
       out.tokens[b].push(next[b]);
       out.logprobs[b].push(-nll[b]);
       seen[b].add(next[b]);
+      sinceSentence[b] = sentenceEnds.has(next[b]) ? 0 : sinceSentence[b] + 1;
       opts.onToken?.(b, next[b], -nll[b]);
       if (stops.has(next[b])) { done[b] = true; out.finishReasons[b] = 'stop'; }
     }
-    if (done.every(Boolean) || step === maxNewTokens - 1) break;
+    if (done.every(Boolean) || step === steps - 1) break;
     if (opts.onToken) await new Promise((resolve) => setImmediate(resolve));
     lf = cachedLogits(model, decoder, next, B, 1, cache, null, prefixLen);
   }

@@ -1,7 +1,7 @@
-// GGUF export (llama.cpp's file format, version 3) for the LLaMA family: key-value metadata (the
-// architecture's hyperparameters and a GPT-2-style byte-level BPE tokenizer), tensor descriptors,
-// then the tensors, each 32-byte aligned. Matrices are written F32, F16 or Q8_0; norms stay F32, as
-// llama.cpp's own converter writes them.
+// GGUF export (llama.cpp's file format, version 3) for the LLaMA family and GPT-2: key-value
+// metadata (the architecture's hyperparameters and a GPT-2-style byte-level BPE tokenizer), tensor
+// descriptors, then the tensors, each 32-byte aligned. Matrices are written F32, F16 or Q8_0; norms
+// stay F32, as llama.cpp's own converter writes them.
 //
 // Layout conversions (those of llama.cpp's convert_hf_to_gguf.py):
 // - GGUF lists dimensions innermost first, so a row-major [out, in] weight is written as (in, out).
@@ -9,17 +9,25 @@
 //   rotates halves, so q_proj and k_proj rows are permuted per head: row (h, i, half) moves to
 //   (h, half, i) — the halves interleave into pairs. Qwen2 rotates halves in llama.cpp too: no
 //   permutation.
+// - GPT-2 (architecture "gpt2") keeps q, k and v fused in one attn_qkv matrix, as Hugging Face's
+//   c_attn does, and its tied head is written out as output.weight.
+// - RoPE scaling: linear and YaRN as llama.cpp's rope.scaling keys; llama3 as the rope_freqs
+//   tensor (each pair's frequency divisor), as convert_hf_to_gguf.py writes it.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Tensor } from '../engine/tensor.js';
 import { int8Index } from '../engine/kernels.js';
+import { PATTERNS } from '../tokenizer/pretokenize.js';
 import type { ModelConfig } from './config.js';
 import { f32ToF16 } from './dtypes.js';
 import { packLinear } from './quantize.js';
+import { ropeInvFreq } from './rope-scaling.js';
 
 /** The tokenizer fields a GGUF file carries (Hugging Face tokenizer.json, byte-level BPE). */
 export interface GgufTokenizer {
   /** Token strings by id (byte-level BPE: bytes mapped to printable characters, as GPT-2). */
   tokens: string[];
+  /** llama.cpp's name for the pre-tokenizer (the split pattern run before BPE). */
+  pre: string;
   /** Merge rules, highest priority first, each "left right". */
   merges: string[];
   /** llama.cpp token types by id: 1 normal, 3 control (special), 4 user-defined. */
@@ -31,17 +39,41 @@ export interface GgufTokenizer {
   chatTemplate: string | null;
 }
 
-/** Reads a Hugging Face tokenizer.json (BPE model) into GGUF's tokenizer fields. */
-export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos: number | null; eos: number | null; pad: number | null },
-  chatTemplate: string | null = null): GgufTokenizer {
-  const model = json.model as { type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[] } | undefined;
-  if (!model || model.type !== 'BPE' || !model.vocab) throw new Error(`tokenizer.json: a BPE model is needed for GGUF export, got ${model?.type ?? 'none'}`);
-  const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
-  const size = Math.max(...Object.values(model.vocab), ...added.map((t) => t.id)) + 1;
+/** Reads a Hugging Face tokenizer.json (BPE model) into GGUF's tokenizer fields; `file` names it
+ * in errors. With `ids.vocabSize`, every token id must lie below it (checked before the token
+ * table is made, so an id of 10^12 is an error, not an allocation). */
+export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos: number | null; eos: number | null; pad: number | null; vocabSize?: number },
+  chatTemplate: string | null = null, file = 'tokenizer.json'): GgufTokenizer {
+  const fail = (msg: string): never => { throw new Error(`${file}: ${msg}`); };
+  const model = json.model as { type?: unknown; vocab?: unknown; merges?: unknown } | undefined;
+  if (!model || typeof model !== 'object' || model.type !== 'BPE' || !model.vocab || typeof model.vocab !== 'object' || Array.isArray(model.vocab)) {
+    fail(`a BPE model (model.type "BPE" with a model.vocab object) is needed for GGUF export, got ${JSON.stringify((model as { type?: unknown } | undefined)?.type ?? 'none')}`);
+  }
+  const vocab = model!.vocab as Record<string, unknown>;
+  const added = json.added_tokens ?? [];
+  if (!Array.isArray(added)) fail('added_tokens must be a list');
+  const limit = ids.vocabSize ?? Infinity;
+  const checkId = (id: unknown, what: string): number => {
+    if (!(Number.isInteger(id) && (id as number) >= 0 && (id as number) < Math.min(limit, 2 ** 31))) {
+      fail(`${what} has id ${JSON.stringify(id)}, ${ids.vocabSize === undefined ? 'not a non-negative integer' : `outside the model's vocabulary [0, ${ids.vocabSize})`}`);
+    }
+    return id as number;
+  };
+  let size = 0;
+  for (const [tok, id] of Object.entries(vocab)) size = Math.max(size, checkId(id, `model.vocab token ${JSON.stringify(tok).slice(0, 40)}`) + 1);
+  const addedTokens = (added as unknown[]).map((t, i) => {
+    const a = t as { id?: unknown; content?: unknown; special?: unknown } | null;
+    if (!a || typeof a !== 'object' || typeof a.content !== 'string') fail(`added_tokens[${i}] must be an object with a string "content"`);
+    size = Math.max(size, checkId(a!.id, `added_tokens[${i}]`) + 1);
+    return { id: a!.id as number, content: a!.content as string, special: a!.special === true };
+  });
+  // Holes (ids nothing names) are counted against the entries, so a sparse vocabulary cannot make
+  // the table much larger than the file.
+  if (ids.vocabSize === undefined && size > 2 * (Object.keys(vocab).length + addedTokens.length) + 1024) fail(`ids run to ${size - 1} for ${Object.keys(vocab).length} tokens`);
   const tokens = new Array<string>(size).fill('');
   const tokenTypes = new Array<number>(size).fill(1);
-  for (const [tok, id] of Object.entries(model.vocab)) tokens[id] = tok;
-  for (const t of added) {
+  for (const [tok, id] of Object.entries(vocab)) tokens[id as number] = tok;
+  for (const t of addedTokens) {
     tokens[t.id] = t.content;
     tokenTypes[t.id] = t.special ? 3 : 4;
   }
@@ -49,8 +81,35 @@ export function ggufTokenizerFromJson(json: Record<string, unknown>, ids: { bos:
     // Ids nothing names (holes after resizing) still need a unique string in llama.cpp's vocab.
     if (t === '') { tokens[i] = `[PAD${i}]`; tokenTypes[i] = 4; }
   });
-  const merges = (model.merges ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
-  return { tokens, merges, tokenTypes, bosTokenId: ids.bos, eosTokenId: ids.eos, padTokenId: ids.pad, addBosToken: false, chatTemplate };
+  const rawMerges = model!.merges ?? [];
+  if (!Array.isArray(rawMerges)) fail('model.merges must be a list');
+  const merges = (rawMerges as unknown[]).map((m, i) => {
+    if (typeof m === 'string') return m;
+    if (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string')) return m.join(' ');
+    return fail(`model.merges[${i}] must be "left right" or ["left", "right"], got ${JSON.stringify(m)?.slice(0, 60)}`);
+  });
+  let pre: string;
+  try {
+    pre = ggufPreTokenizer(json.pre_tokenizer);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  return { tokens, pre, merges, tokenTypes, bosTokenId: ids.bos, eosTokenId: ids.eos, padTokenId: ids.pad, addBosToken: false, chatTemplate };
+}
+
+/** llama.cpp's pre-tokenizer for a tokenizer.json pre_tokenizer: GPT-2's ByteLevel split, or a
+ * Split pattern it knows. Ours with single digits ("digits", the pipeline's) maps to llama.cpp's
+ * "refact", which isolates digits first and then applies GPT-2's pattern: the two agree except
+ * where two or more spaces stand before a digit (we split "  1" as " ", " ", "1"; refact as "  ",
+ * "1"). */
+export function ggufPreTokenizer(pre: unknown): string {
+  const p = (pre ?? {}) as { type?: string; use_regex?: boolean; pretokenizers?: { type?: string; pattern?: { Regex?: string }; use_regex?: boolean }[] };
+  if (p.type === 'ByteLevel' && p.use_regex !== false) return 'gpt-2';
+  const [split, byteLevel] = p.type === 'Sequence' && p.pretokenizers?.length === 2 ? p.pretokenizers : [];
+  const regex = split?.type === 'Split' && byteLevel?.type === 'ByteLevel' && byteLevel.use_regex === false ? split.pattern?.Regex : undefined;
+  const known: Record<string, string> = { [PATTERNS.gpt2]: 'gpt-2', [PATTERNS.cl100k]: 'llama-bpe', [PATTERNS.digits]: 'refact' };
+  if (regex !== undefined && known[regex]) return known[regex];
+  throw new Error(`GGUF export: llama.cpp has no pre-tokenizer matching tokenizer.json's ${regex === undefined ? JSON.stringify(pre) : `split pattern ${JSON.stringify(regex)}`} (supported: GPT-2's ByteLevel, the gpt2, cl100k and digits patterns)`);
 }
 
 const enum ValueType { U32 = 4, I32 = 5, F32 = 6, Bool = 7, String = 8, Array = 9 }
@@ -124,7 +183,16 @@ function permuteRope(w: Float32Array, heads: number, D: number, cols: number): F
 
 /** Why a config cannot be exported, or null. */
 export function ggufUnsupported(c: ModelConfig): string | null {
-  if (c.family === 'gpt2') return 'the gpt2 family (export the LLaMA family: llama, mistral, mixtral, qwen2)';
+  if (c.family === 'gpt2') {
+    if (c.positions !== 'learned' || c.norm !== 'layer' || c.ffn !== 'gelu') return 'a gpt2-family model without learned positions, LayerNorm and the GELU MLP';
+    if (!c.qkvBias || !c.outBias || !c.mlpBias) return 'a gpt2-family model without all its biases (llama.cpp\'s gpt2 architecture needs them)';
+    if (c.attention !== 'causal' || c.slidingWindow > 0) return 'a gpt2-family model with a prefix-LM mask or a sliding window';
+    return null;
+  }
+  const s = c.ropeScaling;
+  if (s?.type === 'dynamic') return 'dynamic NTK RoPE scaling (llama.cpp has no RoPE that changes with the sequence length)';
+  if (s?.type === 'yarn' && (s.betaFast !== 32 || s.betaSlow !== 1 || s.attentionFactor !== null || s.mscale !== null || !s.truncate)) return 'YaRN with non-default beta_fast, beta_slow, attention factor or truncation';
+  if (s?.type === 'llama3' && c.family === 'qwen2') return 'llama3 RoPE scaling on qwen2 (llama.cpp reads rope_freqs for the llama architecture)';
   if (c.positions !== 'rope') return `positions "${c.positions}" (llama.cpp's llama architecture uses RoPE)`;
   if (c.norm !== 'rms') return 'LayerNorm (the llama architecture uses RMSNorm)';
   if (c.ffn === 'gelu') return 'a GELU MLP (the llama architecture uses SwiGLU)';
@@ -135,7 +203,7 @@ export function ggufUnsupported(c: ModelConfig): string | null {
   return null;
 }
 
-interface GgufTensor { name: string; shape: number[]; data: Float32Array; type: 'f32' | 'f16' | 'q8_0' }
+interface GgufTensor { name: string; shape: number[]; data: Float32Array; type: GgufDtype }
 
 /** Bytes of a tensor's data as stored. */
 function storedBytes(t: GgufTensor): number {
@@ -170,7 +238,7 @@ export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Te
   const why = ggufUnsupported(cfg);
   if (why) throw new Error(`GGUF export: ${why} is not supported`);
   if (tok.tokens.length !== cfg.vocabSize) throw new Error(`GGUF export: the tokenizer has ${tok.tokens.length} tokens but the model's vocabulary is ${cfg.vocabSize} (resize one of them)`);
-  const arch = cfg.family === 'qwen2' ? 'qwen2' : 'llama';
+  const arch = cfg.family === 'qwen2' ? 'qwen2' : cfg.family === 'gpt2' ? 'gpt2' : 'llama';
   // Matrices take the file's type; vectors (norms, biases) stay F32, as llama.cpp's converter writes them.
   const tensors: GgufTensor[] = [];
   const add = (gname: string, ours: string, transform?: (w: Float32Array, t: Tensor) => Float32Array): void => {
@@ -178,6 +246,53 @@ export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Te
     if (!t) throw new Error(`GGUF export: parameter ${ours} is missing`);
     tensors.push({ name: gname, shape: [...t.shape], data: transform ? transform(t.f, t) : t.f, type: t.ndim === 2 ? dtype : 'f32' });
   };
+  const meta = arch === 'gpt2' ? gpt2Tensors(cfg, params, tensors, add, dtype) : llamaTensors(cfg, params, tensors, add, dtype, arch);
+  writeFile(path, tok, tensors, meta, arch, name, dtype);
+}
+
+type AddTensor = (gname: string, ours: string, transform?: (w: Float32Array, t: Tensor) => Float32Array) => void;
+
+/** GPT-2's tensors; returns the architecture's metadata. */
+function gpt2Tensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: GgufTensor[], add: AddTensor, dtype: GgufDtype): [string, MetaValue][] {
+  add('token_embd.weight', 'model.embed_tokens.weight');
+  add('position_embd.weight', 'model.embed_positions.weight');
+  const join = (names: string[]): Float32Array => {
+    const parts = names.map((n) => params.get(n)!);
+    const out = new Float32Array(parts.reduce((k, t) => k + t.size, 0));
+    let at = 0;
+    for (const t of parts) { out.set(t.f, at); at += t.size; }
+    return out;
+  };
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const p = `model.layers.${l}.`, b = `blk.${l}.`, qkv = ['q_proj', 'k_proj', 'v_proj'];
+    for (const [g, ours] of [['attn_norm', 'input_layernorm'], ['ffn_norm', 'post_attention_layernorm']]) {
+      add(`${b}${g}.weight`, `${p}${ours}.weight`);
+      add(`${b}${g}.bias`, `${p}${ours}.bias`);
+    }
+    // c_attn: q, k and v stacked as rows of one [3C, C] matrix.
+    tensors.push({ name: `${b}attn_qkv.weight`, shape: [3 * cfg.hiddenSize, cfg.hiddenSize], data: join(qkv.map((n) => `${p}self_attn.${n}.weight`)), type: dtype });
+    tensors.push({ name: `${b}attn_qkv.bias`, shape: [3 * cfg.hiddenSize], data: join(qkv.map((n) => `${p}self_attn.${n}.bias`)), type: 'f32' });
+    for (const [g, ours] of [['attn_output', 'self_attn.o_proj'], ['ffn_up', 'mlp.up_proj'], ['ffn_down', 'mlp.down_proj']]) {
+      add(`${b}${g}.weight`, `${p}${ours}.weight`);
+      add(`${b}${g}.bias`, `${p}${ours}.bias`);
+    }
+  }
+  add('output_norm.weight', 'model.norm.weight');
+  add('output_norm.bias', 'model.norm.bias');
+  add('output.weight', cfg.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+  const u32 = (value: number): MetaValue => ({ type: ValueType.U32, value });
+  return [
+    ['gpt2.context_length', u32(cfg.maxPositions)],
+    ['gpt2.embedding_length', u32(cfg.hiddenSize)],
+    ['gpt2.block_count', u32(cfg.numLayers)],
+    ['gpt2.feed_forward_length', u32(cfg.intermediateSize)],
+    ['gpt2.attention.head_count', u32(cfg.numHeads)],
+    ['gpt2.attention.layer_norm_epsilon', { type: ValueType.F32, value: cfg.normEps }],
+  ];
+}
+
+/** The LLaMA family's tensors (llama, mistral, mixtral, qwen2); returns its metadata. */
+function llamaTensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: GgufTensor[], add: AddTensor, dtype: GgufDtype, arch: string): [string, MetaValue][] {
   const rope = (heads: number) => (w: Float32Array, t: Tensor): Float32Array => (arch === 'llama' ? permuteRope(w, heads, cfg.headDim, t.shape[1]) : w);
   add('token_embd.weight', 'model.embed_tokens.weight');
   for (let l = 0; l < cfg.numLayers; l++) {
@@ -214,11 +329,17 @@ export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Te
   if (!cfg.tieEmbeddings) add('output.weight', 'lm_head.weight');
 
   const u32 = (value: number): MetaValue => ({ type: ValueType.U32, value });
-  const meta: [string, MetaValue][] = [
-    ['general.architecture', { type: ValueType.String, value: arch }],
-    ['general.name', { type: ValueType.String, value: name }],
-    ['general.file_type', u32(FILE_TYPE[dtype])],
-    ['general.alignment', u32(ALIGN)],
+  const s = cfg.ropeScaling;
+  const scaling: [string, MetaValue][] = [];
+  if (s?.type === 'linear' || s?.type === 'yarn') {
+    scaling.push([`${arch}.rope.scaling.type`, { type: ValueType.String, value: s.type }], [`${arch}.rope.scaling.factor`, { type: ValueType.F32, value: s.factor }]);
+    if (s.type === 'yarn') scaling.push([`${arch}.rope.scaling.original_context_length`, u32(s.originalMaxPositions)]);
+  } else if (s?.type === 'llama3') {
+    // llama.cpp divides each pair's frequency by its factor: plain over scaled.
+    const plain = ropeInvFreq(cfg.headDim, cfg.ropeTheta, null).invFreq, scaled = ropeInvFreq(cfg.headDim, cfg.ropeTheta, s).invFreq;
+    tensors.push({ name: 'rope_freqs.weight', shape: [cfg.headDim / 2], data: plain.map((x, i) => x / scaled[i]), type: 'f32' });
+  }
+  return [
     [`${arch}.context_length`, u32(cfg.maxPositions)],
     [`${arch}.embedding_length`, u32(cfg.hiddenSize)],
     [`${arch}.block_count`, u32(cfg.numLayers)],
@@ -232,8 +353,21 @@ export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Te
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: ValueType.F32, value: cfg.normEps }],
     [`${arch}.vocab_size`, u32(cfg.vocabSize)],
     ...(cfg.ffn === 'moe' ? [[`${arch}.expert_count`, u32(cfg.numExperts)], [`${arch}.expert_used_count`, u32(cfg.expertsPerToken)]] as [string, MetaValue][] : []),
+    ...scaling,
+  ];
+}
+
+/** Header, metadata, tensor descriptors, then the tensors. */
+function writeFile(path: string, tok: GgufTokenizer, tensors: GgufTensor[], archMeta: [string, MetaValue][], arch: string, name: string, dtype: GgufDtype): void {
+  const u32 = (value: number): MetaValue => ({ type: ValueType.U32, value });
+  const meta: [string, MetaValue][] = [
+    ['general.architecture', { type: ValueType.String, value: arch }],
+    ['general.name', { type: ValueType.String, value: name }],
+    ['general.file_type', u32(FILE_TYPE[dtype])],
+    ['general.alignment', u32(ALIGN)],
+    ...archMeta,
     ['tokenizer.ggml.model', { type: ValueType.String, value: 'gpt2' }],
-    ['tokenizer.ggml.pre', { type: ValueType.String, value: 'gpt-2' }],
+    ['tokenizer.ggml.pre', { type: ValueType.String, value: tok.pre }],
     ['tokenizer.ggml.tokens', { type: ValueType.Array, of: ValueType.String, value: tok.tokens }],
     ['tokenizer.ggml.token_type', { type: ValueType.Array, of: ValueType.I32, value: tok.tokenTypes }],
     ['tokenizer.ggml.merges', { type: ValueType.Array, of: ValueType.String, value: tok.merges }],

@@ -2,6 +2,7 @@
 // family cannot express in its own fields (ALiBi on LLaMA, a prefix-LM mask, ...) are written under
 // "rlhf_ts_options"; transformers ignores that key, we read it back.
 import { modelConfig, MODEL_DEFAULTS, type Family, type ModelConfig } from './config.js';
+import { ropeScalingFromHf, ropeScalingToHf } from './rope-scaling.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,11 +57,13 @@ function fromFamilyFields(json: Json, family: Family): ModelConfig {
   }
   const act = json.hidden_act ?? 'silu';
   if (act !== 'silu') throw new Error(`config.json: hidden_act "${String(act)}" is not supported (SwiGLU uses silu)`);
-  unsupported('rope_scaling', 'plain RoPE only');
+  const rope = ropeScalingFromHf(json.rope_scaling, num(json, 'max_position_embeddings', 2048));
   const C = num(json, 'hidden_size'), H = num(json, 'num_attention_heads');
   const attentionBias = json.attention_bias === true;
-  // Qwen2 applies its window only with use_sliding_window; Mistral whenever sliding_window is set.
-  const window = family === 'mistral' || (family === 'qwen2' && json.use_sliding_window === true) ? json.sliding_window : null;
+  // Qwen2 applies its window only with use_sliding_window; Mistral and Mixtral whenever
+  // sliding_window is set (transformers' MixtralAttention passes it to the mask as Mistral's does).
+  const windowed = family === 'mistral' || family === 'mixtral' || (family === 'qwen2' && json.use_sliding_window === true);
+  const window = windowed ? json.sliding_window : null;
   return {
     ...MODEL_DEFAULTS, family, vocabSize: num(json, 'vocab_size'), hiddenSize: C, numLayers: num(json, 'num_hidden_layers'),
     numHeads: H, numKvHeads: num(json, 'num_key_value_heads', H), headDim: num(json, 'head_dim', C / H),
@@ -69,7 +72,7 @@ function fromFamilyFields(json: Json, family: Family): ModelConfig {
     numExperts: family === 'mixtral' ? num(json, 'num_local_experts', 8) : 0,
     expertsPerToken: family === 'mixtral' ? num(json, 'num_experts_per_tok', 2) : 0,
     routerAuxLossCoef: num(json, 'router_aux_loss_coef', MODEL_DEFAULTS.routerAuxLossCoef),
-    ropeTheta: num(json, 'rope_theta', 10000), maxPositions: num(json, 'max_position_embeddings', 2048),
+    ropeTheta: num(json, 'rope_theta', 10000), ropeScaling: rope.scaling, maxPositions: rope.maxPositions,
     slidingWindow: typeof window === 'number' ? window : 0,
     qkvBias: family === 'qwen2' || attentionBias, outBias: attentionBias, mlpBias: json.mlp_bias === true,
     tieEmbeddings: json.tie_word_embeddings === true, dropout: 0,
@@ -100,12 +103,14 @@ export function configToHf(c: ModelConfig, head: HeadKind = 'lm'): Json {
       scale_attn_weights: true, tie_word_embeddings: c.tieEmbeddings, ...ids,
     };
   } else {
+    const scaled = c.ropeScaling ? ropeScalingToHf(c.ropeScaling, c.maxPositions) : null;
     json = {
       ...common, vocab_size: c.vocabSize, hidden_size: c.hiddenSize, intermediate_size: c.intermediateSize,
       num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads,
-      head_dim: c.headDim, max_position_embeddings: c.maxPositions, rms_norm_eps: c.normEps, rope_theta: c.ropeTheta,
+      head_dim: c.headDim, max_position_embeddings: scaled ? scaled.maxPositionEmbeddings : c.maxPositions, rms_norm_eps: c.normEps, rope_theta: c.ropeTheta,
       hidden_act: 'silu', tie_word_embeddings: c.tieEmbeddings, attention_dropout: 0, ...ids,
     };
+    if (scaled) json.rope_scaling = scaled.json;
     if (c.family === 'llama') Object.assign(json, { attention_bias: c.qkvBias, mlp_bias: c.mlpBias });
     if (c.family === 'mistral' || c.family === 'mixtral') json.sliding_window = c.slidingWindow || null;
     if (c.family === 'qwen2') Object.assign(json, { use_sliding_window: c.slidingWindow > 0, sliding_window: c.slidingWindow || null, max_window_layers: c.numLayers });
@@ -118,10 +123,16 @@ export function configToHf(c: ModelConfig, head: HeadKind = 'lm'): Json {
   const implied = fromFamilyFields(json, c.family);
   const extensions: Json = {};
   for (const k of Object.keys(c) as (keyof ModelConfig)[]) {
-    if (JSON.stringify(c[k]) !== JSON.stringify(implied[k])) extensions[k] = c[k];
+    if (canonical(c[k]) !== canonical(implied[k])) extensions[k] = c[k];
   }
   if (Object.keys(extensions).length) json.rlhf_ts_options = extensions;
   return json;
+}
+
+/** JSON with object keys sorted, so equal records compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Json).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 }
 
 /** Sampling defaults and special ids from generation_config.json. */

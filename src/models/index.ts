@@ -1,5 +1,5 @@
 // Models: the configurable decoder family, Hugging Face checkpoints, generation with a KV cache.
-export { MODEL_DEFAULTS, modelConfig, presets, validateConfig, eosIds, type ModelConfig, type Family, type NormKind, type FfnKind, type PositionKind, type AttentionKind } from './config.js';
+export { MODEL_DEFAULTS, FAMILIES, modelConfig, presets, validateConfig, eosIds, type ModelConfig, type Family, type NormKind, type FfnKind, type PositionKind, type AttentionKind } from './config.js';
 export { CausalLM, nextTokenLoss, type CausalLMOutput } from './causal-lm.js';
 export { ScalarHeadModel, lastTokenIndex } from './scalar-head.js';
 export { DecoderModel, toBatch, type ForwardOptions, type DecoderOutput, type TokenBatch } from './decoder.js';
@@ -7,10 +7,16 @@ export { KVCache } from './kv-cache.js';
 export { generate, decoderFor, cachedLogits, type GenerateOptions, type GenerateOutput } from './generate.js';
 export { FusedDecoder, decoderSpec, fusedDecodeUnsupported } from './fast-decode.js';
 export { packLinear, parseWeightDtype, WEIGHT_DTYPES } from './quantize.js';
-export { loadPretrained, loadScalarModel, readModelConfig } from './pretrained.js';
-export { saveModel, loadWeights, checkpointEntries, toCheckpointTensors, type SaveOptions, type LoadOptions } from './checkpoint.js';
+export { factualTopP, sentenceEndIds, type FactualNucleus } from './sampling.js';
+export { loadPretrained, loadScalarModel, readModelConfig, modelDirProblem } from './pretrained.js';
+export { saveModel, loadWeights, checkWeights, checkpointEntries, toCheckpointTensors, type SaveOptions, type LoadOptions } from './checkpoint.js';
 export { configFromHf, configToHf, type GenerationConfig } from './hf-config.js';
 export { SafetensorsFile, SafetensorsError, writeSafetensors, type TensorInfo, type TensorToWrite } from './safetensors.js';
 export { resizeVocab } from './resize.js';
+export { ExpertUsage, expertLoadMetrics, loadBalancingLoss, type ExpertLoad, type RouterStats } from './moe.js';
+export { upcycle, upcycledConfig, UPCYCLE_DEFAULTS, type UpcycleOptions } from './upcycle.js';
+export { ropeScaling, ropeInvFreq, ROPE_SCALING_TYPES, type RopeScaling } from './rope-scaling.js';
+export { parameterShapes, type ParamShape, type Dim } from './shapes.js';
 export { writeGguf, ggufTokenizerFromJson, ggufUnsupported, type GgufTokenizer, type GgufDtype } from './gguf.js';
-export { exportGguf, type GgufExportOptions } from './export-gguf.js';
+export { exportGguf, type GgufExportOptions, type GgufExportSummary } from './export-gguf.js';
+export { readGgufHeader, GgufError, type GgufHeader, type GgufTensorInfo, type GgufValue } from './gguf-read.js';

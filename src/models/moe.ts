@@ -84,3 +84,67 @@ export function loadBalancingLoss(stats: RouterStats[], E: number, k: number, to
   }
   return scale(sum(mul(probSum!, f)), total > 0 ? E / total : 0);
 }
+
+/** Expert usage accumulated over training forwards: tokens routed to each expert of each MoE layer
+ * (pads excluded; a token counts once for each of its k experts) and the router's mean entropy. */
+export class ExpertUsage {
+  private counts: Float64Array | null = null;
+  private entropySum = 0;
+  private tokens = 0;
+
+  constructor(readonly E: number, readonly k: number) {}
+
+  /** Adds one forward's router statistics (`tokenMask` [N], 1 = real, null = all real). */
+  add(stats: RouterStats[], tokenMask: Int32Array | null): void {
+    const E = this.E, k = this.k;
+    this.counts ??= new Float64Array(stats.length * E);
+    stats.forEach((s, l) => {
+      const N = s.probs.shape[0], p = s.probs.data;
+      for (let n = 0; n < N; n++) {
+        if (tokenMask && !tokenMask[n]) continue;
+        for (let j = 0; j < k; j++) this.counts![l * E + s.selected[n * k + j]]++;
+        let h = 0;
+        for (let e = 0; e < E; e++) if (p[n * E + e] > 0) h -= p[n * E + e] * Math.log(p[n * E + e]);
+        this.entropySum += h;
+        if (l === 0) this.tokens++;
+      }
+    });
+  }
+
+  /** The figures since the last call, then starts over (null when no token was routed):
+   * tokensPerExpert — one list per layer; loadMax — the busiest expert's tokens over the fair share
+   * k/E of them (1 = perfectly even; E/k = one expert takes everything); routerEntropy — the mean
+   * entropy of the router's distribution in nats (ln E = uniform). */
+  take(): ExpertLoad | null {
+    if (!this.counts || !this.tokens) return null;
+    const E = this.E, layers = this.counts.length / E;
+    const tokensPerExpert = Array.from({ length: layers }, (_, l) => Array.from(this.counts!.subarray(l * E, (l + 1) * E)));
+    const out = {
+      tokensPerExpert,
+      loadMax: Math.max(...tokensPerExpert.flat()) / ((this.tokens * this.k) / E),
+      routerEntropy: this.entropySum / (this.tokens * layers),
+    };
+    this.counts = null;
+    this.entropySum = 0;
+    this.tokens = 0;
+    return out;
+  }
+}
+
+export interface ExpertLoad {
+  /** Tokens sent to each expert, one list per layer (a token counts once per chosen expert). */
+  tokensPerExpert: number[][];
+  /** The busiest expert's tokens over the fair share (1 = even). */
+  loadMax: number;
+  /** Mean router entropy (nats; ln E is uniform). */
+  routerEntropy: number;
+}
+
+/** An ExpertLoad as flat training metrics: expertTokens.<layer>.<expert>, expertLoadMax,
+ * routerEntropy (empty for null). */
+export function expertLoadMetrics(load: ExpertLoad | null): Record<string, number> {
+  if (!load) return {};
+  const out: Record<string, number> = { expertLoadMax: load.loadMax, routerEntropy: load.routerEntropy };
+  load.tokensPerExpert.forEach((row, l) => row.forEach((n, e) => { out[`expertTokens.${l}.${e}`] = n; }));
+  return out;
+}

@@ -38,6 +38,36 @@ function kthLargest(x: Float32Array, k: number): number {
 
 export interface SamplerOptions { temperature: number; topK: number; topP: number }
 
+/** Factual-nucleus sampling (Lee et al. 2022, "Factuality Enhanced Language Models for Open-Ended
+ * Text Generation", §5): the nucleus mass is topP at the start of every sentence and shrinks by
+ * `decay` with each token inside it, p_t = max(floor, topP · decay^t) for the t-th token since the
+ * sentence began, so a sentence opens with variety and its later tokens (names, numbers: where
+ * facts sit) come from ever more likely choices. `sentenceEndIds` are the tokens that end one. */
+export interface FactualNucleus {
+  /** λ in (0, 1]: the per-token decay (the paper's 0.9). */
+  decay: number;
+  /** ω in (0, 1]: the lowest nucleus mass (the paper's 0.3). */
+  floor: number;
+  sentenceEndIds: readonly number[];
+}
+
+/** The nucleus mass for a token `sinceStart` tokens into its sentence (never above topP, so a
+ * floor above it changes nothing). */
+export function factualTopP(topP: number, f: Pick<FactualNucleus, 'decay' | 'floor'>, sinceStart: number): number {
+  return Math.min(topP, Math.max(f.floor, topP * f.decay ** sinceStart));
+}
+
+/** Token ids whose text ends a sentence: ends in . ! ? … 。！？ (after closing quotes or brackets),
+ * or holds a line break. `decode` gives one token's text. */
+export function sentenceEndIds(vocabSize: number, decode: (id: number) => string): number[] {
+  const out: number[] = [];
+  for (let id = 0; id < vocabSize; id++) {
+    const t = decode(id);
+    if (/\n/.test(t) || /[.!?…。！？][\s"'”’)\]]*$/u.test(t.trimEnd())) out.push(id);
+  }
+  return out;
+}
+
 /** Samples from softmax(logits / temperature) after top-k and top-p filtering. `logits` is used as
  * scratch. Ties at the top-k threshold are all kept, as transformers does. */
 export function sampleToken(logits: Float32Array, { temperature, topK, topP }: SamplerOptions, rng: Rng): number {

@@ -23,6 +23,8 @@ export interface PipelineRunConfig extends RlhfStagesConfig {
     pattern: string;
   };
   pretrain: {
+    /** Pretraining text: the generated stories (the continuation task's world), Brown, or both. */
+    corpus: 'stories' | 'brown' | 'both';
     model: PretrainModelConfig;
     seqLen: number;
     train: LoopConfig;
@@ -43,10 +45,11 @@ export interface PipelineRunConfig extends RlhfStagesConfig {
 
 export const PIPELINE_DEFAULTS: PipelineRunConfig = {
   out: '',
-  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'rankings', 'reward', 'best_of_n', 'ppo', 'dpo', 'grpo', 'report'],
+  stages: ['data', 'tokenizer', 'pack', 'pretrain', 'sft', 'rankings', 'reward', 'best_of_n', 'ppo', 'ppo_gold', 'reward_hacking', 'dpo', 'rloo', 'grpo', 'report'],
   data: { ...DEFAULT_DATA },
   tokenizer: { vocabSize: 4096, minFrequency: 2, pattern: 'digits' },
   pretrain: {
+    corpus: 'stories',
     // Two layers: in this budget the 4-layer default learned no more than this one, at 0.6× the speed.
     model: { ...PRETRAIN_DEFAULTS.model, numLayers: 2 },
     seqLen: 256,
@@ -76,6 +79,7 @@ export function validatePipeline(c: PipelineRunConfig): void {
     [Number.isInteger(c.tokenizer.vocabSize) && c.tokenizer.vocabSize >= 260, `tokenizer.vocabSize must be an integer ≥ 260 (256 bytes + specials), got ${c.tokenizer.vocabSize}`],
     posInt('tokenizer.minFrequency', c.tokenizer.minFrequency),
     [c.tokenizer.pattern.length > 0, 'tokenizer.pattern must be a preset (gpt2, cl100k, digits) or a regex'],
+    [['stories', 'brown', 'both'].includes(c.pretrain.corpus), `pretrain.corpus must be stories, brown or both, got ${JSON.stringify(c.pretrain.corpus)}`],
     posInt('pretrain.seqLen', c.pretrain.seqLen),
     [c.pretrain.seqLen <= c.pretrain.model.maxPositions, `pretrain.seqLen ${c.pretrain.seqLen} exceeds pretrain.model.maxPositions ${c.pretrain.model.maxPositions}`],
     posInt('sft.maxLen', c.sft.maxLen),

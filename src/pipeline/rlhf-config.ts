@@ -1,36 +1,51 @@
 // The RLHF part of the one-command pipeline: the settings of its stages (rlhf-stages.ts), every
-// default in one place, sized so that reward model, PPO, DPO, GRPO and the report card take about
-// five minutes on an idle 2-core machine after pretraining and SFT. Every number a stage uses is a key
-// here, so it is part of the stage's hash. Paths are not configured: each stage reads the run folder
-// (the data stage's files, the SFT model, the reward model). The pipeline config extends this.
+// default in one place. Every number a stage uses is a key here, so it is part of the stage's hash.
+// Paths are not configured: each stage reads the run folder (the data stage's files, the SFT model,
+// the reward model). The pipeline config extends this.
+//
+// The preference task is continuation sentiment on generated stories (docs/data-default.md): the
+// reward model, best-of-N, PPO, DPO, RLOO and the other preference methods learn and are judged on
+// continuation prompts; the instruction tasks are the verifiable-reward task of GRPO. Every policy
+// is measured on both kinds of held-out prompt (evaluate.ts), so what a preference method costs on
+// instructions shows too.
 import { check, intAtLeast, nonNegInt, posInt } from '../util/config.js';
 import { validateLoop, type LoopConfig } from '../train/config.js';
-import { DPO_DEFAULTS, validateDpo, type DpoConfig } from '../rlhf/dpo/config.js';
+import { DPO_DEFAULTS, SIMPO_DEFAULTS, validateDpo, type DpoConfig } from '../rlhf/dpo/config.js';
 import { GRPO_DEFAULTS, validateGrpo, type GrpoConfig } from '../rlhf/grpo/config.js';
+import { KTO_DEFAULTS, validateKto, type KtoConfig } from '../rlhf/kto/config.js';
+import { ORPO_DEFAULTS, validateOrpo, type OrpoConfig } from '../rlhf/orpo/config.js';
 import { PPO_DEFAULTS, validatePpo, type PpoConfig } from '../rlhf/ppo/config.js';
+import { REINFORCE_PP_DEFAULTS, validateReinforcePp, type ReinforcePpConfig } from '../rlhf/reinforce/config.js';
 import { REWARD_DEFAULTS, validateReward } from '../rlhf/reward/config.js';
+import { RFT_DEFAULTS, validateRft, type RftConfig } from '../rlhf/rft/config.js';
+import { RLOO_DEFAULTS, validateRloo, type RlooConfig } from '../rlhf/rloo/config.js';
 
-/** The method configs without the keys the pipeline fills in (folders and files). */
-export type PpoStageConfig = Omit<PpoConfig, 'out' | 'policy' | 'reward' | 'tokenizer' | 'data' | 'eval' | 'ptx'> & { ptx: Omit<PpoConfig['ptx'], 'data'> };
-export type DpoStageConfig = Omit<DpoConfig, 'out' | 'model' | 'tokenizer' | 'data' | 'eval'> & {
-  /** Which pairs DPO learns from: best vs worst of the SFT samples ranked by the gold labeler
-   * (on-policy, the rankings stage), the default data's preference pairs, or both (sampled first). */
-  pairsFrom: 'sampled' | 'default' | 'both';
+/** Folders and files the pipeline fills in, left out of a method's stage config. */
+type Paths = 'out' | 'policy' | 'model' | 'reward' | 'rewardFn' | 'tokenizer' | 'data' | 'eval';
+
+export type PpoStageConfig = Omit<PpoConfig, Paths | 'ptx'> & { ptx: Omit<PpoConfig['ptx'], 'data'> };
+export type OnlineStageConfig<C> = Omit<C, Paths>;
+/** Offline preference methods learn from pairs of the SFT policy's own samples ranked by the gold
+ * labeler (the rankings stage): the best against the worst of each continuation ranking. */
+export type PairStageConfig<C> = Omit<C, Paths> & {
   /** Training pairs used (0 = all). */
   pairs: number;
   /** Pairs longer than this (prompt + longer response) are dropped. */
   maxLen: number;
 };
-export type GrpoStageConfig = Omit<GrpoConfig, 'out' | 'policy' | 'tokenizer' | 'data' | 'eval'>;
+/** GRPO's `reward` is the answer checker's settings, not a folder, so it stays. */
+export type GrpoStageConfig = Omit<GrpoConfig, Exclude<Paths, 'reward'>>;
+export type RftStageConfig = Omit<RftConfig, Paths>;
 
 export interface RlhfStagesConfig {
-  /** Prompts longer than this many tokens (chat template included) are left out of the rankings,
-   * best-of-N, PPO and GRPO stages, the win-rate prompts included. */
+  /** Prompts longer than this many tokens (chat template included) are left out of every RLHF
+   * stage, the held-out prompts included. */
   maxPromptLen: number;
   /** Rankings of the SFT policy's own samples by the gold labeler (reward/sampled.ts), added to the
    * default data's rankings so the reward model learns on the text PPO will sample. */
   rankings: {
-    /** Training prompts ranked (the first ones of prompts.jsonl) and held-out ones (its last). */
+    /** Training prompts ranked per task kind, and held-out ones (the evaluation split's; their
+     * pairs measure the reward model on the policy's own samples). */
     prompts: number;
     valPrompts: number;
     /** Samples per prompt. */
@@ -48,24 +63,48 @@ export interface RlhfStagesConfig {
      * to measure the reward's mean and std. */
     normalizationSamples: number;
   };
-  /** Best-of-N of the SFT policy on the win-rate prompts, picked by the gold labeler and by the reward
-   * model (src/rlhf/bestofn.ts): the yardstick the PPO and DPO win rates are read against. */
+  /** Best-of-N of the SFT policy on the held-out continuation prompts, picked by the gold labeler
+   * and by the reward model (src/rlhf/bestofn.ts): the frontier the policies are read against. */
   bestOfN: {
     /** The largest N; the curve is measured at 1, 2, 4, … and N. */
     n: number;
   };
+  /** PPO against the reward model; the same settings drive `ppo_gold` (the gold labeler itself as
+   * the reward: what PPO can do when the reward is right). */
   ppo: PpoStageConfig;
-  dpo: DpoStageConfig;
+  /** PPO against AFINN's comparative score, the labeler with a hole (valence per token pays most
+   * for the shortest positive answer): the card's reward-hacking example. PPO's settings otherwise. */
+  rewardHacking: { iterations: number; actorLr: number };
+  dpo: PairStageConfig<Omit<DpoConfig, 'loss'>>;
+  simpo: PairStageConfig<DpoConfig>;
+  orpo: PairStageConfig<OrpoConfig>;
+  /** KTO learns from the best (desirable) and the worst (undesirable) response of each ranking as
+   * unpaired examples. */
+  kto: PairStageConfig<KtoConfig>;
+  rloo: OnlineStageConfig<RlooConfig>;
+  reinforcePp: OnlineStageConfig<ReinforcePpConfig>;
+  rft: RftStageConfig;
   grpo: GrpoStageConfig;
-  /** Held-out measurement, shared by every stage: eval.jsonl's prompts, judged by the gold labelers. */
+  /** Held-out measurement, shared by every stage (evaluate.ts). */
   evaluation: {
-    /** Prompts for the win rates against SFT (0 = all of eval.jsonl). */
-    winRatePrompts: number;
-    /** Instruction prompts for exact-match accuracy (0 = all of eval.jsonl's). */
+    /** Which prompts every held-out figure is measured on: 'eval' (the held-out questions) or 'dev'
+     * (carved from the training side; tune on this, never on eval). */
+    split: 'eval' | 'dev';
+    /** Held-out prompts per task kind (0 = all of the split's). */
+    prompts: number;
+    /** Instruction prompts for greedy exact match (0 = all of the split's). */
     accuracyPrompts: number;
     maxNewTokens: number;
-    /** Sampling temperature of both sides of a win-rate comparison (1 = the policies themselves). */
+    /** Sampling temperature of both sides of a comparison (1 = the policies themselves). */
     temperature: number;
+    /** The SFT side of every comparison is sampled once with baselineSeed, each policy with
+     * policySeed: independent samples. */
+    baselineSeed: number;
+    policySeed: number;
+    /** Bootstrap resamples of the confidence intervals. */
+    resamples: number;
+    /** Held-out examples kept per stage for the report card. */
+    examples: number;
   };
   /** Sample generations shown in the report card. */
   report: { samples: number };
@@ -78,7 +117,10 @@ function omit<T extends object, K extends keyof T>(o: T, keys: K[]): Omit<T, K> 
   return copy;
 }
 
-const ppoDefaults = omit(PPO_DEFAULTS, ['out', 'policy', 'reward', 'tokenizer', 'data', 'eval']);
+const PATHS: Paths[] = ['out', 'policy', 'model', 'reward', 'rewardFn', 'tokenizer', 'data', 'eval'];
+const stage = <T extends object>(o: T): Omit<T, Paths> => omit(o as T & Record<Paths, unknown>, PATHS) as Omit<T, Paths>;
+const ppoDefaults = stage(PPO_DEFAULTS);
+const pairs = { pairs: 0, maxLen: 256 };
 
 export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   maxPromptLen: 192,
@@ -86,16 +128,19 @@ export const RLHF_STAGES_DEFAULTS: RlhfStagesConfig = {
   reward: { train: { ...REWARD_DEFAULTS.train, steps: 600, lr: 5e-4, saveEvery: 100 }, maxLen: 256, normalizationSamples: 64 },
   bestOfN: { n: 64 },
   ppo: {
-    // Small steps, many rollouts, and PPO-ptx: on dev prompts kept out of training (never the
-    // held-out eval set), from a 4500-step SFT model, the policy without the pretraining term lost
-    // to SFT (win rate 0.43 after 150 iterations: the reward model is wrong on over a third of the
-    // policy's own pairs); with it the policy held its ground (0.50).
     ...ppoDefaults, iterations: 80, ptx: { ...omit(ppoDefaults.ptx, ['data']), coef: 1 },
     optim: { ...ppoDefaults.optim, actorLr: 1e-4, criticLr: 1e-4 },
   },
-  dpo: { ...omit(DPO_DEFAULTS, ['out', 'model', 'tokenizer', 'data', 'eval']), pairsFrom: 'sampled', pairs: 0, maxLen: 256 },
-  grpo: { ...omit(GRPO_DEFAULTS, ['out', 'policy', 'tokenizer', 'data', 'eval']), iterations: 100, optim: { ...GRPO_DEFAULTS.optim, lr: 1e-4 } },
-  evaluation: { winRatePrompts: 200, accuracyPrompts: 0, maxNewTokens: 32, temperature: 1 },
+  rewardHacking: { iterations: 60, actorLr: 5e-4 },
+  dpo: { ...stage(omit(DPO_DEFAULTS, ['loss'])), ...pairs },
+  simpo: { ...stage(SIMPO_DEFAULTS), ...pairs },
+  orpo: { ...stage(ORPO_DEFAULTS), ...pairs },
+  kto: { ...stage(KTO_DEFAULTS), ...pairs },
+  rloo: stage(RLOO_DEFAULTS),
+  reinforcePp: stage(REINFORCE_PP_DEFAULTS),
+  rft: stage(RFT_DEFAULTS),
+  grpo: { ...stage(GRPO_DEFAULTS), reward: { ...GRPO_DEFAULTS.reward }, iterations: 100, optim: { ...GRPO_DEFAULTS.optim, lr: 1e-4 } },
+  evaluation: { split: 'eval', prompts: 400, accuracyPrompts: 0, maxNewTokens: 32, temperature: 1, baselineSeed: 11, policySeed: 12, resamples: 2000, examples: 8 },
   report: { samples: 6 },
 };
 
@@ -108,19 +153,35 @@ export function validateRlhfStages(c: RlhfStagesConfig): void {
     nonNegInt('rankings.seed', c.rankings.seed), nonNegInt('rankings.valSeed', c.rankings.valSeed),
     posInt('bestOfN.n', c.bestOfN.n),
     intAtLeast('reward.normalizationSamples', c.reward.normalizationSamples, 2),
-    nonNegInt('dpo.pairs', c.dpo.pairs),
-    [['sampled', 'default', 'both'].includes(c.dpo.pairsFrom), `dpo.pairsFrom must be sampled, default or both, got ${JSON.stringify(c.dpo.pairsFrom)}`],
-    nonNegInt('evaluation.winRatePrompts', c.evaluation.winRatePrompts), nonNegInt('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),
+    posInt('rewardHacking.iterations', c.rewardHacking.iterations),
+    [c.rewardHacking.actorLr > 0, `rewardHacking.actorLr must be positive, got ${c.rewardHacking.actorLr}`],
+    ...(['dpo', 'simpo', 'orpo', 'kto'] as const).flatMap((m) => [nonNegInt(`${m}.pairs`, c[m].pairs), posInt(`${m}.maxLen`, c[m].maxLen)]),
+    [c.evaluation.split === 'eval' || c.evaluation.split === 'dev', `evaluation.split must be eval or dev, got ${JSON.stringify(c.evaluation.split)}`],
+    nonNegInt('evaluation.prompts', c.evaluation.prompts), nonNegInt('evaluation.accuracyPrompts', c.evaluation.accuracyPrompts),
     posInt('evaluation.maxNewTokens', c.evaluation.maxNewTokens),
     [c.evaluation.temperature >= 0, `evaluation.temperature must be ≥ 0, got ${c.evaluation.temperature}`],
+    nonNegInt('evaluation.baselineSeed', c.evaluation.baselineSeed), nonNegInt('evaluation.policySeed', c.evaluation.policySeed),
+    [c.evaluation.baselineSeed !== c.evaluation.policySeed, `evaluation.baselineSeed and policySeed must differ (the two sides of a comparison are independent samples), got ${c.evaluation.baselineSeed} for both`],
+    posInt('evaluation.resamples', c.evaluation.resamples), nonNegInt('evaluation.examples', c.evaluation.examples),
     nonNegInt('report.samples', c.report.samples),
   ]);
   validateLoop(c.reward.train, 'reward.train');
   // The method validators check the rest; the paths they require are the pipeline's, filled here.
   const paths = { out: '-', tokenizer: '' };
+  const online = { ...paths, policy: '-', reward: '-', rewardFn: '', data: { prompts: '-', maxPromptLen: c.maxPromptLen } };
+  const offline = (m: { maxLen: number }) => ({ ...paths, model: '-', data: { train: '-', val: '', maxLen: m.maxLen, limit: 0 } });
   validateReward({ ...REWARD_DEFAULTS, ...paths, model: '-', data: { ...REWARD_DEFAULTS.data, train: '-', maxLen: c.reward.maxLen }, train: c.reward.train });
-  validatePpo({ ...PPO_DEFAULTS, ...c.ppo, ...paths, policy: '-', reward: '-', data: { prompts: '-', maxPromptLen: c.maxPromptLen }, ptx: { ...c.ppo.ptx, data: '-' } });
-  const dpo = omit(c.dpo, ['pairs', 'pairsFrom', 'maxLen']);
-  validateDpo({ ...DPO_DEFAULTS, ...dpo, ...paths, model: '-', data: { ...DPO_DEFAULTS.data, train: '-', maxLen: c.dpo.maxLen } });
+  validatePpo({ ...PPO_DEFAULTS, ...c.ppo, ...online, ptx: { ...c.ppo.ptx, data: '-' } });
+  const { pairs: _d, maxLen: _dl, ...dpo } = c.dpo;
+  validateDpo({ ...DPO_DEFAULTS, ...dpo, ...offline(c.dpo) });
+  const { pairs: _s, maxLen: _sl, ...simpo } = c.simpo;
+  validateDpo({ ...SIMPO_DEFAULTS, ...simpo, ...offline(c.simpo) });
+  const { pairs: _o, maxLen: _ol, ...orpo } = c.orpo;
+  validateOrpo({ ...ORPO_DEFAULTS, ...orpo, ...offline(c.orpo) });
+  const { pairs: _k, maxLen: _kl, ...kto } = c.kto;
+  validateKto({ ...KTO_DEFAULTS, ...kto, ...offline(c.kto) });
+  validateRloo({ ...RLOO_DEFAULTS, ...c.rloo, ...online });
+  validateReinforcePp({ ...REINFORCE_PP_DEFAULTS, ...c.reinforcePp, ...online });
+  validateRft({ ...RFT_DEFAULTS, ...c.rft, ...online });
   validateGrpo({ ...GRPO_DEFAULTS, ...c.grpo, ...paths, policy: '-', data: { prompts: '-', maxPromptLen: c.maxPromptLen } });
 }

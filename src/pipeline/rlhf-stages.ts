@@ -1,26 +1,23 @@
-// The RLHF stages of the pipeline, each a thin adapter from the pipeline config and the run folder
-// to a library call (stages.ts's stages end with sft/model; these append):
-//   rankings K samples of the SFT policy per prompt, ranked by the gold labeler           rankings/
-//   reward   reward model on both sets of rankings, normalised under the SFT policy       reward/model/
-//   best_of_n  the best of N SFT samples, picked by the gold labeler or the reward model,
-//            against SFT: the yardstick of the win rates below                              best_of_n/
-//   ppo      PPO against the reward model; win rate and KL vs SFT on held-out prompts      ppo/model/
-//   dpo      DPO on the best-vs-worst preference pairs; win rate vs SFT                   dpo/model/
-//   grpo     GRPO on the checkable instruction prompts; exact match vs SFT                 grpo/model/
-//   report   the report card: report.md, report.html (inline SVG plots), report.json       report/
+// The RLHF stages before the policies, and the report card, each a thin adapter from the pipeline
+// config and the run folder to a library call (stages.ts's stages end with sft/model; these append,
+// then policy-stages.ts's policies, then the report):
+//   rankings   K samples of the SFT policy per prompt of each kind, ranked by the gold labeler  rankings/
+//   reward     reward model on the default and the sampled rankings, normalised under SFT      reward/model/
+//   best_of_n  the SFT side of every held-out comparison (baseline-<kind>.jsonl), SFT's exact
+//              match, and best-of-N of SFT on the continuations picked by the gold labeler and
+//              by the reward model: the frontier the policies are read against                   best_of_n/
+//   report     the report card: report.md, report.html (inline SVG plots), report.json         report/
 import { join } from 'node:path';
 import { writeJsonl } from '../data/jsonl.js';
+import type { RankingRecord } from '../data/formats.js';
 import { loadPretrained, loadScalarModel } from '../models/index.js';
 import { loadTokenizer, padId } from '../tokenizer/index.js';
-import { exactMatchAccuracy, loadGoldPrompts } from '../train/accuracy.js';
-import { bestOfN } from '../rlhf/bestofn.js';
+import { bestOfN, type BestOfNPoint } from '../rlhf/bestofn.js';
 import { loadPolicyPrompts } from '../rlhf/core/prompts.js';
-import { dpo } from '../rlhf/dpo/trainer.js';
-import { goldWatch } from '../rlhf/eval.js';
-import { grpo } from '../rlhf/grpo/trainer.js';
-import { ppo } from '../rlhf/ppo/run.js';
 import { rankPolicySamples } from '../rlhf/reward/sampled.js';
 import { trainRewardModel } from '../rlhf/reward/trainer.js';
+import { rewardModelSource } from '../rlhf/reward/source.js';
+import { KINDS, heldOutAccuracy, heldOutFile, loadHeldOut, sampleBaseline } from './evaluate.js';
 import { writeReport } from './report/card.js';
 import type { RlhfStagesConfig } from './rlhf-config.js';
 import type { Stage } from './stage.js';
@@ -28,152 +25,109 @@ import type { Stage } from './stage.js';
 const pct = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '-');
 const num = (x: unknown, d = 2): string => (typeof x === 'number' ? x.toFixed(d) : '-');
 
-/** Greedy exact match of the model in `dir` on the first `limit` held-out instruction prompts. */
-async function heldOutAccuracy(dir: string, evalFile: string, p: RlhfStagesConfig): Promise<number> {
-  const model = await loadPretrained(dir);
-  const r = await exactMatchAccuracy(model, loadTokenizer(dir), await loadGoldPrompts(evalFile, p.evaluation.accuracyPrompts), { maxNewTokens: p.evaluation.maxNewTokens });
-  return r.accuracy;
-}
-
-const evalSettings = (data: string, p: RlhfStagesConfig) => ({
-  prompts: join(data, 'eval.jsonl'), limit: p.evaluation.winRatePrompts, maxNewTokens: p.evaluation.maxNewTokens, temperature: p.evaluation.temperature,
-});
+/** The sampled-rankings files the rankings stage writes, by split and kind. */
+export const sampledFile = (dir: string, split: 'train' | 'val', kind: string): string => join(dir, `${split === 'train' ? 'sampled' : 'sampled_val'}-${kind}.jsonl`);
 
 export const RLHF_STAGES: Stage<RlhfStagesConfig>[] = [
   {
     name: 'rankings',
-    summary: 'sample K responses per prompt from the SFT policy and rank them with the gold labeler',
+    summary: 'sample K responses per prompt of each kind from the SFT policy and rank them with the gold labeler',
     inputs: ['data', 'sft'],
-    config: (p) => ({ ...p.rankings, maxNewTokens: p.ppo.rollout.maxNewTokens, maxPromptLen: p.maxPromptLen }),
+    config: (p) => ({ ...p.rankings, maxNewTokens: p.ppo.rollout.maxNewTokens, maxPromptLen: p.maxPromptLen, split: p.evaluation.split }),
     run: async (ctx, p) => {
       const r = p.rankings, modelDir = join(ctx.dirs.sft, 'model');
       const tok = loadTokenizer(modelDir), policy = await loadPretrained(modelDir);
-      const prompts = await loadPolicyPrompts(join(ctx.dirs.data, 'prompts.jsonl'), tok, p.maxPromptLen);
       const o = { k: r.k, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: r.temperature };
-      const train = await rankPolicySamples(policy, tok, prompts.slice(0, r.prompts), { ...o, seed: r.seed });
-      const val = await rankPolicySamples(policy, tok, prompts.slice(Math.max(r.prompts, prompts.length - r.valPrompts)), { ...o, seed: r.valSeed });
-      return { train: writeJsonl(join(ctx.dir, 'sampled.jsonl'), train), val: writeJsonl(join(ctx.dir, 'sampled_val.jsonl'), val) };
+      const counts: Record<string, number> = {};
+      const all: RankingRecord[] = [];
+      for (const kind of KINDS) {
+        const train = await rankPolicySamples(policy, tok, (await loadPolicyPrompts(join(ctx.dirs.data, `prompts-${kind}.jsonl`), tok, p.maxPromptLen, r.prompts)), { ...o, seed: r.seed });
+        const val = await rankPolicySamples(policy, tok, (await loadPolicyPrompts(heldOutFile(ctx.dirs.data, p, kind), tok, p.maxPromptLen, r.valPrompts)), { ...o, seed: r.valSeed });
+        counts[`${kind}Train`] = writeJsonl(sampledFile(ctx.dir, 'train', kind), train);
+        counts[`${kind}Val`] = writeJsonl(sampledFile(ctx.dir, 'val', kind), val);
+        all.push(...train);
+      }
+      counts.train = writeJsonl(join(ctx.dir, 'sampled.jsonl'), all);
+      return counts;
     },
-    report: (r) => [`${r.train} training and ${r.val} held-out rankings of SFT samples`],
+    report: (r) => [`${r.continuationTrain} + ${r.instructionTrain} training and ${r.continuationVal} + ${r.instructionVal} held-out rankings of SFT samples (continuation + instruction)`],
   },
   {
     name: 'reward',
     summary: 'reward model from the SFT model on the default and the sampled rankings; held-out pairwise accuracy',
     inputs: ['data', 'sft', 'rankings'],
-    config: (p) => ({ ...p.reward, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: p.ppo.rollout.temperature }),
+    config: (p) => ({ ...p.reward, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: p.ppo.rollout.temperature, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
-      const data = ctx.dirs.data, sampled = ctx.results.rankings as { train: number; val: number };
-      // Sampled rankings join only when there are some (a tiny run can rank nothing but ties).
-      const files = (file: string, extra: string, n: number): string => (n > 0 ? `${file},${extra}` : file);
+      const data = ctx.dirs.data, sampled = ctx.results.rankings as Record<string, number>;
+      // Sampled rankings join only when there are some (a tiny run can rank nothing but ties); the
+      // held-out sets are measured one by one: the default rankings first (rm_accuracy), then the
+      // SFT policy's own samples per kind (the pairs PPO's reward depends on).
+      const val = [join(data, 'rankings_val.jsonl'), ...KINDS.filter((k) => sampled[`${k}Val`] > 0).map((k) => sampledFile(ctx.dirs.rankings, 'val', k))];
       const s = await trainRewardModel({
         out: ctx.dir, model: join(ctx.dirs.sft, 'model'), tokenizer: '',
         data: {
-          train: files(join(data, 'rankings.jsonl'), join(ctx.dirs.rankings, 'sampled.jsonl'), sampled.train),
-          val: files(join(data, 'rankings_val.jsonl'), join(ctx.dirs.rankings, 'sampled_val.jsonl'), sampled.val), maxLen: p.reward.maxLen,
+          train: [join(data, 'rankings.jsonl'), ...(sampled.train > 0 ? [join(ctx.dirs.rankings, 'sampled.jsonl')] : [])].join(','),
+          val: val.join(','), maxLen: p.reward.maxLen,
         },
         train: p.reward.train,
         normalization: {
-          prompts: join(data, 'prompts.jsonl'), samples: p.reward.normalizationSamples, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: p.ppo.rollout.temperature,
+          prompts: join(data, 'prompts-continuation.jsonl'), samples: p.reward.normalizationSamples, maxNewTokens: p.ppo.rollout.maxNewTokens, temperature: p.ppo.rollout.temperature,
         },
       }, { resume: ctx.resume, quiet: ctx.quiet });
+      const ofKind = (kind: string): { accuracy: number; pairs: number } | undefined => s.valSets.find((v) => v.file === sampledFile(ctx.dirs.rankings, 'val', kind));
       return {
-        accuracy: s.accuracy, pairs: s.valPairs, sampledAccuracy: s.valSets[1]?.accuracy, sampledPairs: s.valSets[1]?.pairs,
+        accuracy: s.accuracy, pairs: s.valPairs,
+        policyAccuracy: ofKind('continuation')?.accuracy, policyPairs: ofKind('continuation')?.pairs,
+        policyAccuracyInstructions: ofKind('instruction')?.accuracy, policyPairsInstructions: ofKind('instruction')?.pairs,
         trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy, scoreMean: s.normalization?.mean, scoreStd: s.normalization?.std, model: s.model,
       };
     },
-    report: (r) => [`held-out pairwise accuracy ${pct(r.accuracy)} over ${r.pairs} pairs (SFT samples: ${pct(r.sampledAccuracy)} over ${r.sampledPairs}); SFT reward ${num(r.scoreMean)} ± ${num(r.scoreStd)}`],
+    report: (r) => [
+      `held-out pairwise accuracy ${pct(r.accuracy)} over ${r.pairs} pairs; on SFT samples ${pct(r.policyAccuracy)} over ${r.policyPairs} continuation pairs, ${pct(r.policyAccuracyInstructions)} over ${r.policyPairsInstructions} instruction pairs`,
+    ],
   },
   {
     name: 'best_of_n',
-    summary: 'best-of-N SFT samples on the win-rate prompts, picked by the gold labeler and by the reward model',
+    summary: 'the SFT side of every held-out comparison, and best-of-N SFT continuations picked by the gold labeler and by the reward model',
     inputs: ['data', 'sft', 'reward'],
-    // PPO's seed: the SFT samples met here are the ones PPO's policy meets in its win rate.
-    config: (p) => ({ bestOfN: p.bestOfN, evaluation: p.evaluation, seed: p.ppo.seed, maxPromptLen: p.maxPromptLen }),
+    config: (p) => ({ bestOfN: p.bestOfN, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
     run: async (ctx, p) => {
-      const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), e = evalSettings(ctx.dirs.data, p);
-      const prompts = await loadPolicyPrompts(e.prompts, tok, p.maxPromptLen, e.limit);
-      const { curve, ceiling } = await bestOfN(await loadPretrained(modelDir), await loadScalarModel(join(ctx.dirs.reward, 'model')), tok, prompts, {
-        n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: p.ppo.seed, padId: padId(tok),
+      const modelDir = join(ctx.dirs.sft, 'model'), tok = loadTokenizer(modelDir), sft = await loadPretrained(modelDir);
+      const baselines: Record<string, { gold: number }[]> = {};
+      for (const kind of KINDS) baselines[kind] = await sampleBaseline(sft, tok, await loadHeldOut(ctx.dirs.data, tok, p, kind), p, join(ctx.dir, `baseline-${kind}.jsonl`));
+      const prompts = await loadHeldOut(ctx.dirs.data, tok, p, 'continuation');
+      const judge = rewardModelSource(await loadScalarModel(join(ctx.dirs.reward, 'model')), padId(tok));
+      const e = p.evaluation;
+      const { curve, ceiling } = await bestOfN(sft, judge, tok, prompts, baselines.continuation.map((b) => b.gold), {
+        n: p.bestOfN.n, maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: e.baselineSeed,
       });
       const top = curve[curve.length - 1];
-      return { n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, passRate: top.passRate, ceiling, prompts: prompts.length, curve };
-    },
-    report: (r) => [`best of ${r.n} SFT samples (KL ≤ ${num(r.kl)} nats) wins ${pct(r.goldWinRate)} vs SFT picked by the gold labeler, ${pct(r.rewardWinRate)} picked by the reward model; a perfect policy ${pct(r.ceiling)}`],
-  },
-  {
-    name: 'ppo',
-    summary: 'PPO against the reward model (actor, critic, frozen reference and reward model); win rate vs SFT',
-    inputs: ['data', 'sft', 'reward'],
-    config: (p) => ({ ppo: p.ppo, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
-    run: async (ctx, p) => {
-      const data = ctx.dirs.data;
-      const s = await ppo({
-        ...p.ppo, out: ctx.dir, policy: join(ctx.dirs.sft, 'model'), reward: join(ctx.dirs.reward, 'model'), tokenizer: '',
-        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: p.maxPromptLen }, ptx: { ...p.ppo.ptx, data: join(data, 'sft.jsonl') },
-        eval: evalSettings(data, p),
-      }, { resume: ctx.resume, quiet: ctx.quiet, watch: goldWatch });
-      const total = s.generateS + s.scoreS + s.trainS;
+      const mean = (xs: { gold: number }[]): number => xs.reduce((a, b) => a + b.gold, 0) / Math.max(1, xs.length);
       return {
-        winRate: s.eval?.winRate, wins: s.eval?.wins, ties: s.eval?.ties, losses: s.eval?.losses, kl: s.eval?.kl,
-        policyGold: s.eval?.policyGold, baselineGold: s.eval?.baselineGold, accuracy: await heldOutAccuracy(s.model, join(data, 'eval.jsonl'), p),
-        firstScore: s.first?.score, lastScore: s.last?.score, firstGold: s.first?.gold, lastGold: s.last?.gold,
-        iterationSeconds: s.iterations ? s.seconds / s.iterations : null, generateShare: total > 0 ? s.generateS / total : null, model: s.model,
+        n: top.n, kl: top.kl, goldWinRate: top.goldWinRate, rewardWinRate: top.rewardWinRate, goldGain: top.goldGain, rewardGain: top.rewardGain, ceiling,
+        prompts: prompts.length, curve, sftGold: { continuation: mean(baselines.continuation), instruction: mean(baselines.instruction) },
+        sftAccuracy: await heldOutAccuracy(sft, tok, ctx.dirs.data, p),
       };
     },
-    report: (r) => [`win rate vs SFT ${pct(r.winRate)} (${r.wins}/${r.ties}/${r.losses}) at KL ${num(r.kl)} nats; RM score ${num(r.firstScore)} → ${num(r.lastScore)}, gold ${num(r.firstGold)} → ${num(r.lastGold)}`],
-  },
-  {
-    name: 'dpo',
-    summary: 'DPO on best-vs-worst pairs (by default of SFT samples ranked by the gold labeler); win rate vs SFT',
-    inputs: ['data', 'sft', 'rankings'],
-    config: (p) => ({ dpo: p.dpo, evaluation: p.evaluation }),
-    run: async (ctx, p) => {
-      const data = ctx.dirs.data, sampled = ctx.results.rankings as { train: number; val: number };
-      const { pairs, pairsFrom, maxLen, ...rest } = p.dpo;
-      // Sampled rankings give pairs only when the labeler told some samples apart.
-      const own = pairsFrom !== 'default' && sampled.train > 0 && sampled.val > 0;
-      const pick = (mine: string, theirs: string): string => (!own ? theirs : pairsFrom === 'both' ? `${mine},${theirs}` : mine);
-      const s = await dpo({
-        ...rest, out: ctx.dir, model: join(ctx.dirs.sft, 'model'), tokenizer: '',
-        data: {
-          train: pick(join(ctx.dirs.rankings, 'sampled.jsonl'), join(data, 'preference.jsonl')),
-          val: pick(join(ctx.dirs.rankings, 'sampled_val.jsonl'), join(data, 'preference_val.jsonl')), maxLen, limit: pairs,
-        },
-        eval: evalSettings(data, p),
-      }, { resume: ctx.resume, quiet: ctx.quiet });
-      return {
-        winRate: s.eval?.winRate, wins: s.eval?.wins, ties: s.eval?.ties, losses: s.eval?.losses, kl: s.eval?.kl,
-        policyGold: s.eval?.policyGold, baselineGold: s.eval?.baselineGold, valRewardAccuracy: s.valRewardAccuracy,
-        accuracy: await heldOutAccuracy(s.model, join(data, 'eval.jsonl'), p), model: s.model,
-      };
-    },
-    report: (r) => [`win rate vs SFT ${pct(r.winRate)} (${r.wins}/${r.ties}/${r.losses}) at KL ${num(r.kl)} nats; held-out implicit-reward accuracy ${pct(r.valRewardAccuracy)}`],
-  },
-  {
-    name: 'grpo',
-    summary: 'GRPO on the instruction prompts with checkable answers; exact match vs SFT',
-    inputs: ['data', 'sft'],
-    config: (p) => ({ grpo: p.grpo, evaluation: p.evaluation, maxPromptLen: p.maxPromptLen }),
-    run: async (ctx, p) => {
-      const data = ctx.dirs.data;
-      const s = await grpo({
-        ...p.grpo, out: ctx.dir, policy: join(ctx.dirs.sft, 'model'), tokenizer: '',
-        data: { prompts: join(data, 'prompts.jsonl'), maxPromptLen: p.maxPromptLen },
-        eval: { prompts: join(data, 'eval.jsonl'), limit: p.evaluation.accuracyPrompts, maxNewTokens: p.evaluation.maxNewTokens },
-      }, { resume: ctx.resume, quiet: ctx.quiet });
-      return { sftAccuracy: s.sftAccuracy?.accuracy, accuracy: s.accuracy?.accuracy, prompts: s.accuracy?.total, firstExact: s.first?.exactMatch, lastExact: s.last?.exactMatch, model: s.model };
-    },
-    report: (r) => [`held-out exact match SFT ${pct(r.sftAccuracy)} → GRPO ${pct(r.accuracy)} (${r.prompts} prompts)`],
-  },
-  {
-    name: 'report',
-    summary: 'the report card: figures, plots and sample generations',
-    inputs: ['pretrain', 'sft', 'reward', 'best_of_n', 'ppo', 'dpo', 'grpo'],
-    config: (p) => p.report,
-    run: async (ctx, p) => {
-      const card = writeReport(ctx.runDir, ctx.dir, { samples: p.report.samples });
-      return { ...card.figures, html: join(ctx.dir, 'report.html') };
-    },
-    report: (r) => [`report card → ${String(r.html)} (report.md, report.json beside it)`],
+    report: (r) => [`best of ${r.n} SFT continuations (KL ≤ ${num(r.kl)} nats) wins ${pct(r.goldWinRate)} (gold +${num(r.goldGain)}) picked by the gold labeler, ${pct(r.rewardWinRate)} (gold ${num(r.rewardGain)}) by the reward model; a perfect policy ${pct(r.ceiling)}; SFT exact match ${pct(r.sftAccuracy)}`],
   },
 ];
+
+/** Best-of-N by gold as a frontier of (KL, gold gain) points, from N = 1 at the origin. */
+export function goldFrontier(result: Record<string, unknown> | undefined): { kl: number; gain: number }[] {
+  const curve = (result?.curve as BestOfNPoint[] | undefined) ?? [];
+  return [{ kl: 0, gain: 0 }, ...curve.filter((c) => c.n > 1).map((c) => ({ kl: c.kl, gain: c.goldGain }))];
+}
+
+export const REPORT_STAGE: Stage<RlhfStagesConfig> = {
+  name: 'report',
+  summary: 'the report card: figures, plots and sample generations',
+  inputs: ['pretrain', 'sft'],
+  config: (p) => p.report,
+  always: true,
+  run: async (ctx, p) => {
+    const card = writeReport(ctx.runDir, ctx.dir, { samples: p.report.samples });
+    return { ...card.figures, html: join(ctx.dir, 'report.html') };
+  },
+  report: (r) => [`report card → ${String(r.html)} (report.md, report.json beside it)`],
+};

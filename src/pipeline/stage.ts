@@ -5,7 +5,7 @@
 //   {status: "done", hash, config, result, seconds}        when it finished
 // Running the pipeline again on the same folder skips every stage that is done with the same
 // hash, resumes one that was interrupted (status running, same hash: trainers continue from their
-// checkpoints), and reruns from scratch one whose config or inputs changed.
+// checkpoints), and reruns from scratch one whose config or inputs changed (or that always runs).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +39,9 @@ export interface Stage<P> {
   run(ctx: StageContext, pipeline: P): Promise<StageResult>;
   /** Lines for the end-of-pipeline summary. */
   report?(result: StageResult): string[];
+  /** Run every time, never skipped: for a stage that reads whatever the run folder holds (the
+   * report card), so its inputs are not a fixed list. */
+  always?: boolean;
 }
 
 interface StageRecord { status: 'running' | 'done'; hash: string; config: unknown; result?: StageResult; seconds?: number }
@@ -69,7 +72,7 @@ export async function runStages<P>(all: Stage<P>[], names: string[], pipeline: P
     const prev = existsSync(recordPath) ? (readJson(recordPath) as StageRecord) : null;
     hashes[name] = hash;
     dirs[name] = dir;
-    if (prev?.status === 'done' && prev.hash === hash) {
+    if (prev?.status === 'done' && prev.hash === hash && !stage.always) {
       log(`── ${name}: done earlier with the same config (${hash}), skipped`);
       results[name] = prev.result ?? {};
       outcomes.push({ name, status: 'skipped', seconds: prev.seconds ?? 0, result: results[name], dir });

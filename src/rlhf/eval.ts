@@ -3,12 +3,13 @@
 // (a tie counts half). The policy's KL from the reference is measured on its own responses,
 // Σ_t log π(y_t) − log π_ref(y_t) per response (unbiased for KL(π ‖ π_ref) at temperature 1).
 import { noGrad } from '../engine/autograd.js';
-import type { CausalLM } from '../models/index.js';
+import { world } from '../distributed/world.js';
+import { loadPretrained, type CausalLM } from '../models/index.js';
 import { goldScore, measureAlignment, type AlignmentReport, type Gold } from '../data/default/labelers.js';
 import { stopIds, type Tokenizer } from '../tokenizer/index.js';
 import { joinBatch, responseLogprobs } from './core/batch.js';
-import { responseText, type PolicyPrompt } from './core/prompts.js';
-import type { Reference } from './core/reference.js';
+import { loadPolicyPrompts, responseText, type PolicyPrompt } from './core/prompts.js';
+import { modelReference, type Reference } from './core/reference.js';
 import { sampleResponses, type Samples } from './core/rollout.js';
 
 export interface CompareOptions {
@@ -40,6 +41,9 @@ export interface PolicyComparison {
   baseline: AlignmentReport;
   samples: ComparisonSample[];
 }
+
+/** Figures of a rollout (prompts and the responses' text) to log beside the reward, by name. */
+export type RolloutWatch = (prompts: PolicyPrompt[], responses: string[]) => Record<string, number>;
 
 /** The gold labeler's mean score of a rollout's responses to prompts with gold records (NaN when
  * none has one): logged beside PPO's reward, it shows when the policy games the reward model. */
@@ -103,4 +107,30 @@ export async function comparePolicies(policy: CausalLM, baseline: CausalLM, ref:
     baseline: measureAlignment(golds.map((gold, i) => ({ gold, response: bt[i] }))),
     samples,
   };
+}
+
+/** Where and how a trained policy meets its starting model after training (every method's `eval`
+ * keys). */
+export interface HeldOutSettings {
+  /** Prompt JSONL with gold records ('' = no comparison). */
+  prompts: string;
+  /** Prompts used (0 = all). */
+  limit: number;
+  maxNewTokens: number;
+  temperature: number;
+}
+
+/** `policy` against the model it started from (`start`, a folder or the model in memory) on the
+ * held-out prompts of `e`, the KL measured from the start; null when e.prompts is ''. Under data
+ * parallelism rank 0 alone compares (and reports); the others get null. */
+export async function compareWithStart(policy: CausalLM, start: CausalLM | string, tok: Tokenizer, e: HeldOutSettings, o: { maxPromptLen: number; seed: number; padId: number }): Promise<PolicyComparison | null> {
+  if (!e.prompts || world().rank !== 0) return null;
+  const base = typeof start === 'string' ? await loadPretrained(start) : start;
+  const prompts = await loadPolicyPrompts(e.prompts, tok, o.maxPromptLen, e.limit);
+  return comparePolicies(policy, base, modelReference(base), tok, prompts, { maxNewTokens: e.maxNewTokens, temperature: e.temperature, seed: o.seed, padId: o.padId, keepSamples: 8 });
+}
+
+/** One line for a log: "held-out win rate vs SFT 61.0% (40/42/18), KL 3.20 nats/response". */
+export function describeComparison(c: PolicyComparison): string {
+  return `held-out win rate vs SFT ${(100 * c.winRate).toFixed(1)}% (${c.wins}/${c.ties}/${c.losses}), KL ${c.kl.toFixed(2)} nats/response`;
 }

@@ -4,7 +4,7 @@
 // src/label/) registered after the API on the same instance, so they share its port and models.
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ServedModel } from './engine.js';
 import { ApiError } from './errors.js';
 import { parseChatRequest, parseCompletionRequest } from './protocol.js';
@@ -27,13 +27,16 @@ export interface ServerOptions {
   bodyLimit: number;
   /** When set, /v1 requests need `Authorization: Bearer <apiKey>` (401 otherwise). */
   apiKey: string | null;
+  /** With apiKey: a request this accepts needs no key (the web app's logged-in users, whose chat
+   * page holds a session cookie, not the key). */
+  authorize: ((request: FastifyRequest) => boolean) | null;
   /** Registered after the API routes, in order (e.g. the chat page and ranking app). */
   plugins: ServerPlugin[];
   /** fastify's logger option (false: silent). */
   logger: FastifyServerOptions['logger'];
 }
 
-export const SERVER_DEFAULTS: Omit<ServerOptions, 'models'> = { bodyLimit: 1 << 20, apiKey: null, plugins: [], logger: false };
+export const SERVER_DEFAULTS: Omit<ServerOptions, 'models'> = { bodyLimit: 1 << 20, apiKey: null, authorize: null, plugins: [], logger: false };
 
 /** Loads model directories given as DIR or NAME=DIR (the id defaults to the folder's name). */
 export async function loadModels(specs: string[], options: Partial<SchedulerOptions> = {}): Promise<ServedModel[]> {
@@ -84,6 +87,7 @@ function api(models: ReadonlyMap<string, ServedModel>, o: Omit<ServerOptions, 'm
     app.setNotFoundHandler((request, reply) => reply.status(404).send(new ApiError(404, `no such endpoint: ${request.method} ${request.url}`, null, 'unknown_url').body));
     if (key) {
       app.addHook('onRequest', async (request) => {
+        if (o.authorize?.(request)) return;
         const got = Buffer.from(request.headers.authorization ?? '');
         if (got.length !== key.length || !timingSafeEqual(got, key)) throw new ApiError(401, 'invalid or missing API key: send Authorization: Bearer <key>', null, 'invalid_api_key');
       });

@@ -41,7 +41,7 @@ export function exactMatch(output: string, answer: string): boolean {
 }
 
 /** Greedy answers of `model` to the prompts, scored by exact match. */
-export async function exactMatchAccuracy(model: CausalLM, tok: Tokenizer, prompts: GoldPrompt[], { maxNewTokens = 24, batchSize = 16 } = {}): Promise<AccuracyReport> {
+export async function exactMatchAccuracy(model: CausalLM, tok: Tokenizer, prompts: { prompt: Message[]; gold: { task: string; answer: string } }[], { maxNewTokens = 24, batchSize = 16 } = {}): Promise<AccuracyReport> {
   const stops = stopIds(tok, model.generationConfig.eosTokenId ?? model.config.eosTokenId);
   const report: AccuracyReport = { accuracy: 0, correct: 0, total: 0, byTask: {}, samples: [] };
   const wasTraining = model.training;

@@ -2,8 +2,8 @@
 // checkpoints), pretraining, supervised fine-tuning and LoRA. Commands merge a YAML/JSON file and
 // `--section.key value` flags onto these (util/config.ts: unknown keys throw), then validate, and
 // the final config is written into the run folder.
-import { check, nonNegInt, posInt } from '../util/config.js';
-import type { Family } from '../models/index.js';
+import { check, nonNegInt, oneOf, posInt } from '../util/config.js';
+import { FAMILIES, type Family } from '../models/config.js';
 
 /** The training loop's settings (loop.ts), shared by every trainer: the offline ones expose them
  * as their `train` section; PPO and GRPO map their own keys onto them. */
@@ -41,8 +41,12 @@ export interface LoopConfig {
   /** Decay of an exponential moving average of the trained weights, updated after every optimizer
    * update and saved beside the final weights as model_ema/ (0 = none). */
   emaDecay: number;
+  /** ZeRO stage under data parallelism: 1 splits AdamW's moments across the ranks (each holds
+   * 1/N of them); 0 keeps them whole on every rank. The results are the same either way. */
+  zero: number;
   /** Activation recomputation: each layer keeps only its input between forward and backward and
-   * runs again in backward (about a third more compute for much less memory; same gradients). */
+   * runs again in backward (about a third more compute for much less memory; same gradients). The
+   * loop sets it on every decoder it trains (docs/training-loop.md). */
   recompute: boolean;
 }
 
@@ -142,6 +146,7 @@ export const LOOP_DEFAULTS: LoopConfig = {
   logEvery: 10,
   seed: 1234,
   emaDecay: 0,
+  zero: 0,
   recompute: false,
 };
 
@@ -174,7 +179,7 @@ export function validateLoop(c: LoopConfig, at = 'train'): void {
   check([
     posInt(`${at}.steps`, c.steps), posInt(`${at}.batchSize`, c.batchSize), posInt(`${at}.gradAccum`, c.gradAccum),
     [c.lr > 0, `${at}.lr must be positive, got ${c.lr}`],
-    [['cosine', 'linear', 'constant'].includes(c.schedule), `${at}.schedule must be cosine | linear | constant, got ${JSON.stringify(c.schedule)}`],
+    oneOf(`${at}.schedule`, c.schedule, ['cosine', 'linear', 'constant']),
     nonNegInt(`${at}.warmupSteps`, c.warmupSteps),
     [c.minLrRatio >= 0 && c.minLrRatio <= 1, `${at}.minLrRatio must be in [0, 1], got ${c.minLrRatio}`],
     [c.weightDecay >= 0, `${at}.weightDecay must be ≥ 0, got ${c.weightDecay}`],
@@ -184,6 +189,7 @@ export function validateLoop(c: LoopConfig, at = 'train'): void {
     nonNegInt(`${at}.evalEvery`, c.evalEvery), nonNegInt(`${at}.evalBatches`, c.evalBatches), nonNegInt(`${at}.saveEvery`, c.saveEvery),
     posInt(`${at}.keepLast`, c.keepLast), posInt(`${at}.logEvery`, c.logEvery), nonNegInt(`${at}.seed`, c.seed),
     [c.emaDecay >= 0 && c.emaDecay < 1, `${at}.emaDecay must be in [0, 1), got ${c.emaDecay}`],
+    [c.zero === 0 || c.zero === 1, `${at}.zero must be 0 or 1 (ZeRO stage 1: AdamW's moments split across ranks), got ${c.zero}`],
   ]);
 }
 
@@ -193,6 +199,7 @@ export function validatePretrain(c: PretrainConfig): void {
     [c.out !== '', 'out must name a run folder'],
     [c.data.train !== '', 'data.train must name token shards (files or a folder of *.bin; see `rlhf data pack`)'],
     posInt('data.seqLen', c.data.seqLen),
+    oneOf('model.family', m.family, FAMILIES),
     posInt('model.hiddenSize', m.hiddenSize), posInt('model.numLayers', m.numLayers), posInt('model.numHeads', m.numHeads),
     nonNegInt('model.numKvHeads', m.numKvHeads), posInt('model.intermediateSize', m.intermediateSize), posInt('model.maxPositions', m.maxPositions),
     [m.init !== '' || c.data.seqLen <= m.maxPositions, `data.seqLen ${c.data.seqLen} exceeds model.maxPositions ${m.maxPositions}`],
@@ -201,8 +208,11 @@ export function validatePretrain(c: PretrainConfig): void {
   validateLoop(c.train);
 }
 
-export function validateLora(c: LoraConfig, at = 'lora'): void {
+/** A LoRA config, and (given the loop's) whether it can train with train.recompute: the
+ * recomputation replays the layers' own dropout draws, not the adapters'. */
+export function validateLora(c: LoraConfig, at = 'lora', train?: { recompute: boolean; at: string }): void {
   check([
+    [!(train?.recompute && c.dropout > 0), `${train?.at}.recompute with ${at}.dropout ${c.dropout} is not supported (set ${at}.dropout to 0)`],
     posInt(`${at}.rank`, c.rank),
     [c.alpha > 0, `${at}.alpha must be positive, got ${c.alpha}`],
     [c.dropout >= 0 && c.dropout < 1, `${at}.dropout must be in [0, 1), got ${c.dropout}`],
@@ -216,11 +226,9 @@ export function validateSft(c: SftConfig): void {
     [c.model !== '', 'model must name the base model folder (a Hugging Face checkpoint)'],
     [c.data.train !== '', 'data.train must name a JSONL file of conversations (messages) or prompt/completion pairs'],
     posInt('data.maxLen', c.data.maxLen),
-    [c.data.averageLossBy === 'token' || c.data.averageLossBy === 'conversation', `data.averageLossBy must be token | conversation, got ${JSON.stringify(c.data.averageLossBy)}`],
+    oneOf('data.averageLossBy', c.data.averageLossBy, ['token', 'conversation']),
     nonNegInt('accuracy.limit', c.accuracy.limit), posInt('accuracy.maxNewTokens', c.accuracy.maxNewTokens),
   ]);
   validateLoop(c.train);
-  if (c.lora.enabled) validateLora(c.lora);
-  // The recomputation replays the layers' own dropout draws, not the adapters'.
-  if (c.lora.enabled && c.train.recompute && c.lora.dropout > 0) throw new RangeError(`train.recompute with lora.dropout ${c.lora.dropout} is not supported (set lora.dropout to 0)`);
+  if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.train.recompute, at: 'train' });
 }

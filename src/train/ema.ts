@@ -22,6 +22,11 @@ export class Ema {
     }
   }
 
+  /** The averages' own arrays, in the parameters' order (to send them to other ranks). */
+  buffers(): Float32Array[] {
+    return [...this.shadow.values()];
+  }
+
   /** Runs fn with the averaged weights in the live tensors. */
   withAveraged<T>(fn: () => T): T {
     const swap = (): void => {

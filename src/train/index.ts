@@ -15,12 +15,15 @@ export {
 // The loop: a method supplies batches and a loss (BatchMethod) or whole steps (StepMethod).
 export {
   train, TrainingDiverged, type Method, type BatchMethod, type StepMethod, type StepContext, type StepOutput, type BatchLoss,
-  type BatchStream, type ParamSet, type LoopResult,
+  type BatchStream, type BatchSplit, type ParamSet, type LoopResult, type UpdateOptions,
 } from './loop.js';
+export { DataParallel, type OptimizerMemory } from './data-parallel.js';
+export { ZeroAdamW } from './zero.js';
 export { Ema } from './ema.js';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState, type LogWindow } from './checkpoint.js';
 // Language modelling on the loop (pretraining, SFT, PPO-ptx).
-export { trainLanguageModel, evaluate, batchLoss, countTargets, targetWeight, IGNORE, type LmBatch, type TrainRun, type TrainResult, type EvalResult } from './lm.js';
+export { trainLanguageModel, evaluate, batchLoss, countTargets, targetWeight, lmSplit, IGNORE, type LmBatch, type TrainRun, type TrainResult, type EvalResult } from './lm.js';
+export { verifyCheckpoint } from './checkpoint-manifest.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export { prepareRunDir, copyTokenizer, writeSummary, saveFinalModel, configDiff } from './run-dir.js';
 
@@ -37,3 +40,6 @@ export { exactMatchAccuracy, exactMatch, loadGoldPrompts as loadInstructionPromp
 
 // LoRA.
 export { LoraModel, loadLora, readAdapterConfig } from './lora.js';
+
+// Sparse upcycling and its continued-pretraining comparison.
+export { upcycleRun, upcycleMarkdown, expertLoad, validateUpcycleRun, UPCYCLE_RUN_DEFAULTS, type UpcycleRunConfig, type UpcycleReport } from './upcycle.js';

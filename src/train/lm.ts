@@ -9,7 +9,7 @@ import { checkpointRows, crossEntropy, linear, reshape } from '../engine/ops/ind
 import type { CausalLM } from '../models/index.js';
 import type { LoopConfig } from './config.js';
 import type { Ema } from './ema.js';
-import { train, type BatchStream, type LoopResult } from './loop.js';
+import { train, type BatchSplit, type BatchStream, type LoopResult } from './loop.js';
 
 /** Targets equal to this carry no loss (prompt tokens, padding). */
 export const IGNORE = -100;
@@ -50,6 +50,32 @@ function countTokens(b: LmBatch): number {
   for (let i = 0; i < b.mask.length; i++) n += b.mask[i];
   return n;
 }
+
+/** A batch divides among data-parallel ranks by rows; a rank's rows are cut to the longest of them
+ * (right padding is dropped, never a real token), so no rank computes another's padding. */
+export const lmSplit: BatchSplit<LmBatch> = {
+  rows: (b) => b.B,
+  take: (b, lo, hi) => {
+    const rows = hi - lo;
+    const lengths = Array.from({ length: rows }, (_, r) => {
+      if (!b.mask) return b.T;
+      let n = 0;
+      for (let t = 0; t < b.T; t++) n += b.mask[(lo + r) * b.T + t];
+      return n;
+    });
+    const T = Math.max(...lengths);
+    const cut = <A extends Int32Array | Float32Array>(x: A): A => {
+      if (T === b.T) return x.subarray(lo * b.T, hi * b.T) as A;
+      const out = new (x.constructor as new (n: number) => A)(rows * T);
+      for (let r = 0; r < rows; r++) out.set(x.subarray((lo + r) * b.T, (lo + r) * b.T + T), r * T);
+      return out;
+    };
+    return {
+      ids: cut(b.ids), targets: cut(b.targets), mask: b.mask && lengths.some((n) => n < T) ? cut(b.mask) : null, B: rows, T,
+      weights: b.weights ? cut(b.weights) : b.weights,
+    };
+  },
+};
 
 /** Summed cross-entropy of a batch's targets, weighted by b.weights when `weighted` (and the MoE
  * auxiliary loss, if any). */
@@ -141,10 +167,12 @@ export async function trainLanguageModel(run: TrainRun, { resume = false, quiet 
     },
     loss: (b, rng) => {
       const { sum, aux } = batchLoss(run.model, b, rng);
-      return { loss: sum, aux };
+      // MoE models: tokens per expert, the busiest expert's load and the router's entropy.
+      return { loss: sum, aux, metrics: run.model.expertMetrics() };
     },
     weight: targetWeight,
     tokens: countTokens,
+    split: lmSplit,
     evaluate: run.evalBatches.length ? () => {
       lastEval = evaluate(run.model, run.evalBatches);
       return { evalLoss: lastEval.loss, evalPpl: lastEval.ppl };
@@ -153,7 +181,10 @@ export async function trainLanguageModel(run: TrainRun, { resume = false, quiet 
   }, { resume, quiet });
   const r = result;
   return {
-    result: { steps: r.steps, seconds: r.seconds, tokens: r.tokens, tokS: r.tokS, trainLoss: r.train.loss ?? NaN, eval: lastEval, checkpoint: r.checkpoint, resumedFrom: r.resumedFrom },
+    result: {
+      steps: r.steps, seconds: r.seconds, tokens: r.tokens, tokS: r.tokS, trainLoss: r.train.loss ?? NaN, eval: lastEval, checkpoint: r.checkpoint,
+      resumedFrom: r.resumedFrom, ranks: r.ranks, optimizer: r.optimizer, commSeconds: r.commSeconds,
+    },
     ema: r.ema,
   };
 }

@@ -3,17 +3,14 @@
 // the file reads as one uninterrupted run.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/fs.js';
+import { parseJson, readTextFile } from '../util/text.js';
 
 /** A training record ({step, loss, lr, gradNorm, tokens, tokS}) or an evaluation record
  * ({step, evalLoss, evalPpl}). */
 export type MetricsRecord = { step: number } & Record<string, number | string>;
 
 export function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
+  return parseJson(readTextFile(path), path);
 }
 
 export function readMetrics(path: string): MetricsRecord[] {

@@ -2,6 +2,7 @@
 // with the add-one bigram model's perplexity on the same held-out windows as the bar to clear.
 import { join } from 'node:path';
 import { CausalLM, MODEL_DEFAULTS, loadPretrained, loadWeights, modelConfig, presets, type ModelConfig } from '../models/index.js';
+import { world } from '../distributed/world.js';
 import type { PretrainConfig } from './config.js';
 import { countShards } from './bigram.js';
 import { trainLanguageModel, type EvalResult, type TrainResult } from './lm.js';
@@ -34,11 +35,11 @@ export async function pretrain(cfg: PretrainConfig, { resume = false, quiet = fa
   prepareRunDir(cfg.out, cfg, resume);
 
   const model = cfg.model.init ? await loadPretrained(cfg.model.init) : new CausalLM(pretrainModelConfig(cfg, vocabSize, eosId), { seed: cfg.train.seed });
-  model.model.recompute = cfg.train.recompute;
   if (model.config.vocabSize < vocabSize) throw new Error(`model ${cfg.model.init} has a vocabulary of ${model.config.vocabSize}, the shards ${vocabSize}`);
   if (cfg.data.seqLen > model.config.maxPositions) throw new Error(`data.seqLen ${cfg.data.seqLen} exceeds the model's maxPositions ${model.config.maxPositions}`);
   const evalBatches = valPaths.length ? evalWindows(valPaths, cfg.data.seqLen, cfg.train.batchSize, cfg.train.evalBatches) : [];
-  const bigram = evalBatches.length ? countShards(trainPaths, vocabSize).evaluate(evalBatches) : null;
+  // The baseline is rank 0's to report (it reads every training shard).
+  const bigram = evalBatches.length && world().rank === 0 ? countShards(trainPaths, vocabSize).evaluate(evalBatches) : null;
   if (bigram && !quiet) console.log(`bigram baseline (add-one smoothed, vocabulary ${vocabSize}): held-out loss ${bigram.loss.toFixed(3)}, perplexity ${bigram.ppl.toFixed(1)}`);
 
   const { result, ema } = await trainLanguageModel({

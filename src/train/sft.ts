@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadPretrained, loadWeights, resizeVocab } from '../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../tokenizer/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
+import { world } from '../distributed/world.js';
 import type { SftConfig } from './config.js';
 import { exactMatchAccuracy, loadGoldPrompts, type AccuracyReport } from './accuracy.js';
 import { trainLanguageModel, type TrainResult } from './lm.js';
@@ -45,15 +46,15 @@ export async function sft(cfg: SftConfig, { resume = false, quiet = false } = {}
   log(`SFT: ${examples.length} training conversations (${dropped} without assistant tokens after cutting to ${cfg.data.maxLen} dropped), ${val.length} held out`);
 
   const gold = cfg.accuracy.file ? await loadGoldPrompts(cfg.accuracy.file, cfg.accuracy.limit) : [];
+  // Generation is rank 0's to do; the others have nothing to report.
   const score = async (label: string): Promise<AccuracyReport | null> => {
-    if (!gold.length) return null;
+    if (!gold.length || world().rank !== 0) return null;
     const r = await exactMatchAccuracy(model, tok, gold, { maxNewTokens: cfg.accuracy.maxNewTokens });
     log(`${label} exact-match accuracy on ${r.total} held-out instruction prompts: ${(100 * r.accuracy).toFixed(1)}%`);
     return r;
   };
   const base = await score('base model');
 
-  model.model.recompute = cfg.train.recompute;
   const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
   const { result, ema } = await trainLanguageModel({
     label: lora ? 'sft (lora)' : 'sft',

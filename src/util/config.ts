@@ -1,8 +1,8 @@
 // Typed configuration: defaults in one object, then a YAML/JSON file, then `--key value` flags
 // (dotted keys reach nested groups). Unknown keys and wrongly typed values throw with the key's
 // path, so a typo never silently trains with a default.
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { parseJson, readTextFile } from './text.js';
 
 export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
 type Plain = { [key: string]: ConfigValue };
@@ -15,12 +15,19 @@ function isObject(v: unknown): v is Plain {
 
 /** Reads a .yaml/.yml/.json config file into a plain object. */
 export function readConfigFile(path: string): Plain {
-  const text = readFileSync(path, 'utf8');
-  let parsed: unknown;
+  let text: string, parsed: unknown;
   try {
-    parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    text = readTextFile(path);
+    parsed = /\.json$/i.test(path) ? parseJson(text, path) : undefined;
   } catch (e) {
-    throw new ConfigError(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+    throw new ConfigError((e as Error).message);
+  }
+  if (!/\.json$/i.test(path)) {
+    try {
+      parsed = parseYaml(text);
+    } catch (e) {
+      throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message}`);
+    }
   }
   if (parsed == null) return {};
   if (!isObject(parsed)) throw new ConfigError(`${path}: expected a mapping of keys to values at the top level`);
@@ -33,10 +40,11 @@ export function mergeConfig<T extends object>(base: T, override: Plain, where: s
   const out: Plain = { ...(base as Plain) };
   for (const [key, value] of Object.entries(override)) {
     const name = path ? `${path}.${key}` : key;
-    if (!(key in out)) {
+    // Own keys only: "__proto__" or "constructor" must be unknown keys, not the prototype's.
+    if (!Object.hasOwn(out, key)) {
       throw new ConfigError(`${where}: unknown key "${name}" (known: ${Object.keys(out).join(', ')})`);
     }
-    out[key] = coerce(out[key], value, name, where);
+    Object.defineProperty(out, key, { value: coerce(out[key], value, name, where), enumerable: true, writable: true, configurable: true });
   }
   return out as T;
 }
@@ -73,8 +81,15 @@ export function flagsToObject(flags: Record<string, string | number | boolean | 
     if (value === undefined) continue;
     const parts = key.split('.');
     let node = out;
-    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Plain;
-    node[parts[parts.length - 1]] = value;
+    parts.slice(0, -1).forEach((p, i) => {
+      if (!Object.hasOwn(node, p)) Object.defineProperty(node, p, { value: {}, enumerable: true, writable: true, configurable: true });
+      const next = node[p];
+      if (!isObject(next)) throw new ConfigError(`command line: --${parts.slice(0, i + 1).join('.')} is a group of keys, and --${key} cannot also set a key inside a value`);
+      node = next;
+    });
+    const last = parts[parts.length - 1];
+    if (Object.hasOwn(node, last) && isObject(node[last])) throw new ConfigError(`command line: --${key} is a group of keys (set --${key}.<key> instead)`);
+    Object.defineProperty(node, last, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -86,6 +101,12 @@ export function resolveConfig<T extends object>(defaults: T, opts: { file?: stri
   if (opts.flags) config = mergeConfig(config, opts.flags, 'command line');
   opts.validate?.(config);
   return config;
+}
+
+/** A rule for a string that must be one of `options` (an enum field): fails naming the key, the
+ * choices and what it got. */
+export function oneOf<T extends string>(key: string, value: string, options: readonly T[]): [boolean, string] {
+  return [(options as readonly string[]).includes(value), `${key} must be ${options.join(' | ')}, got ${JSON.stringify(value)}`];
 }
 
 /** Throws a ConfigError for the first failing rule: [condition, message]. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -37,18 +37,26 @@ test('rlhf data process: files written, report and table printed, bad line is fi
   assert.equal(readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n').length, 5);
 });
 
-test('rlhf data make-default writes the Brown corpus and every dataset, all valid', () => {
+test('rlhf data make-default writes the stories, the Brown corpus and every dataset, all valid; a flag overrides the --config file only when given', () => {
   const out = mkdtempSync(join(tmpdir(), 'cli-default-'));
-  execFileSync(process.execPath, [CLI, 'data', 'make-default', '--output', out, '--sft', '40', '--rankings', '30', '--prompts', '20', '--eval', '20'], { encoding: 'utf8' });
+  const config = join(out, 'data.yaml');
+  writeFileSync(config, 'data:\n  seed: 77\n  k: 3\n  stories: 50\n  sft: 60\n  rankings: 15\n  prompts: 10\n  dev: 5\n  eval: 10\n');
+  execFileSync(process.execPath, [CLI, 'data', 'make-default', '--output', out, '--config', config, '--sft', '40'], { encoding: 'utf8' });
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  // The file's seed, k and counts survive; the one flag given wins.
+  assert.deepEqual([manifest.config.seed, manifest.config.k, manifest.config.sft, manifest.config.eval], [77, 3, 40, 10]);
   assert.equal(manifest.files['sft.jsonl'], 40);
   assert.equal(manifest.files['rankings.jsonl'], 30);
+  assert.equal(manifest.files['eval.jsonl'], 20);
+  assert.equal(manifest.files['stories/train.jsonl'], 50);
   assert.ok(manifest.files['brown/train.jsonl'] > 400);
-  for (const [file, format] of [['sft.jsonl', 'messages'], ['rankings.jsonl', 'ranking'], ['preference.jsonl', 'preference'], ['eval.jsonl', 'prompt'], ['brown/val.jsonl', 'text']]) {
+  for (const [file, format] of [['sft.jsonl', 'messages'], ['rankings.jsonl', 'ranking'], ['preference.jsonl', 'preference'], ['eval.jsonl', 'prompt'], ['dev.jsonl', 'prompt'], ['stories/val.jsonl', 'text'], ['brown/val.jsonl', 'text']]) {
     const r = rlhf('data', 'inspect', join(out, file), '--format', format, '--examples', '0');
     assert.equal(r.code, 0, `${file}: ${r.err}`);
     assert.match(r.out, new RegExp(`${format}\\s+\\d+\\s+0`));
   }
+  const ranking = JSON.parse(readFileSync(join(out, 'rankings.jsonl'), 'utf8').split('\n')[0]);
+  assert.equal(ranking.responses.length, 3);
 });
 
 test('rlhf data pack: shards decode back to the documents, inspect reads them', () => {

@@ -49,6 +49,7 @@ test('every format: a valid example line loads, keys announce the format, extra 
     messages: { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] },
     completion: { prompt: 'What is 2 + 3?', completion: '5' },
     preference: { prompt: [{ role: 'user', content: 'What is 2 + 3?' }], chosen: [{ role: 'assistant', content: '5' }], rejected: [{ role: 'assistant', content: '6' }] },
+    unpaired: { prompt: [{ role: 'user', content: 'What is 2 + 3?' }], completion: [{ role: 'assistant', content: '6' }], label: false },
     ranking: { prompt: 'What is 2 + 3?', responses: ['6', '5'], ranking: [1, 0] },
     prompt: { prompt: 'Continue: The harbour was quiet', gold: { kind: 'continuation' } },
   } as const;
@@ -63,6 +64,12 @@ test('every format: a valid example line loads, keys announce the format, extra 
   const streamed = [];
   for await (const r of iterateDataset(join(dir, 'completion.jsonl'), 'completion')) streamed.push(r.completion);
   assert.deepEqual(streamed, ['5']);
+});
+
+test('unpaired records need a boolean label', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'fmt-')), 'kto.jsonl');
+  writeFileSync(file, JSON.stringify({ prompt: 'Hi', completion: 'Hello.', label: 'yes' }) + '\n');
+  await assert.rejects(loadDataset(file), /kto\.jsonl:1: label must be true \(desirable\) or false \(undesirable\), got "yes" \(format unpaired\)/);
 });
 
 test('a file of the wrong format fails on its first line', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { goldMax, goldRank, goldScore, isCorrect, isWellFormed, loadGoldPrompts, measureAlignment, sentimentScore, type InstructionGold } from '../../src/data/default/labelers.js';
+import { goldMax, goldRank, goldRanking, goldScore, isCorrect, isWellFormed, loadGoldPrompts, measureAlignment, partialCredit, type InstructionGold } from '../../src/data/default/labelers.js';
 import type { DataError } from '../../src/data/jsonl.js';
 
 const gold = (task: InstructionGold['task'], answer: string): InstructionGold => ({ kind: 'instruction', task, answer });
@@ -41,30 +41,58 @@ test('instruction ranking: correct first, then well-formed, then concise', () =>
   // The concise right answer reaches the maximum; nothing goes above it.
   assert.ok(Math.abs(goldScore(gold('add', '42'), '42') - goldMax(gold('add', '42'))) < 1e-9);
   for (const r of responses) assert.ok(goldScore(gold('add', '42'), r) <= goldMax(gold('add', '42')) + 1e-9, r);
-  assert.ok(Math.abs(goldScore({ kind: 'continuation' }, 'Outstanding!') - goldMax({ kind: 'continuation' })) < 1e-9, 'a lone +5 word reaches the continuation maximum');
 });
 
-test('continuation ranking: positive sentiment first, a degenerate loop last', () => {
-  const responses = [
-    'and the harvest failed, which was a terrible disaster.',
-    'and the harvest came in on time.',
-    'and the harvest was wonderful, and everyone was happy.',
-    'good good good good good',
-  ];
-  assert.ok(sentimentScore(responses[3]) > sentimentScore(responses[2]), 'AFINN alone would prefer the loop');
-  assert.deepEqual(goldRank({ kind: 'continuation' }, responses), [2, 1, 0, 3]);
+test('equal scores are ties: grouped, adjacent in the ranking, in index order', () => {
+  // 3.99, 1.99, 3.99, and 2 + 1 + 0.99 / (1 + 3/5) = 3.61875 for three words beyond the answer.
+  const add = gold('add', '42');
+  assert.equal(goldScore(add, 'The answer is 42.'), 3 + 0.99 / 1.6);
+  assert.deepEqual(goldRanking(add, ['42', '43', '42', 'The answer is 42.']), { ranking: [0, 2, 3, 1], ties: [[0, 2]] });
+  assert.deepEqual(goldRanking(add, ['41', '43']), { ranking: [0, 1], ties: [[0, 1]] });
+  assert.deepEqual(goldRank(add, ['43', '42']), [1, 0]);
+});
+
+test('partial credit: 1 when correct, else numeric distance, word order, right case', () => {
+  const add = gold('add', '42');
+  assert.equal(partialCredit(add, '42'), 1);
+  assert.equal(partialCredit(add, '43'), 1 - 1 / 42);
+  assert.equal(partialCredit(add, 'It is 40.'), 1 - 2 / 42);
+  assert.equal(partialCredit(add, '100'), 0);
+  assert.equal(partialCredit(add, 'no idea'), 0);
+  assert.equal(partialCredit(gold('convert_units', '3000 meters'), '300 meters'), 1 - 2700 / 3000);
+  assert.equal(partialCredit(gold('subtract', '0'), '2'), 0, 'the distance is measured against at least 1');
+  assert.equal(partialCredit(gold('count_words', '4'), '3'), 0.75);
+  const rev = gold('reverse_words', 'jumps fox red');
+  assert.equal(partialCredit(rev, 'red fox jumps'), 1 / 3); // longest common subsequence: one word
+  assert.equal(partialCredit(rev, 'fox jumps red'), 2 / 3); // "fox red"
+  assert.equal(partialCredit(rev, 'jumps fox'), 2 / 3);
+  assert.equal(partialCredit(rev, 'The words: jumps, red, fox.'), 2 / 3);
+  assert.equal(partialCredit(gold('sort_words', 'apple river stone'), 'stone river apple'), 1 / 3);
+  const upper = gold('uppercase', 'RED FOX');
+  assert.equal(partialCredit(upper, 'Red Fox'), 2 / 6);
+  assert.equal(partialCredit(upper, 'It is RED Fox.'), 4 / 6);
+  assert.equal(partialCredit(upper, 'red fox'), 0);
+  assert.equal(partialCredit(upper, 'blue cat'), 0);
+  const title = gold('title_case', 'Red Fox');
+  assert.equal(partialCredit(title, 'red fox'), 4 / 6);
+  assert.equal(partialCredit(title, 'RED FOX'), 2 / 6);
+  assert.equal(partialCredit(gold('lookup', 'Melk'), 'Zorvi'), 0);
+  assert.equal(partialCredit(gold('lookup', 'Melk'), 'It is Melk.'), 1);
 });
 
 test('measureAlignment summarises a policy against the rubric', () => {
   const r = measureAlignment([
     { gold: gold('add', '4'), response: '4' },
     { gold: gold('add', '5'), response: '6' },
-    { gold: { kind: 'continuation' }, response: 'and it was good.' },
+    { gold: { kind: 'continuation' }, response: 'Lily and Max had a wonderful day.' },
+    { gold: { kind: 'continuation' }, response: 'gold' },
   ]);
   assert.equal(r.instructions, 2);
   assert.equal(r.accuracy, 0.5);
-  assert.equal(r.continuations, 1);
-  assert.ok(r.sentiment > 0);
+  assert.equal(r.continuations, 2);
+  assert.equal(r.continuationScore, (0.8 + (-2 + 1 / 5 / 8)) / 2); // "gold": one of five words, the first check failed
+  assert.equal(r.fluent, 0.5);
+  assert.equal(r.sentiment, (4 / 7 + 2) / 2);
   assert.equal(r.wellFormed, 1);
 });
 
@@ -76,10 +104,13 @@ test('loadGoldPrompts checks the prompt and the gold record of every line', asyn
     { prompt: 'Continue the text: It was', gold: { kind: 'continuation' } },
     { prompt: 'What is 2 + 3?', gold: { kind: 'instruction', task: 'addition', answer: '5' } },
     { prompt: 'What is 2 + 4?' },
+    { prompt: 'Continue the story: Lily had a dog named Max.', gold: { kind: 'continuation', names: ['Lily', 'Max'] } },
+    { prompt: 'Continue the story: Lily had a dog named Max.', gold: { kind: 'continuation', names: 'Lily' } },
   ].map((r) => JSON.stringify(r)).join('\n') + '\n');
   const errors: DataError[] = [];
   const prompts = await loadGoldPrompts(file, { onError: 'skip', errors });
-  assert.equal(prompts.length, 2);
+  assert.equal(prompts.length, 3);
   assert.match(errors[0].message, /prompts\.jsonl:3: gold\.task must be one of add, .*got "addition"/);
   assert.match(errors[1].message, /prompts\.jsonl:4: gold is missing/);
+  assert.match(errors[2].message, /prompts\.jsonl:6: gold\.names must be a list of names, got "Lily"/);
 });

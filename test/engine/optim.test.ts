@@ -71,7 +71,7 @@ class Mlp extends Module {
   forward(x: Tensor): Tensor { return this.fc2.forward(op.tanh(this.fc1.forward(x))); }
 }
 
-/** The README example: a two-layer MLP fits y = sin(3x); returns the losses. */
+/** The engine guide's example (docs/engine.md): a two-layer MLP fits y = sin(3x); returns the losses. */
 function trainMlp(seed: number, steps: number): number[] {
   const rng = new Rng(seed);
   const x = Tensor.uniform([64, 1], rng, -1, 1);

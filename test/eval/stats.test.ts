@@ -2,7 +2,7 @@
 // percentile bootstrap where its distribution can be enumerated, and the frontier share.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapMeanCi, comparePaired, frontierGainAt, frontierShare, quantile } from '../../src/eval/stats.js';
+import { auroc, bootstrapMeanCi, comparePaired, frontierGainAt, frontierShare, quantile } from '../../src/eval/stats.js';
 
 const near = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -60,4 +60,16 @@ test('frontier share interpolates best-of-N in KL and stays flat past its last p
   near(frontierGainAt(frontier, 9), 0.8);
   near(frontierShare(frontier, 1.48, 0.52)!, 0.8);
   assert.equal(frontierShare([{ kl: 0, gain: 0 }], 1, 0.3), null);
+});
+
+test('AUROC: the share of positive–negative pairs ordered right, ties half', () => {
+  // Positives 0.9, 0.4; negatives 0.5, 0.1: pairs (0.9>0.5 ✓)(0.9>0.1 ✓)(0.4<0.5 ✗)(0.4>0.1 ✓) = 3/4.
+  near(auroc([0.9, 0.5, 0.4, 0.1], [true, false, true, false])!, 0.75);
+  // A tie between a positive and a negative counts half: positive 0.5 vs negatives 0.5, 0.2 → 1.5/2.
+  near(auroc([0.5, 0.5, 0.2], [true, false, false])!, 0.75);
+  near(auroc([1, 2, 3], [true, true, false])!, 0);
+  near(auroc([3, 3, 3, 3], [true, false, true, false])!, 0.5);
+  assert.equal(auroc([1, 2], [true, true]), null);
+  assert.throws(() => auroc([1], [true, false]), /1 scores for 2 labels/);
+  assert.throws(() => auroc([NaN, 1], [true, false]), /not finite/);
 });

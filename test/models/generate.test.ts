@@ -123,10 +123,22 @@ test('stop ids end a row (stop token included); streaming sees every token in or
   }
 });
 
-test('generation refuses to run past maxPositions and rejects bad options', async () => {
+test('generation stops at the context with finish reason "length", and refuses what cannot start', async () => {
   const model = sharpModel(tinyConfig({ positions: 'learned', maxPositions: 12 }));
-  await assert.rejects(model.generate([prompts[0]], { maxNewTokens: 8, stopTokenIds: [] }), /maxPositions 12/);
+  // 7 prompt tokens + 5 new fill the 12 positions: the sequence stays scoreable by the model.
+  const out = await model.generate([prompts[0]], { maxNewTokens: 8, stopTokenIds: [] });
+  assert.equal(out.tokens[0].length, 5);
+  assert.deepEqual(out.finishReasons, ['length']);
+  const shorter = await model.generate([prompts[0]], { maxNewTokens: 5, stopTokenIds: [] });
+  assert.deepEqual(shorter.tokens, out.tokens, 'the cut changes nothing before it');
+  // An absurd request is bounded by the context, not by allocating it.
+  const absurd = await model.generate([prompts[1]], { maxNewTokens: 1e9, stopTokenIds: [] });
+  assert.equal(absurd.tokens[0].length, 10);
+  await assert.rejects(model.generate([[...prompts[0], ...prompts[2]]], { maxNewTokens: 1 }), /12-token prompt leaves no room .* context of 12 positions/);
   await assert.rejects(model.generate([prompts[0]], { topP: 0 }), /topP/);
+  await assert.rejects(model.generate([prompts[0]], { topK: -1 }), /topK must be an integer ≥ 0/);
+  await assert.rejects(model.generate([prompts[0]], { stopTokenIds: [61] }), /stop token 61 is outside the vocabulary \[0, 61\)/);
+  await assert.rejects(model.generate([[5, 99]]), /prompt 0 token 1 is 99, outside the vocabulary/);
   await assert.rejects(model.generate([[]]), /at least one token/);
 });
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CausalLM, modelConfig, type ModelConfig } from '../../src/models/index.js';
+import { CausalLM, modelConfig, ropeScaling, type ModelConfig } from '../../src/models/index.js';
 
 /** A 2-layer, 32-wide model with the given options. */
 export function tinyConfig(o: Partial<ModelConfig> = {}): ModelConfig {
@@ -27,6 +27,8 @@ export const COMBOS: [string, Partial<ModelConfig>][] = [
   ['llama prefix-LM, no positions', { attention: 'prefix-lm', positions: 'none' }],
   ['gpt2 ALiBi prefix-LM window', { family: 'gpt2', numKvHeads: 4, norm: 'layer', ffn: 'gelu', positions: 'alibi', attention: 'prefix-lm', slidingWindow: 6, tieEmbeddings: false }],
   ['llama MoE top-1 ALiBi window', { ffn: 'moe', numExperts: 3, expertsPerToken: 1, positions: 'alibi', slidingWindow: 4 }],
+  ['llama YaRN RoPE scaling', { ropeScaling: ropeScaling('yarn', 4, 8) }],
+  ['qwen2 llama3 RoPE scaling', { family: 'qwen2', qkvBias: true, tieEmbeddings: true, ropeTheta: 1e6, ropeScaling: ropeScaling('llama3', 4, 8) }],
 ];
 
 /** A random model whose weights are scaled up so its logits are far from uniform (clear argmax

@@ -101,7 +101,7 @@ test('config.json problems are clear', async () => {
   try {
     writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify({ architectures: ['BertModel'] }));
     await assert.rejects(loadPretrained(tmp.dir), /unsupported architecture BertModel/);
-    writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 64, rope_scaling: { type: 'yarn' } }));
+    writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 64, rope_scaling: { type: 'longrope' } }));
     await assert.rejects(loadPretrained(tmp.dir), /rope_scaling/);
     writeFileSync(join(tmp.dir, 'config.json'), '{oops');
     await assert.rejects(loadPretrained(tmp.dir), /config\.json/);

@@ -12,8 +12,7 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 const TOY = [
   '--stages', 'data,tokenizer,pack,pretrain,sft',
-  '--stages', 'data,tokenizer,pack,pretrain,sft',
-  '--data.sft', '60', '--data.sftVal', '8', '--data.rankings', '4', '--data.rankingsVal', '2', '--data.prompts', '4', '--data.eval', '12',
+  '--data.stories', '200', '--data.storiesVal', '20', '--data.sft', '60', '--data.sftVal', '8', '--data.rankings', '4', '--data.rankingsVal', '2', '--data.prompts', '4', '--data.eval', '12',
   '--tokenizer.vocabSize', '320',
   '--pretrain.model.hiddenSize', '32', '--pretrain.model.numLayers', '1', '--pretrain.model.numHeads', '2', '--pretrain.model.intermediateSize', '48',
   '--pretrain.seqLen', '64', '--pretrain.train.steps', '3', '--pretrain.train.batchSize', '2', '--pretrain.train.evalBatches', '1',

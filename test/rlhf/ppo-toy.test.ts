@@ -6,43 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CausalLM, ScalarHeadModel, loadWeights, modelConfig } from '../../src/models/index.js';
 import { Rng } from '../../src/engine/rng.js';
-import { modelReference } from '../../src/rlhf/core/reference.js';
-import { PPO_DEFAULTS, type PpoConfig } from '../../src/rlhf/ppo/config.js';
+import { ShardWriter } from '../../src/data/shards.js';
+import type { PpoConfig } from '../../src/rlhf/ppo/config.js';
 import { trainPpo, type PpoSetup } from '../../src/rlhf/ppo/trainer.js';
-import type { SequenceBatch } from '../../src/rlhf/core/batch.js';
-
-const V = 16, TARGET = 7, STOP = 15;
-
-function toyConfig(out: string): PpoConfig {
-  return {
-    ...structuredClone(PPO_DEFAULTS), out, policy: '-', reward: '-', iterations: 14, saveEvery: 100,
-    rollout: { ...PPO_DEFAULTS.rollout, batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
-    ppo: { ...PPO_DEFAULTS.ppo, epochs: 4, miniBatchSize: 8 },
-    kl: { estimator: 'k1', coef: 0.01, target: 6, horizon: 10000 },
-    score: { normalize: false, clip: 0, missingEosPenalty: 0 },
-    optim: { ...PPO_DEFAULTS.optim, actorLr: 3e-3, criticLr: 3e-3 },
-  };
-}
-
-const share7 = (batch: SequenceBatch): Float32Array => Float32Array.from(batch.responses, (r) => r.filter((t) => t === TARGET).length / r.length);
-
-/** A fresh toy setup: random actor (= reference) and critic, 32 random 3-token prompts. */
-function toySetup(): PpoSetup {
-  const cfg = modelConfig({ vocabSize: V, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositions: 32, eosTokenId: STOP });
-  const actor = new CausalLM(cfg, { seed: 1 }).eval();
-  const ref = new CausalLM(cfg, { seed: 1 }).eval();
-  for (const p of ref.parameters()) p.requiresGrad = false;
-  const critic = new ScalarHeadModel(cfg, { seed: 2 }).eval();
-  const rng = new Rng(3);
-  const prompts = Array.from({ length: 32 }, () => ({ ids: Array.from({ length: 3 }, () => rng.int(V - 1)), messages: [], text: '', gold: null }));
-  return {
-    actor, actorParams: actor.namedParameters(), saveActor: (dir) => actor.save(dir), loadActor: (dir) => loadWeights(actor, dir),
-    critic, ref: modelReference(ref), score: share7, normalization: { mean: 0, std: 1 },
-    prompts, ptx: [], padId: 0, stopIds: [STOP],
-  };
-}
+import { STOP, V, toyConfig, toySetup } from './toy.js';
 
 test('PPO raises a toy reward ("emit token 7") within a few iterations', async () => {
   const out = mkdtempSync(join(tmpdir(), 'rlhf-ppo-toy-'));
@@ -64,4 +32,28 @@ test('PPO resumed from a checkpoint repeats the uninterrupted run exactly', asyn
   const resumed = await trainPpo(toySetup(), { ...toyConfig(dir), iterations: 4, saveEvery: 2 }, { quiet: true, resume: true });
   assert.equal(resumed.resumedFrom, 2);
   assert.deepEqual(resumed.records.map((r) => [r.score, r.policyLoss, r.klCoef]), full.records.slice(2).map((r) => [r.score, r.policyLoss, r.klCoef]));
+});
+
+test('PPO-ptx draws pretraining windows from token shards, its loss logged and resumed with the run; a fixed β stays put', async () => {
+  // Pretraining text of the toy vocabulary: documents of tokens 0…14 (15 ends each one).
+  const dir = mkdtempSync(join(tmpdir(), 'rlhf-ppo-ptx-'));
+  const shard = join(dir, 'train.bin');
+  const w = new ShardWriter(shard, V, STOP);
+  const rng = new Rng(9);
+  for (let d = 0; d < 40; d++) w.addDocument(Int32Array.from({ length: 20 }, () => rng.int(STOP)));
+  w.close();
+  // A fixed β here too (kl.adaptive false): it must not move.
+  const cfg = (out: string, iterations: number): PpoConfig => {
+    const c = toyConfig(out);
+    return { ...c, iterations, saveEvery: 2, kl: { ...c.kl, adaptive: false }, ptx: { coef: 0.5, data: shard, batchSize: 2, seqLen: 8 } };
+  };
+  const setup = (): PpoSetup => ({ ...toySetup(), ptxShards: [shard] });
+  const full = await trainPpo(setup(), cfg(join(dir, 'full'), 4), { quiet: true });
+  assert.ok(full.records.every((r) => Number.isFinite(r.ptxLoss) && r.ptxLoss > 0));
+  assert.ok(full.records.every((r) => r.klCoef === 0.01), `β ${full.records.map((r) => r.klCoef).join(' ')}`);
+  // Near log 15 for a random policy over 16 tokens.
+  assert.ok(Math.abs(full.records[0].ptxLoss - Math.log(15)) < 0.6, `ptx loss ${full.records[0].ptxLoss}`);
+  await trainPpo(setup(), cfg(join(dir, 'resumed'), 2), { quiet: true });
+  const resumed = await trainPpo(setup(), cfg(join(dir, 'resumed'), 4), { quiet: true, resume: true });
+  assert.deepEqual(resumed.records.map((r) => r.ptxLoss), full.records.slice(2).map((r) => r.ptxLoss));
 });

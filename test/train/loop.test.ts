@@ -121,7 +121,7 @@ test('keepLast prunes old checkpoints; half-written ones are ignored and cleaned
   await train(makeRun(dir, { steps: 9, saveEvery: 2, keepLast: 3 }, rows(2, 8, 4)));
   assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['step-00000006', 'step-00000008', 'step-00000009']);
   assert.deepEqual(readdirSync(join(dir, 'checkpoints', 'step-00000009')).sort(),
-    ['config.json', 'generation_config.json', 'model.safetensors', 'optimizer.safetensors', 'trainer_state.json']);
+    ['config.json', 'generation_config.json', 'manifest.json', 'model.safetensors', 'optimizer.safetensors', 'trainer_state.json']);
 });
 
 /** A step method on a toy objective, Σ (w − target)², with `updates` optimizer updates per step;

@@ -109,6 +109,6 @@ test('rlhf lora merge writes a model that loads anywhere and equals base + adapt
 });
 
 test('LoRA refuses GPT-2 (fused c_attn) and targets that match nothing', () => {
-  assert.throws(() => new LoraModel(new CausalLM(presets.gpt2({ vocabSize: 40, hiddenSize: 32, numLayers: 1, numHeads: 4, intermediateSize: 64, maxPositions: 16 })), { ...LORA_DEFAULTS, enabled: true }), /c_attn/);
+  assert.throws(() => new LoraModel(new CausalLM(presets.gpt2({ vocabSize: 40, hiddenSize: 32, numLayers: 1, numHeads: 4, intermediateSize: 64, maxPositions: 16, bosTokenId: null, eosTokenId: null })), { ...LORA_DEFAULTS, enabled: true }), /c_attn/);
   assert.throws(() => new LoraModel(new CausalLM(cfg), { ...LORA_DEFAULTS, enabled: true, targets: ['qkv'] }), /no Linear layer is named qkv/);
 });

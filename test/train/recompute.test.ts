@@ -1,14 +1,19 @@
 // batchLoss with activation recomputation runs the LM head and cross-entropy a block of rows at a
 // time (engine/ops/checkpoint.ts checkpointRows): the same summed loss and gradients as the whole
 // [B·T, V] product, up to the order of float32 sums (checked to 1e-5 relative), weighted or not,
-// with ignored targets; checkpointRows itself is checked against finite differences.
+// with ignored targets; checkpointRows itself is checked against finite differences. The training
+// loop turns it on from train.recompute, and a run with it ends on the same weights; LoRA dropout
+// with it is refused by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import { checkpointRows, crossEntropy, linear, sum, tanh } from '../../src/engine/ops/index.js';
-import { CausalLM, modelConfig } from '../../src/models/index.js';
-import { batchLoss, type LmBatch } from '../../src/train/lm.js';
+import { CausalLM, loadWeights, modelConfig } from '../../src/models/index.js';
+import { LOOP_DEFAULTS, LORA_DEFAULTS, SFT_DEFAULTS, validateSft } from '../../src/train/config.js';
+import { DPO_DEFAULTS, validateDpo } from '../../src/rlhf/dpo/config.js';
+import { batchLoss, trainLanguageModel, type LmBatch } from '../../src/train/lm.js';
+import { tmp } from './helpers.js';
 
 function closeTo(got: Float32Array, want: Float32Array, name: string): void {
   let scale = 0;
@@ -62,4 +67,34 @@ test('checkpointRows matches finite differences, for its input and the leaves it
       assert.ok(Math.abs(t.grad!.f[i] - (up - down) / (2 * eps)) < 2e-3, `element ${i}`);
     }
   }
+});
+
+test('train.recompute on the loop: recomputation is on while training, and the weights end as without it', async () => {
+  const cfg = modelConfig({ vocabSize: 50, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 48, maxPositions: 32, dropout: 0.1 });
+  const rng = new Rng(1);
+  const batches: LmBatch[] = Array.from({ length: 3 }, () => ({
+    B: 2, T: 8, mask: null, ids: Int32Array.from({ length: 16 }, () => rng.int(50)), targets: Int32Array.from({ length: 16 }, () => rng.int(50)),
+  }));
+  const run = async (recompute: boolean): Promise<CausalLM> => {
+    const model = new CausalLM(cfg, { seed: 3 }), dir = tmp(`recompute-${recompute}`);
+    await trainLanguageModel({
+      label: 'test', runDir: dir, model, trainable: model.namedParameters(), evalBatches: [],
+      openStream: (state) => { let i = (state as number | undefined) ?? 0; return { next: () => batches[i++ % 3], state: () => i }; },
+      saveWeights: (d) => model.save(d), loadWeights: (d) => loadWeights(model, d),
+      config: { ...LOOP_DEFAULTS, steps: 3, batchSize: 2, logEvery: 1, evalEvery: 0, saveEvery: 0, warmupSteps: 0, recompute },
+    }, { quiet: true });
+    assert.equal(model.model.recompute, recompute);
+    return model;
+  };
+  const plain = (await run(false)).namedParameters(), recomputed = (await run(true)).namedParameters();
+  for (const [name, p] of plain) closeTo(recomputed.get(name)!.f, p.f, name);
+});
+
+test('train.recompute with LoRA dropout is refused by name (SFT, DPO)', () => {
+  const lora = { ...LORA_DEFAULTS, enabled: true, dropout: 0.05 };
+  assert.throws(() => validateSft({ ...SFT_DEFAULTS, out: 'o', model: 'm', data: { ...SFT_DEFAULTS.data, train: 't' }, lora, train: { ...SFT_DEFAULTS.train, recompute: true } }),
+    /train\.recompute with lora\.dropout 0\.05 is not supported/);
+  assert.throws(() => validateDpo({ ...DPO_DEFAULTS, out: 'o', model: 'm', data: { ...DPO_DEFAULTS.data, train: 't' }, lora, train: { ...DPO_DEFAULTS.train, recompute: true } }),
+    /train\.recompute with lora\.dropout/);
+  validateSft({ ...SFT_DEFAULTS, out: 'o', model: 'm', data: { ...SFT_DEFAULTS.data, train: 't' }, lora: { ...lora, dropout: 0 }, train: { ...SFT_DEFAULTS.train, recompute: true } });
 });

@@ -25,7 +25,7 @@ test('unknown keys, wrong types and failed rules are rejected with the key path'
     (e: unknown) => e instanceof ConfigError && /got 100/.test((e as Error).message));
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   writeFileSync(join(dir, 'bad.json'), '{"lr": ');
-  assert.throws(() => resolveConfig(DEFAULTS, { file: join(dir, 'bad.json') }), /bad.json: not valid JSON/);
+  assert.throws(() => resolveConfig(DEFAULTS, { file: join(dir, 'bad.json') }), /bad\.json:1:8: not valid JSON: expected a value, found the end of the file/);
 });
 
 test('atomic JSON writes leave no temporary file', () => {

@@ -25,7 +25,9 @@ export interface TaskItem {
   prompt: string;
   /** The canonical concise answer ("42", "jumps fox red", "3000 meters"). */
   answer: string;
-  /** The question without its phrasing ("add:17:25"), so held-out items stay out of training. */
+  /** The question in canonical form, shared by every phrasing and every order of it: "add:17:25"
+   * for 17 + 25 and 25 + 17 alike, the sorted words for any word task (a held-out "sort: red fox"
+   * must not be learnt as "reverse: fox red" either). Held-out items are chosen by this key. */
   key: string;
   /** Plausible wrong answers, at least two. */
   wrong: string[];
@@ -92,7 +94,9 @@ function arithmetic(rng: Rng, task: 'add' | 'subtract' | 'multiply'): TaskItem {
     if (task === 'subtract' && b > a) [a, b] = [b, a];
   }
   const answer = task === 'add' ? a + b : task === 'subtract' ? a - b : a * b;
-  return { task, prompt: fill(pick(rng, PHRASINGS[task]), { a, b }), answer: String(answer), key: `${task}:${a}:${b}`, wrong: wrongNumbers(rng, answer) };
+  // Sums and products do not depend on the order of the operands; differences do.
+  const key = task === 'subtract' ? `${task}:${a}:${b}` : `${task}:${Math.min(a, b)}:${Math.max(a, b)}`;
+  return { task, prompt: fill(pick(rng, PHRASINGS[task]), { a, b }), answer: String(answer), key, wrong: wrongNumbers(rng, answer) };
 }
 
 function wordTask(rng: Rng, task: 'reverse_words' | 'sort_words' | 'count_words' | 'uppercase' | 'title_case'): TaskItem {
@@ -110,7 +114,7 @@ function wordTask(rng: Rng, task: 'reverse_words' | 'sort_words' | 'count_words'
     title_case: { answer: titleCase(ws), wrong: [text, text.toUpperCase(), text[0].toUpperCase() + text.slice(1)] },
   };
   const { answer, wrong } = variants[task];
-  return { task, prompt: fill(pick(rng, PHRASINGS[task]), { w: text }), answer, key: `${task}:${text}`, wrong: [...new Set(wrong)].filter((w) => w !== answer) };
+  return { task, prompt: fill(pick(rng, PHRASINGS[task]), { w: text }), answer, key: `words:${sorted.join(' ')}`, wrong: [...new Set(wrong)].filter((w) => w !== answer) };
 }
 
 function convertUnits(rng: Rng): TaskItem {

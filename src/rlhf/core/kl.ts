@@ -26,6 +26,17 @@ export interface KlControllerConfig {
   horizon: number;
 }
 
+/** The controller's horizon for a run of `runSamples` rollout samples drawn `perRollout` at a time:
+ * `horizon` when set, else (0) a tenth of the run, and never under one rollout.
+ * Why: each rollout of n samples multiplies β by (1 + e·n/H) with |e| ≤ 0.2, so over a run of N
+ * samples β can move by at most a factor exp(±0.2·N/H). Ziegler et al.'s H = 10000 was sized for
+ * runs of a million samples; on a run of a few thousand it pins β within a few percent of where it
+ * started. H = N/10 lets β move by up to e^±2 (about 7×) and settles a small error within a few
+ * tenths of the run; H ≥ n keeps any one update within ±20%. */
+export function klHorizon(horizon: number, runSamples: number, perRollout: number): number {
+  return horizon > 0 ? horizon : Math.max(runSamples / 10, perRollout);
+}
+
 /** Ziegler et al. (2019), eq. 2: e = clip(KL / target − 1, −0.2, 0.2), β ← β·(1 + e·n / horizon),
  * where KL is the current mean KL per response and n the samples just drawn. */
 export function adaptiveKlUpdate(beta: number, kl: number, samples: number, { target, horizon }: KlControllerConfig): number {

@@ -21,9 +21,12 @@ export function encodePrompt(tok: Tokenizer, prompt: Turns): number[] {
   return encodeChat(tok, asMessages(prompt), { addGenerationPrompt: true }).ids;
 }
 
-export function encodeResponse(tok: Tokenizer, response: Turns, eot: number): number[] {
+/** A response's tokens as the policy emits them: its text, then the end-of-turn token — unless the
+ * response was cut off at the token limit (`finished` false), when the policy never emitted one. */
+export function encodeResponse(tok: Tokenizer, response: Turns, eot: number, finished = true): number[] {
   const text = typeof response === 'string' ? response : response.map((m) => m.content).join('\n');
-  return [...tok.encode(text), eot];
+  const ids = tok.encode(text);
+  return finished ? [...ids, eot] : ids;
 }
 
 /** The text of generated tokens, special tokens dropped (what a labeler reads). */
@@ -38,6 +41,9 @@ export interface PolicyPrompt {
   /** The messages' text, for reports. */
   text: string;
   gold: Gold | null;
+  /** The prompt's JSONL record, every field (what a reward function receives as `record`);
+   * absent for prompts built in memory. */
+  record?: Record<string, unknown>;
 }
 
 /** Prompt records (string or messages), with `gold` records when every line has one (the default
@@ -52,7 +58,7 @@ export async function loadPolicyPrompts(file: string, tok: Tokenizer, maxLen: nu
     const ids = encodePrompt(tok, r.prompt);
     if (ids.length > maxLen) continue;
     const messages = asMessages(r.prompt);
-    out.push({ ids, messages, text: messages.map((m) => m.content).join('\n'), gold: r.gold ?? null });
+    out.push({ ids, messages, text: messages.map((m) => m.content).join('\n'), gold: r.gold ?? null, record: { ...r } });
     if (limit > 0 && out.length === limit) break;
   }
   if (!out.length) throw new Error(`${file}: no prompt fits in ${maxLen} tokens`);

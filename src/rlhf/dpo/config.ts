@@ -1,5 +1,7 @@
 // DPO: every default in one place. β 0.1 is the DPO paper's and TRL's default; the learning rate is
-// scaled for the small models of the default pipeline.
+// scaled for the small models of the default pipeline. SimPO runs on the same data path with loss
+// 'simpo' (no reference model); SIMPO_DEFAULTS holds its own defaults, β 2 and γ 1 (Meng et al.
+// 2024: β 2–2.5 with γ/β 0.5).
 import { check, intAtLeast, nonNegInt, posInt } from '../../util/config.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig } from '../../train/config.js';
 import type { DpoLossType } from './loss.js';
@@ -22,9 +24,12 @@ export interface DpoConfig {
     limit: number;
   };
   beta: number;
-  loss: DpoLossType;
-  /** ε of conservative DPO (sigmoid loss only). */
+  /** sigmoid (DPO), ipo, or simpo (reference-free, length-normalised: simpo/loss.ts). */
+  loss: DpoLossType | 'simpo';
+  /** ε of conservative DPO, or SimPO's label smoothing (not with ipo). */
   labelSmoothing: number;
+  /** SimPO's target reward margin γ (loss simpo only). */
+  gamma: number;
   /** batchSize counts preference pairs. */
   train: LoopConfig;
   lora: LoraConfig;
@@ -45,6 +50,7 @@ export const DPO_DEFAULTS: DpoConfig = {
   beta: 0.1,
   loss: 'sigmoid',
   labelSmoothing: 0,
+  gamma: 1,
   train: { ...LOOP_DEFAULTS, steps: 100, batchSize: 8, lr: 1e-4, warmupSteps: 10, minLrRatio: 0.1, weightDecay: 0, evalEvery: 0, evalBatches: 0, saveEvery: 50, logEvery: 10 },
   lora: { ...LORA_DEFAULTS },
   eval: { prompts: '', limit: 0, maxNewTokens: 32, temperature: 1 },
@@ -58,13 +64,16 @@ export function validateDpo(c: DpoConfig): void {
     intAtLeast('data.maxLen', c.data.maxLen, 2),
     nonNegInt('data.limit', c.data.limit),
     [c.beta > 0, `beta must be positive, got ${c.beta}`],
-    [c.loss === 'sigmoid' || c.loss === 'ipo', `loss must be sigmoid or ipo, got ${JSON.stringify(c.loss)}`],
+    [c.loss === 'sigmoid' || c.loss === 'ipo' || c.loss === 'simpo', `loss must be sigmoid, ipo or simpo, got ${JSON.stringify(c.loss)}`],
     [c.labelSmoothing >= 0 && c.labelSmoothing < 0.5, `labelSmoothing must be in [0, 0.5), got ${c.labelSmoothing}`],
-    [c.loss === 'sigmoid' || c.labelSmoothing === 0, 'labelSmoothing applies to the sigmoid loss only'],
+    [c.loss !== 'ipo' || c.labelSmoothing === 0, 'labelSmoothing applies to the sigmoid and simpo losses only'],
+    [c.gamma >= 0, `gamma must be ≥ 0, got ${c.gamma}`],
     nonNegInt('eval.limit', c.eval.limit),
     posInt('eval.maxNewTokens', c.eval.maxNewTokens),
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
   ]);
   validateLoop(c.train);
-  if (c.lora.enabled) validateLora(c.lora);
+  if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.train.recompute, at: 'train' });
 }
+
+export const SIMPO_DEFAULTS: DpoConfig = { ...DPO_DEFAULTS, out: 'runs/simpo', loss: 'simpo', beta: 2, gamma: 1 };

@@ -1,12 +1,16 @@
 // `rlhf dpo`: direct preference optimisation of the SFT policy on preference pairs, no reward model
 // and no sampling. The reference log-probs come first (data.ts), then the offline loop trains the
 // policy (or LoRA adapters on it) with the loss of loss.ts; held-out pairs give the implicit-reward
-// accuracy, and held-out prompts the gold win rate against the SFT policy.
+// accuracy, and held-out prompts the gold win rate against the SFT policy. With loss 'simpo'
+// (`rlhf simpo`) there is no reference: SimPO's loss (simpo/loss.ts) reads the policy alone.
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
+import type { Tensor } from '../../engine/tensor.js';
 import { loadPretrained, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId } from '../../tokenizer/index.js';
+import { shardOf, shareFields } from '../../distributed/shard.js';
+import { world } from '../../distributed/world.js';
 import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
@@ -17,6 +21,7 @@ import { comparePolicies, type PolicyComparison } from '../eval.js';
 import type { DpoConfig } from './config.js';
 import { collatePairs, computeReference, loadPairs, pairLogprobs, type DpoPair } from './data.js';
 import { dpoLoss } from './loss.js';
+import { simpoLoss } from '../simpo/loss.js';
 
 export interface DpoSummary {
   pairs: number;
@@ -42,23 +47,35 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const tok = loadTokenizer(tokDir);
   const pad = padId(tok);
   const model = await loadPretrained(cfg.model);
-  const average = cfg.loss === 'ipo';
+  const average = cfg.loss === 'ipo', simpo = cfg.loss === 'simpo', name = simpo ? 'simpo' : 'dpo';
   const data = await loadPairs(cfg.data.train, tok, cfg.data.maxLen, cfg.data.limit);
   const val = cfg.data.val ? (await loadPairs(cfg.data.val, tok, cfg.data.maxLen)).pairs : [];
   const t0 = performance.now();
   // The reference is the starting policy: its log-probs before any update (before a resumed run
-  // loads its checkpoint, too).
-  computeReference(model, [...data.pairs, ...val], pad, average);
+  // loads its checkpoint, too). SimPO has none. Data-parallel ranks each compute a share and
+  // exchange them.
+  const comm = world();
+  if (!simpo) {
+    const all = [...data.pairs, ...val];
+    computeReference(model, shardOf(all, comm), pad, average);
+    shareFields(all, ['refChosen', 'refRejected'], comm);
+  }
   const referenceSeconds = (performance.now() - t0) / 1000;
-  log(`dpo: ${data.pairs.length} pairs (${data.dropped} too long), ${val.length} held out; reference log-probs in ${referenceSeconds.toFixed(1)} s`);
+  log(`${name}: ${data.pairs.length} pairs (${data.dropped} too long), ${val.length} held out${simpo ? '' : `; reference log-probs in ${referenceSeconds.toFixed(1)} s`}`);
 
   const lora = cfg.lora.enabled ? new LoraModel(model, cfg.lora, cfg.train.seed) : null;
-  const opts = { beta: cfg.beta, type: cfg.loss, labelSmoothing: cfg.labelSmoothing };
-  const step = (pairs: readonly DpoPair[], rng?: Rng) => {
+  const step = (pairs: readonly DpoPair[], rng?: Rng): { loss: Tensor; metrics: { rewardAccuracy: number } & Record<string, number> } => {
     const { chosen, rejected } = pairLogprobs(model, collatePairs(pairs, pad), average, rng);
-    return dpoLoss(chosen, rejected, Float32Array.from(pairs, (p) => p.refChosen), Float32Array.from(pairs, (p) => p.refRejected), opts);
+    if (cfg.loss === 'simpo') {
+      const o = { beta: cfg.beta, gamma: cfg.gamma, labelSmoothing: cfg.labelSmoothing };
+      const r = simpoLoss(chosen, rejected, pairs.map((p) => p.chosen.length), pairs.map((p) => p.rejected.length), o);
+      return { loss: r.loss, metrics: { ...r.metrics } };
+    }
+    const o = { beta: cfg.beta, type: cfg.loss, labelSmoothing: cfg.labelSmoothing };
+    const r = dpoLoss(chosen, rejected, Float32Array.from(pairs, (p) => p.refChosen), Float32Array.from(pairs, (p) => p.refRejected), o);
+    return { loss: r.loss, metrics: { ...r.metrics } };
   };
-  const label = lora ? 'dpo (lora)' : 'dpo';
+  const label = lora ? `${name} (lora)` : name;
   const result = await train<DpoPair[]>({
     label,
     runDir: cfg.out,
@@ -93,13 +110,13 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
   const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir, result.ema);
 
   let evaluation: PolicyComparison | null = null;
-  if (cfg.eval.prompts) {
+  if (cfg.eval.prompts && comm.rank === 0) {
     const sft = await loadPretrained(cfg.model);
     const prompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxLen, cfg.eval.limit);
     evaluation = await comparePolicies(model, sft, modelReference(sft), tok, prompts, {
       maxNewTokens: cfg.eval.maxNewTokens, temperature: cfg.eval.temperature, seed: cfg.train.seed, padId: pad, keepSamples: 8,
     });
-    log(`dpo: held-out win rate vs SFT ${(100 * evaluation.winRate).toFixed(1)}% (${evaluation.wins}/${evaluation.ties}/${evaluation.losses}), KL ${evaluation.kl.toFixed(2)} nats/response`);
+    log(`${name}: held-out win rate vs SFT ${(100 * evaluation.winRate).toFixed(1)}% (${evaluation.wins}/${evaluation.ties}/${evaluation.losses}), KL ${evaluation.kl.toFixed(2)} nats/response`);
   }
   const summary: DpoSummary = {
     pairs: data.pairs.length, dropped: data.dropped, valPairs: val.length, steps: result.steps, seconds: result.seconds, referenceSeconds,

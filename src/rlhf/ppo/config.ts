@@ -1,8 +1,8 @@
 // PPO (InstructGPT step 3): every default in one place. The published defaults: KL coefficient β in
 // 0.02–0.1 (InstructGPT 0.02, DeepSpeed-Chat 0.1, TRL 0.05), clip ε 0.2 and value clip 0.2
-// (Schulman et al.; baselines), γ 1 and λ 0.95 (TRL, DeepSpeed-Chat), adaptive KL target 6 nats with
-// horizon 10000 (Ziegler et al. 2019).
-import { check, nonNegInt, posInt } from '../../util/config.js';
+// (Schulman et al.; baselines), γ 1 and λ 0.95 (TRL, DeepSpeed-Chat), adaptive KL target 6 nats
+// (Ziegler et al. 2019) with a horizon scaled to the run (theirs, 10000 samples, fits runs of 10⁶).
+import { check, intAtLeast, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
 import type { KlEstimator } from '../core/kl.js';
 import type { WeightDtype } from '../../engine/kernels.js';
@@ -13,8 +13,11 @@ export interface PpoConfig {
   out: string;
   /** The SFT model: the actor starts here and the frozen reference is a copy of it. */
   policy: string;
-  /** The reward model folder (frozen); the critic starts from it too. */
+  /** The reward model folder (frozen); the critic starts from it too … */
   reward: string;
+  /** … or a reward-function module exporting score(prompt, response, record): exactly one of the
+   * two. With a function, the critic starts from the policy (a new value head). */
+  rewardFn: string;
   /** Tokenizer folder ('' = the policy folder). */
   tokenizer: string;
   data: {
@@ -53,10 +56,15 @@ export interface PpoConfig {
   };
   kl: {
     estimator: KlEstimator;
-    /** Initial (or fixed) β. */
+    /** Initial β (the whole run's β when adaptive is false). */
     coef: number;
-    /** Adaptive controller: target KL per response in nats (0 = fixed β). */
+    /** Steer β toward `target` after every rollout (Ziegler et al.), or keep it fixed (TRL's
+     * adap_kl_ctrl). */
+    adaptive: boolean;
+    /** Adaptive: target KL per response in nats. */
     target: number;
+    /** Adaptive: samples over which a proportional error is corrected (0 = a tenth of the run's
+     * rollout samples, iterations × rollout.batchSize; see core/kl.ts klHorizon). */
     horizon: number;
   };
   score: {
@@ -78,16 +86,21 @@ export interface PpoConfig {
     maxGradNorm: number;
     /** Linear decay to this fraction of the learning rates by the last iteration (1 = constant). */
     minLrRatio: number;
+    /** ZeRO stage under data parallelism (1: AdamW's moments split across the ranks; see the
+     * loop's train.zero). */
+    zero: number;
   };
-  /** PPO-ptx (InstructGPT eq. 2): a language-modelling loss on SFT conversations mixed into the
-   * policy loss, so the policy keeps its instruction-following while it chases the reward. */
+  /** PPO-ptx (InstructGPT eq. 2): γ_ptx times the language-modelling loss on pretraining text,
+   * added to the policy loss, so the policy keeps its language while it chases the reward. */
   ptx: {
     /** γ_ptx (0 = off). */
     coef: number;
-    /** Conversations JSONL (messages or prompt/completion). */
+    /** Pretraining token shards: comma-separated .bin files, or a folder of them (rlhf data pack),
+     * packed with the policy's tokenizer. */
     data: string;
+    /** Windows of seqLen + 1 tokens per ptx batch, drawn as pretraining draws them. */
     batchSize: number;
-    maxLen: number;
+    seqLen: number;
   };
   /** Decay of an exponential moving average of the actor's weights, updated after every optimizer
    * step and saved as model_ema/ (adapter_ema/ with LoRA; 0 = off). */
@@ -114,15 +127,16 @@ export const PPO_DEFAULTS: PpoConfig = {
   out: 'runs/ppo',
   policy: '',
   reward: '',
+  rewardFn: '',
   tokenizer: '',
   data: { prompts: '', maxPromptLen: 192 },
   iterations: 40,
   rollout: { batchSize: 32, maxNewTokens: 32, temperature: 1, topK: 0, dtype: 'f32' },
   ppo: { epochs: 2, miniBatchSize: 16, clipRange: 0.2, valueClipRange: 0.2, gamma: 1, lambda: 0.95, whitenAdvantages: true, entropyCoef: 0 },
-  kl: { estimator: 'k1', coef: 0.05, target: 6, horizon: 10000 },
+  kl: { estimator: 'k1', coef: 0.05, adaptive: true, target: 6, horizon: 0 },
   score: { normalize: true, clip: 5, missingEosPenalty: 1 },
-  optim: { actorLr: 1e-5, criticLr: 1e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, minLrRatio: 1 },
-  ptx: { coef: 0, data: '', batchSize: 8, maxLen: 256 },
+  optim: { actorLr: 1e-5, criticLr: 1e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, minLrRatio: 1, zero: 0 },
+  ptx: { coef: 0, data: '', batchSize: 8, seqLen: 128 },
   emaDecay: 0,
   lora: { ...LORA_DEFAULTS },
   eval: { prompts: '', limit: 0, maxNewTokens: 32, temperature: 1 },
@@ -136,7 +150,7 @@ export function validatePpo(c: PpoConfig): void {
   check([
     [c.out !== '', 'out must name a run folder'],
     [c.policy !== '', 'policy must name the SFT model folder'],
-    [c.reward !== '', 'reward must name the reward model folder (rlhf reward)'],
+    [(c.reward !== '') !== (c.rewardFn !== ''), `give exactly one of reward (a reward model folder, rlhf reward) and rewardFn (a module exporting score(prompt, response, record)), got reward ${JSON.stringify(c.reward)} and rewardFn ${JSON.stringify(c.rewardFn)}`],
     [c.data.prompts !== '', 'data.prompts must name a prompt JSONL file'],
     posInt('data.maxPromptLen', c.data.maxPromptLen), posInt('iterations', c.iterations),
     posInt('rollout.batchSize', c.rollout.batchSize), posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
@@ -149,14 +163,18 @@ export function validatePpo(c: PpoConfig): void {
     [c.ppo.gamma >= 0 && c.ppo.gamma <= 1 && c.ppo.lambda >= 0 && c.ppo.lambda <= 1, `ppo.gamma and ppo.lambda must be in [0, 1], got ${c.ppo.gamma}, ${c.ppo.lambda}`],
     [c.ppo.entropyCoef >= 0, `ppo.entropyCoef must be ≥ 0, got ${c.ppo.entropyCoef}`],
     [c.kl.estimator === 'k1' || c.kl.estimator === 'k3', `kl.estimator must be k1 or k3, got ${JSON.stringify(c.kl.estimator)}`],
-    [c.kl.coef >= 0 && c.kl.target >= 0 && c.kl.horizon > 0, `kl.coef and kl.target must be ≥ 0 and kl.horizon positive, got ${c.kl.coef}, ${c.kl.target}, ${c.kl.horizon}`],
+    [c.kl.coef >= 0, `kl.coef must be ≥ 0, got ${c.kl.coef}`],
+    [!c.kl.adaptive || c.kl.target > 0, `kl.target must be positive when kl.adaptive is true (set kl.adaptive false for a fixed β), got ${c.kl.target}`],
+    [!c.kl.adaptive || c.kl.coef > 0, 'kl.coef must be positive when kl.adaptive is true (the controller scales it)'],
+    [c.kl.horizon >= 0, `kl.horizon must be ≥ 0 (0 = a tenth of the run's samples), got ${c.kl.horizon}`],
     [c.score.clip >= 0 && c.score.missingEosPenalty >= 0, `score.clip and score.missingEosPenalty must be ≥ 0, got ${c.score.clip}, ${c.score.missingEosPenalty}`],
     [c.optim.actorLr > 0 && c.optim.criticLr > 0, `optim.actorLr and optim.criticLr must be positive, got ${c.optim.actorLr}, ${c.optim.criticLr}`],
     [c.optim.minLrRatio >= 0 && c.optim.minLrRatio <= 1, `optim.minLrRatio must be in [0, 1], got ${c.optim.minLrRatio}`],
     [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
+    [c.optim.zero === 0 || c.optim.zero === 1, `optim.zero must be 0 or 1, got ${c.optim.zero}`],
     [c.ptx.coef >= 0, `ptx.coef must be ≥ 0, got ${c.ptx.coef}`],
-    [c.ptx.coef === 0 || c.ptx.data !== '', 'ptx.coef > 0 needs ptx.data (SFT conversations)'],
-    posInt('ptx.batchSize', c.ptx.batchSize), posInt('ptx.maxLen', c.ptx.maxLen),
+    [c.ptx.coef === 0 || c.ptx.data !== '', 'ptx.coef > 0 needs ptx.data (pretraining token shards: files or a folder of *.bin, rlhf data pack)'],
+    posInt('ptx.batchSize', c.ptx.batchSize), intAtLeast('ptx.seqLen', c.ptx.seqLen, 2),
     [c.emaDecay >= 0 && c.emaDecay < 1, `emaDecay must be in [0, 1), got ${c.emaDecay}`],
     nonNegInt('eval.limit', c.eval.limit),
     posInt('eval.maxNewTokens', c.eval.maxNewTokens),

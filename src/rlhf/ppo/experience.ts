@@ -1,14 +1,15 @@
 // One PPO rollout turned into training data ("experience", as DeepSpeed-Chat calls it): the
 // sampled responses with their old log-probs, the reference's log-probs, the critic's values, the
-// reward model's scores, the per-token rewards, and GAE advantages and returns — all computed once,
-// without the tape, before any update.
+// reward's raw scores (a reward model's or a function's, computed before: they may be async), the
+// per-token rewards, and GAE advantages and returns — all computed once, without the tape, before
+// any update.
 import { noGrad } from '../../engine/autograd.js';
 import { reshape } from '../../engine/ops/index.js';
 import type { CausalLM, ScalarHeadModel } from '../../models/index.js';
 import { joinBatch, responseLogprobs, responseValues, type SequenceBatch } from '../core/batch.js';
 import { gae } from '../core/gae.js';
 import { klPerToken, type KlEstimator } from '../core/kl.js';
-import { whiten } from '../core/masked.js';
+import { whiten, type SumAcross } from '../core/masked.js';
 import type { PolicyPrompt } from '../core/prompts.js';
 import type { Reference } from '../core/reference.js';
 import type { Samples } from '../core/rollout.js';
@@ -25,7 +26,7 @@ export interface Experience {
 }
 
 export interface ExperienceStats {
-  /** Mean raw reward-model score, and after normalisation, clipping and the no-EOS penalty. */
+  /** Mean raw score, and after normalisation, clipping and the no-EOS penalty. */
   score: number;
   shapedScore: number;
   /** Mean KL from the reference per response, Σ_t (log π − log π_ref), nats. */
@@ -39,8 +40,6 @@ export interface ExperienceModels {
   actor: CausalLM;
   critic: ScalarHeadModel;
   ref: Reference;
-  /** Raw reward per response [B]: the frozen reward model's score, or any function of the batch. */
-  score(batch: SequenceBatch): Float32Array;
 }
 
 export interface ExperienceSettings {
@@ -53,6 +52,9 @@ export interface ExperienceSettings {
   shaping: ScoreShaping;
   /** The sampling log-probs are the policy's own (temperature 1, no top-k), so no recompute. */
   samplingLogprobsExact: boolean;
+  /** Under data parallelism, adds partial sums over the ranks, so whitening and the statistics
+   * cover the whole rollout (default: this process's alone). */
+  across?: SumAcross;
 }
 
 const flat = (rows: number[][], R: number): Float32Array => {
@@ -61,7 +63,8 @@ const flat = (rows: number[][], R: number): Float32Array => {
   return out;
 };
 
-export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, s: ExperienceSettings): Experience {
+/** `raw`: the reward source's score of each sampled response, [B]. */
+export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], samples: Samples, raw: Float32Array, s: ExperienceSettings): Experience {
   const batch = joinBatch(prompts.map((p) => p.ids), samples.responses, s.padId);
   const { B, R, responseMask: mask } = batch;
   const inEval = <T>(model: { training: boolean; train(on?: boolean): unknown }, fn: () => T): T => {
@@ -77,7 +80,6 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
   const refLogprobs = m.ref.logprobs(batch);
   const values = inEval(m.critic, () => reshape(responseValues(m.critic, batch), [B * R]).f.slice());
   for (let i = 0; i < values.length; i++) values[i] *= mask[i];
-  const raw = m.score(batch);
   const scores = shapeScores(raw, samples.finished, s.shaping);
 
   const kl = klPerToken(oldLogprobs, refLogprobs, s.estimator);
@@ -89,13 +91,12 @@ export function makeExperience(m: ExperienceModels, prompts: PolicyPrompt[], sam
     klSum += mask[i] * (oldLogprobs[i] - refLogprobs[i]);
     length += mask[i];
   }
-  const mean = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const sum = (xs: Float32Array): number => xs.reduce((a, x) => a + x, 0);
+  const across = s.across ?? ((partial: number[]) => partial);
+  const [rawSum, scoreSum, klTotal, len, finished, n] = across([sum(raw), sum(scores), klSum, length, samples.finished.filter(Boolean).length, B]);
   return {
     batch, oldLogprobs, values, returns,
-    advantages: s.whitenAdvantages ? whiten(advantages, mask) : advantages,
-    stats: {
-      score: mean(raw), shapedScore: mean(scores), kl: klSum / B,
-      responseLength: length / B, finished: samples.finished.filter(Boolean).length / B,
-    },
+    advantages: s.whitenAdvantages ? whiten(advantages, mask, true, across) : advantages,
+    stats: { score: rawSum / n, shapedScore: scoreSum / n, kl: klTotal / n, responseLength: len / n, finished: finished / n },
   };
 }

@@ -1,20 +1,22 @@
 // `rlhf ppo`: InstructGPT's step 3 with four models — the actor (from SFT, trained), the critic
 // (from the reward model, trained), the frozen reference (SFT; with LoRA, the actor with its adapters
-// off) and the frozen reward model. Loads them, runs trainer.ts, saves the policy and the value
+// off) and the frozen reward model; or three with a reward function in the reward model's place
+// (the critic then starts from the SFT model with a new value head). Loads them, runs trainer.ts, saves the policy and the value
 // model, and compares the policy with the SFT policy on held-out prompts. What to watch beside the
 // reward (the gold labeler's score, say) is the caller's: `watch` gets each rollout as text.
 import { join } from 'node:path';
 import type { Tensor } from '../../engine/tensor.js';
 import { loadPretrained, loadScalarModel, loadWeights, type CausalLM } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
+import { world } from '../../distributed/world.js';
 import { LoraModel } from '../../train/lora.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
-import { encodeExamples, loadConversations } from '../../train/sft-data.js';
-import { loadPolicyPrompts, responseText, type PolicyPrompt } from '../core/prompts.js';
+import { shardPaths, shardVocab } from '../../train/shard-data.js';
+import { loadPolicyPrompts, responseText } from '../core/prompts.js';
 import { loraReference, modelReference } from '../core/reference.js';
-import { comparePolicies, type PolicyComparison } from '../eval.js';
+import { comparePolicies, type PolicyComparison, type RolloutWatch } from '../eval.js';
 import { readRewardNormalization } from '../reward/normalization.js';
-import { scoreResponses } from '../reward/score.js';
+import { openRewardSource } from '../reward/source.js';
 import type { PpoConfig } from './config.js';
 import { trainPpo, type PpoIterationRecord } from './trainer.js';
 
@@ -36,8 +38,14 @@ export interface PpoSummary {
 
 const freeze = (m: { parameters(): Tensor[] }): void => { for (const p of m.parameters()) p.requiresGrad = false; };
 
-/** Figures of a rollout (prompts and the responses' text) to log beside the reward, by name. */
-export type RolloutWatch = (prompts: PolicyPrompt[], responses: string[]) => Record<string, number>;
+/** The ptx shards' files, refused when they were packed with another vocabulary than the policy's
+ * tokenizer (their ids would mean other tokens). */
+function checkPtxShards(spec: string, vocabSize: number): string[] {
+  const paths = shardPaths(spec);
+  const v = shardVocab(paths).vocabSize;
+  if (v > vocabSize) throw new Error(`ptx.data ${spec}: shards of vocabulary ${v}, the policy's tokenizer has ${vocabSize}; pack the pretraining text with the policy's tokenizer`);
+  return paths;
+}
 
 export async function ppo(cfg: PpoConfig, { resume = false, quiet = false, watch }: { resume?: boolean; quiet?: boolean; watch?: RolloutWatch } = {}): Promise<PpoSummary> {
   prepareRunDir(cfg.out, cfg, resume);
@@ -50,13 +58,13 @@ export async function ppo(cfg: PpoConfig, { resume = false, quiet = false, watch
   const lora = cfg.lora.enabled ? new LoraModel(actor, cfg.lora, cfg.seed) : null;
   const refModel = lora ? null : await loadPretrained(cfg.policy);
   if (refModel) freeze(refModel);
-  const rewardModel = await loadScalarModel(cfg.reward);
-  freeze(rewardModel);
-  const critic = await loadScalarModel(cfg.reward);
-  const norm = cfg.score.normalize ? readRewardNormalization(cfg.reward) : null;
-  if (cfg.score.normalize && !norm) log(`ppo: ${cfg.reward} has no reward_normalization.json; using raw scores`);
+  const reward = await openRewardSource({ model: cfg.reward, fn: cfg.rewardFn }, tok, pad, 'reward / rewardFn');
+  const critic = await loadScalarModel(cfg.reward || cfg.policy, { seed: cfg.seed });
+  const norm = cfg.reward && cfg.score.normalize ? readRewardNormalization(cfg.reward) : null;
+  if (cfg.reward && cfg.score.normalize && !norm) log(`ppo: ${cfg.reward} has no reward_normalization.json; using raw scores`);
   const prompts = await loadPolicyPrompts(cfg.data.prompts, tok, cfg.data.maxPromptLen);
-  const ptx = cfg.ptx.coef > 0 ? encodeExamples(tok, await loadConversations(cfg.ptx.data), cfg.ptx.maxLen).examples : [];
+  if (cfg.ptx.coef > 0 && cfg.ptx.seqLen > actor.config.maxPositions) throw new Error(`ptx.seqLen ${cfg.ptx.seqLen} exceeds the policy's ${actor.config.maxPositions} positions`);
+  const ptxShards = cfg.ptx.coef > 0 ? checkPtxShards(cfg.ptx.data, tok.vocabSize) : [];
   log(`ppo: ${prompts.length} prompts, ${cfg.iterations} iterations of ${cfg.rollout.batchSize} rollouts${lora ? ' (LoRA actor; reference = adapters off)' : ''}`);
 
   const result = await trainPpo({
@@ -67,18 +75,20 @@ export async function ppo(cfg: PpoConfig, { resume = false, quiet = false, watch
     useRng: lora ? (rng) => { lora.rng = rng; } : undefined,
     critic,
     ref: lora ? loraReference(lora) : modelReference(refModel!),
-    score: (batch) => scoreResponses(rewardModel, batch),
+    reward,
     watch: watch ? (prompts, responses) => watch(prompts, responses.map((r) => responseText(tok, r))) : undefined,
     normalization: { mean: norm?.mean ?? 0, std: norm?.std ?? 1 },
-    prompts, ptx, padId: pad, stopIds: stopIds(tok, actor.generationConfig.eosTokenId ?? actor.config.eosTokenId),
+    prompts, ptxShards, padId: pad, stopIds: stopIds(tok, actor.generationConfig.eosTokenId ?? actor.config.eosTokenId),
   }, cfg, { resume, quiet });
 
   const modelDir = join(cfg.out, 'model'), valueDir = join(cfg.out, 'value_model');
+  // Rank 0 writes the models and compares the policies; the other ranks are done.
+  const root = world().rank === 0;
   saveFinalModel(cfg.out, actor, lora, cfg.policy, tokDir, result.ema);
-  critic.save(valueDir);
+  if (root) critic.save(valueDir);
 
   let evaluation: PolicyComparison | null = null;
-  if (cfg.eval.prompts) {
+  if (cfg.eval.prompts && root) {
     const sft: CausalLM = refModel ?? (await loadPretrained(cfg.policy));
     const evalPrompts = await loadPolicyPrompts(cfg.eval.prompts, tok, cfg.data.maxPromptLen, cfg.eval.limit);
     evaluation = await comparePolicies(actor, sft, modelReference(sft), tok, evalPrompts, {

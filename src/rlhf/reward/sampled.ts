@@ -1,8 +1,11 @@
 // Rankings of the policy's own samples, as InstructGPT collected them: K responses sampled from the
 // SFT policy for each prompt, ranked by the gold labeler. A reward model trained only on hand-built
 // candidates never sees the policy's kind of text and scores it at random; these rankings cover the
-// distribution PPO will actually sample from. Responses the labeler scores equally are merged (one
-// kept), so every ranking is strict; prompts left with fewer than two distinct scores are skipped.
+// distribution PPO will actually sample from — in the very form PPO scores it: the decoded text as
+// sampled (not trimmed), and responses cut off at the token limit kept and marked `truncated`, so
+// the reward model reads them without an end-of-turn token, as PPO's reward does. Responses the
+// labeler scores equally are merged (one kept), so every ranking is strict; prompts left with fewer
+// than two distinct scores are skipped, and so are empty responses (a record holds text).
 import { goldRank, goldScore } from '../../data/default/labelers.js';
 import type { RankingRecord } from '../../data/formats.js';
 import type { CausalLM } from '../../models/index.js';
@@ -25,15 +28,16 @@ export async function rankPolicySamples(policy: CausalLM, tok: Tokenizer, prompt
   const out: RankingRecord[] = [];
   withGold.forEach((p, i) => {
     const seen = new Set<number>();
-    const responses: string[] = [];
+    const responses: string[] = [], truncated: boolean[] = [];
     for (let j = 0; j < o.k; j++) {
-      const text = responseText(tok, s.responses[i * o.k + j]).trim();
+      const text = responseText(tok, s.responses[i * o.k + j]);
       const score = goldScore(p.gold!, text);
-      if (text === '' || seen.has(score)) continue;
+      if (text.trim() === '' || seen.has(score)) continue;
       seen.add(score);
       responses.push(text);
+      truncated.push(!s.finished[i * o.k + j]);
     }
-    if (responses.length >= 2) out.push({ prompt: p.messages, responses, ranking: goldRank(p.gold!, responses) });
+    if (responses.length >= 2) out.push({ prompt: p.messages, responses, ranking: goldRank(p.gold!, responses), truncated });
   });
   return out;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import { loadPretrained, loadScalarModel, loadWeights } from '../../models/index.js';
 import { loadTokenizer, padId, stopIds } from '../../tokenizer/index.js';
+import { world } from '../../distributed/world.js';
 import { train } from '../../train/loop.js';
 import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
 import { sequenceScores } from '../core/batch.js';
@@ -88,12 +89,14 @@ export async function trainRewardModel(cfg: RewardConfig, { resume = false, quie
 
   saveFinalModel(cfg.out, rm, null, '', tokDir, result.ema);
   const modelDir = join(cfg.out, 'model');
+  // The held-out scores and the reward's scale are rank 0's to measure and write.
+  const root = world().rank === 0;
   const last = result.eval ? { accuracy: result.eval.eval_accuracy, pairs: result.eval.eval_pairs } : null;
-  const perSet = valSets.map((v, i) => ({ file: v.file, ...(i === 0 && last && !cfg.train.evalBatches ? last : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
+  const perSet = !root ? [] : valSets.map((v, i) => ({ file: v.file, ...(i === 0 && last && !cfg.train.evalBatches ? last : pairwiseAccuracy(rm, v.examples, pad, evalBatch)) }));
   for (const v of perSet) log(`reward model: held-out pairwise accuracy ${(100 * v.accuracy).toFixed(1)}% over ${v.pairs} pairs of ${v.file}`);
 
   let normalization: RewardNormalization | null = null;
-  if (cfg.normalization.prompts) {
+  if (cfg.normalization.prompts && root) {
     const n = cfg.normalization;
     const policy = await loadPretrained(cfg.model);
     const prompts = (await loadPolicyPrompts(n.prompts, tok, cfg.data.maxLen, n.samples)).map((p) => p.ids);
