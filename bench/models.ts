@@ -61,7 +61,10 @@ function placeholderTokenizer(V: number): object {
   const vocab: Record<string, number> = {};
   for (let x = 0; x < 256; x++) vocab[String.fromCodePoint(printable.includes(x) ? x : 256 + extra++)] = x;
   for (let id = 256; id < V; id++) vocab[`<t${id}>`] = id;
-  return { version: '1.0', model: { type: 'BPE', vocab, merges: [] }, added_tokens: [] };
+  return {
+    version: '1.0', model: { type: 'BPE', vocab, merges: [] }, added_tokens: [],
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+  };
 }
 
 /** llama.cpp's greedy decode speed on a GGUF file after the same prompt: tokens/s over NEW − 1
