@@ -47,7 +47,7 @@ export async function run(b: Bench): Promise<void> {
     prompts, ptxShards: [], padId: 0, stopIds: [EOS],
   }, {
     ...structuredClone(PPO_DEFAULTS), out: join(out, 'run'), policy: '-', reward: '-', iterations: ITERATIONS, saveEvery: 1000,
-    rollout: { batchSize: B, maxNewTokens: NEW, temperature: 1, topK: 0 },
+    rollout: { ...PPO_DEFAULTS.rollout, batchSize: B, maxNewTokens: NEW, temperature: 1, topK: 0 },
   }, { quiet: true });
   // The first iteration warms up (allocation, JIT); the rest are timed.
   const timed = r.records.slice(1);

@@ -5,7 +5,7 @@ import { Bench, type BenchModule } from './harness.js';
 import { kernels } from '../src/engine/backend.js';
 
 // One module per hot path; each records its own keys (see harness.ts).
-const MODULES = ['gemm', 'attention', 'models', 'data', 'tokenizer', 'train', 'rlhf', 'serve', 'selfinstruct', 'longctx', 'moe', 'distributed'];
+const MODULES = ['gemm', 'attention', 'models', 'quant', 'data', 'tokenizer', 'train', 'rlhf', 'serve', 'selfinstruct', 'longctx', 'moe', 'distributed'];
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

@@ -58,6 +58,14 @@ int32_t *rlhf_arg_i32(rlhf_args *a, size_t i, size_t *len, int nullable) {
   return (int32_t *)typed_arg(a, i, len, nullable, napi_int32_array, "Int32Array");
 }
 
+int8_t *rlhf_arg_i8(rlhf_args *a, size_t i, size_t *len, int nullable) {
+  return (int8_t *)typed_arg(a, i, len, nullable, napi_int8_array, "Int8Array");
+}
+
+uint16_t *rlhf_arg_u16(rlhf_args *a, size_t i, size_t *len, int nullable) {
+  return (uint16_t *)typed_arg(a, i, len, nullable, napi_uint16_array, "Uint16Array");
+}
+
 double rlhf_arg_num(rlhf_args *a, size_t i) {
   double v = 0;
   if (a->failed) return 0;
@@ -111,13 +119,18 @@ void rlhf_export(napi_env env, napi_value exports, const char *name, napi_callba
   napi_set_named_property(env, exports, name, fn);
 }
 
-/* info() -> { isa, threads } */
+/* info() -> { isa, threads, extensions } (extensions: the AVX-512 ones in use, e.g. "vnni,bf16") */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   napi_value obj, isa;
   napi_create_object(env, &obj);
   napi_create_string_utf8(env, rlhf_isa_name(rlhf_isa()), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, obj, "isa", isa);
   napi_set_named_property(env, obj, "threads", rlhf_number(env, rlhf_threads()));
+  napi_value ext;
+  const int e = rlhf_isa() == RLHF_ISA_AVX512 ? rlhf_isa_ext() : 0;
+  const char *names = e == (RLHF_EXT_VNNI | RLHF_EXT_BF16) ? "vnni,bf16" : e == RLHF_EXT_VNNI ? "vnni" : e == RLHF_EXT_BF16 ? "bf16" : "";
+  napi_create_string_utf8(env, names, NAPI_AUTO_LENGTH, &ext);
+  napi_set_named_property(env, obj, "extensions", ext);
   return obj;
 }
 
@@ -147,10 +160,19 @@ static napi_value js_set_isa(napi_env env, napi_callback_info info) {
   return ok;
 }
 
+/* setIsaExtensions(on): whether the AVX-512 kernels may use VNNI and BF16 (when the CPU has them). */
+static napi_value js_set_isa_extensions(napi_env env, napi_callback_info info) {
+  rlhf_args a;
+  if (!rlhf_args_init(&a, env, info, "setIsaExtensions", 1)) return NULL;
+  rlhf_set_isa_ext(rlhf_arg_bool(&a, 0) ? RLHF_EXT_VNNI | RLHF_EXT_BF16 : 0);
+  return rlhf_undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   rlhf_export(env, exports, "info", js_info);
   rlhf_export(env, exports, "setThreads", js_set_threads);
   rlhf_export(env, exports, "setIsa", js_set_isa);
+  rlhf_export(env, exports, "setIsaExtensions", js_set_isa_extensions);
   rlhf_register_gemm(env, exports);
   rlhf_register_kernels(env, exports);
   return exports;

@@ -52,3 +52,21 @@ int rlhf_set_isa(rlhf_isa_t isa) {
   chosen = isa;
   return 1;
 }
+
+static int ext_mask = -1;
+
+static int ext_supported(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return (__builtin_cpu_supports("avx512vnni") ? RLHF_EXT_VNNI : 0) | (__builtin_cpu_supports("avx512bf16") ? RLHF_EXT_BF16 : 0);
+#else
+  return 0;
+#endif
+}
+
+int rlhf_isa_ext(void) {
+  if (ext_mask < 0) ext_mask = ext_supported();
+  return ext_mask;
+}
+
+void rlhf_set_isa_ext(int mask) { ext_mask = mask & ext_supported(); }

@@ -3,7 +3,8 @@
  * gemm_micro.c, chosen by rlhf_isa()) sweeps the packed blocks tile by tile. Threads take whole
  * sub-problems (a batch entry, or a slab of rows or columns of one) with their own packing, so
  * they never wait on each other; the price is packing the shared operand once per thread, which
- * the split direction keeps to a few percent. Matrix-vector products skip packing. */
+ * the split direction keeps to a few percent. Matrix-vector products, and products of a few rows
+ * with a transposed B (decode's batched rows times a Linear weight), skip packing. */
 #include "gemm.h"
 
 #include <stdlib.h>
@@ -114,6 +115,10 @@ static void run_task(void *ctx, int task, int thread) {
     return gemv_slab(j->f, c, b, j->transB ? K : N, a, j->transB, K, lo, hi, j->beta);
   if (N == 1) /* y[M] = op(A)·x with x = b[K]: plain A stores the dot products as rows */
     return gemv_slab(j->f, c, a, j->transA ? M : K, b, !j->transA, K, lo, hi, j->beta);
+  if (M <= RLHF_SMALL_M && j->transB && !j->transA) { /* a few rows against a Linear weight: no packing */
+    int kc = ceil_div(K, ceil_div(K, j->f->kc)); /* gemm_blocked's K blocks, so the sums agree */
+    return j->f->small_m(c, N, a, K, b, K, M, lo, hi, K, kc, j->beta, scratch((size_t)K * 16 + 16));
+  }
   view va = {a, j->transA ? M : K, j->transA}, vb = {b, j->transB ? K : N, j->transB};
   if (j->split_m) {
     va.p = at(va, lo, 0);
@@ -144,6 +149,9 @@ void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N
   if (M == 1 || N == 1) { /* matrix-vector: slabs of the output vector, whole cache lines each */
     j.split_m = N == 1;
     j.chunk = round_up(ceil_div(j.split_m ? M : N, splits), 16);
+  } else if (M <= RLHF_SMALL_M && transB && !transA) { /* slabs of B's rows, 8 at a time */
+    j.split_m = 0;
+    j.chunk = round_up(ceil_div(N, splits), 8);
   } else if (splits > 1) {
     /* Per-thread packing: slabs of rows repack all of B once, slabs of columns repack all of A
      * once per nc block of their columns. Pick the cheaper; the kernel work is the same. */
@@ -154,4 +162,58 @@ void rlhf_gemm(float *c, const float *a, const float *b, int batch, int M, int N
   }
   j.splits = ceil_div(j.split_m ? M : N, j.chunk);
   rlhf_parallel_for(batch * j.splits, run_task, &j);
+}
+
+void rlhf_gemm_rows_of_b(float *c, const float *a, const float *b, int M, int N, int K, int n0, int n1) {
+  const rlhf_gemm_isa *f = isa_impl();
+  if (n0 >= n1) return;
+  if (M == 1) return gemv_slab(f, c, b, K, a, 1, K, n0, n1, 0.0f);
+  int kc = ceil_div(K, ceil_div(K, f->kc));
+  f->small_m(c, N, a, K, b, K, M, n0, n1, K, kc, 0.0f, scratch((size_t)K * 16 + 16));
+}
+
+/* ---- B packed once (inference weights) ---------------------------------------------------------
+ * Layout: for each K block (gemm_blocked's even blocks of kc), every nr-wide panel of B's columns
+ * as pack_b writes it (kb rows of nr), panels in order; so the block gemm_blocked would pack for
+ * columns [jc, jc + nb) and K block pc is the contiguous run at pc·Npad + (jc / nr)·kb·nr. */
+static int packed_npad(const rlhf_gemm_isa *f, int N) { return round_up(N, f->nr); }
+
+size_t rlhf_gemm_packed_size(int N, int K) { return (size_t)packed_npad(isa_impl(), N) * K + 16; }
+
+int rlhf_gemm_pack_b(float *pb, const float *b, int N, int K) {
+  const rlhf_gemm_isa *f = isa_impl();
+  const int npad = packed_npad(f, N), kc = ceil_div(K, ceil_div(K, f->kc));
+  for (int pc = 0; pc < K; pc += kc) f->pack_b(pb + (long)pc * npad, b + pc, K, 1, min_int(kc, K - pc), N);
+  return (int)rlhf_isa();
+}
+
+void rlhf_gemm_prepacked_cols(float *c, long ldc, const float *a, const float *pb, int M, int N, int K, int n0, int n1) {
+  const rlhf_gemm_isa *f = isa_impl();
+  if (M <= 0 || n0 >= n1) return;
+  if (K == 0) {
+    for (int i = 0; i < M; i++)
+      for (int n = n0; n < n1; n++) c[(long)i * ldc + n] = 0.0f;
+    return;
+  }
+  /* gemm_blocked's loops with B's blocks read from the packed copy: the same kernel calls on the
+   * same values, so the same bits */
+  const int npad = packed_npad(f, N), kc = ceil_div(K, ceil_div(K, f->kc));
+  const int mc = round_up(ceil_div(M, ceil_div(M, f->mc)), f->mr);
+  float *pa = scratch((size_t)kc * mc + 32);
+  for (int jc = n0; jc < n1; jc += f->nc) {
+    const int nb = min_int(f->nc, n1 - jc);
+    for (int pc = 0; pc < K; pc += kc) {
+      const int kb = min_int(kc, K - pc);
+      const float *pbb = pb + (long)pc * npad + (long)(jc / f->nr) * kb * f->nr;
+      const float bet = pc == 0 ? 0.0f : 1.0f;
+      for (int ic = 0; ic < M; ic += mc) {
+        const int mb = min_int(mc, M - ic);
+        f->pack_a(pa, a + (long)ic * K + pc, K, 0, mb, kb);
+        for (int jr = 0; jr < nb; jr += f->nr)
+          for (int ir = 0; ir < mb; ir += f->mr)
+            f->kernel(kb, pa + (long)ir * kb, pbb + (long)jr * kb, c + (long)(ic + ir) * ldc + jc + jr, ldc,
+                      min_int(f->mr, mb - ir), min_int(f->nr, nb - jr), bet);
+      }
+    }
+  }
 }

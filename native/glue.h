@@ -50,9 +50,15 @@ void rlhf_box_rows(const rlhf_box *b, int dim, int64_t lo, int64_t hi, rlhf_row_
 int64_t rlhf_box_read(rlhf_args *a, rlhf_box *b, size_t shape_arg, const size_t *stride_args, const size_t *lens,
                       const char *const *names, int nops);
 
+/* Fused attention forward on the thread pool (the body of attentionForward, also run by the
+ * decoder); returns 0 when its scratch cannot be allocated. */
+int rlhf_attention_forward(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
+                           const float *v);
+
 /* Registration of the strided, row and attention kernels (called from rlhf_register_kernels). */
 void rlhf_register_strided(napi_env env, napi_value exports);
 void rlhf_register_rows(napi_env env, napi_value exports);
 void rlhf_register_attention(napi_env env, napi_value exports);
+void rlhf_register_decoder(napi_env env, napi_value exports);
 
 #endif

@@ -71,37 +71,43 @@ static void rows_task(void *p, int t, int thread) {
  * pool's threads would be awake, and on a loaded machine a wake-up can cost 200 µs. */
 #define ATTN_PARALLEL_MIN (1 << 17)
 
-/* attentionForward(out, lse, q, k, v, ...geometry) */
-static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
-  rlhf_args a;
-  size_t l[5];
-  if (!rlhf_args_init(&a, env, info, "attentionForward", 19)) return NULL;
-  attn_ctx c = {.kt = rlhf_kernels()};
-  c.out = rlhf_arg_f32(&a, 0, &l[0], 0);
-  c.lse = rlhf_arg_f32(&a, 1, &l[1], 0);
-  c.q = rlhf_arg_f32(&a, 2, &l[2], 0);
-  c.k = rlhf_arg_f32(&a, 3, &l[3], 0);
-  c.v = rlhf_arg_f32(&a, 4, &l[4], 0);
-  if (!read_geometry(&a, 5, &c.g)) return NULL;
-  const rlhf_attn_geom *g = &c.g;
-  const int64_t nq = (int64_t)g->B * g->Tq * g->Hq * g->D, nkv = (int64_t)g->B * g->kvCapacity * g->Hkv * g->D;
-  if (!rlhf_need(&a, l[0], nq, "out") || !rlhf_need(&a, l[1], (int64_t)g->B * g->Hq * g->Tq, "lse") || !rlhf_need(&a, l[2], nq, "q") ||
-      !rlhf_need(&a, l[3], nkv, "k") || !rlhf_need(&a, l[4], nkv, "v"))
-    return NULL;
-  if (nq == 0) return rlhf_undefined(env);
+int rlhf_attention_forward(const rlhf_attn_geom *g, float *out, float *lse, const float *q, const float *k,
+                           const float *v) {
+  attn_ctx c = {.kt = rlhf_kernels(), .g = *g, .out = out, .lse = lse, .q = q, .k = k, .v = v};
+  if ((int64_t)g->B * g->Tq * g->Hq * g->D == 0) return 1;
   const int parallel = (int64_t)g->B * g->Hq * g->Tq * g->Tk * g->D >= ATTN_PARALLEL_MIN;
   if (g->Tq <= RLHF_ATTN_ROWS_TQ) { /* one task per (batch, head), no scratch */
     if (parallel) rlhf_parallel_for(g->B * g->Hq, rows_task, &c);
     else
       for (int t = 0; t < g->B * g->Hq; t++) rows_task(&c, t, 0);
-    return rlhf_undefined(env);
+    return 1;
   }
-  if (!alloc_scratch(&a, &c, parallel ? rlhf_threads() : 1)) return NULL;
+  const int threads = parallel ? rlhf_threads() : 1;
+  c.scratch_floats = (rlhf_attn_scratch_floats(g->D) + 15) & ~(int64_t)15;
+  c.scratch = aligned_alloc(64, (size_t)(c.scratch_floats * threads) * sizeof(float));
+  if (!c.scratch) return 0;
   c.nqb = (g->Tq + RLHF_ATTN_BQ - 1) / RLHF_ATTN_BQ;
   if (parallel) rlhf_parallel_for(c.nqb * g->B * g->Hq, forward_task, &c);
   else
     for (int t = 0; t < c.nqb * g->B * g->Hq; t++) forward_task(&c, t, 0);
   free(c.scratch);
+  return 1;
+}
+
+/* attentionForward(out, lse, q, k, v, ...geometry) */
+static napi_value js_attention_forward(napi_env env, napi_callback_info info) {
+  rlhf_args a;
+  size_t l[5];
+  if (!rlhf_args_init(&a, env, info, "attentionForward", 19)) return NULL;
+  float *out = rlhf_arg_f32(&a, 0, &l[0], 0), *lse = rlhf_arg_f32(&a, 1, &l[1], 0);
+  const float *q = rlhf_arg_f32(&a, 2, &l[2], 0), *k = rlhf_arg_f32(&a, 3, &l[3], 0), *v = rlhf_arg_f32(&a, 4, &l[4], 0);
+  rlhf_attn_geom g;
+  if (!read_geometry(&a, 5, &g)) return NULL;
+  const int64_t nq = (int64_t)g.B * g.Tq * g.Hq * g.D, nkv = (int64_t)g.B * g.kvCapacity * g.Hkv * g.D;
+  if (!rlhf_need(&a, l[0], nq, "out") || !rlhf_need(&a, l[1], (int64_t)g.B * g.Hq * g.Tq, "lse") || !rlhf_need(&a, l[2], nq, "q") ||
+      !rlhf_need(&a, l[3], nkv, "k") || !rlhf_need(&a, l[4], nkv, "v"))
+    return NULL;
+  if (!rlhf_check(&a, rlhf_attention_forward(&g, out, lse, q, k, v), "out of memory for attention scratch")) return NULL;
   return rlhf_undefined(env);
 }
 

@@ -299,4 +299,5 @@ void rlhf_register_kernels(napi_env env, napi_value exports) {
   rlhf_register_strided(env, exports);
   rlhf_register_rows(env, exports);
   rlhf_register_attention(env, exports);
+  rlhf_register_decoder(env, exports);
 }

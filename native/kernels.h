@@ -103,6 +103,47 @@ typedef struct {
 
 extern const rlhf_kernel_table rlhf_kernels_generic, rlhf_kernels_avx2, rlhf_kernels_avx512;
 
+/* ---- int8 and bfloat16 Linear weights (native/isa/qlinear.c, packed by native/quant.c) ----------
+ * A weight W [N, K] is packed in groups of RLHF_QGROUP output rows (N rounded up, pad rows zero);
+ * within a group, the row index varies fastest below a few k's, so one vector load holds 16 rows.
+ * int8 (Kp = K rounded up to RLHF_QBLOCK):
+ *   q[((g·Kp/4 + t)·16 + r)·4 + b] = round(W[16g + r][4t + b] / s[16g + r]) in [−127, 127]
+ *   scales[n] = s[n], a float16 value ≥ max_k |W[n][k]| / 127 (so Q8_0 files hold it exactly)
+ *   wsum[(g·Kp/32 + j)·16 + r] = 128 · Σ over block j of row 16g + r's q (the VNNI correction)
+ * bf16 (Kp = K rounded up to even):
+ *   w[((g·Kp/2 + t)·16 + r)·2 + b] = bf16(W[16g + r][2t + b]) */
+#define RLHF_QGROUP 16
+#define RLHF_QBLOCK 32
+
+typedef struct {
+  /* xq [M, Kp] int8 and xd [M, Kp/32] float: each row quantised per 32-wide block */
+  void (*quantize_x_int8)(int8_t *xq, float *xd, const float *x, int64_t ldx, int M, int K);
+  /* y[m·ldy + n] for rows m < M and the columns of groups [g0, g1) (n < N) */
+  void (*linear_int8)(float *y, int64_t ldy, const int8_t *xq, const float *xd, int M, int Kp, const int8_t *q,
+                      const int32_t *wsum, const float *scales, int g0, int g1, int N);
+  /* xb [M, Kp] bfloat16 (Kp = K rounded up to even) */
+  void (*to_bf16_rows)(uint16_t *xb, const float *x, int64_t ldx, int M, int K);
+  void (*linear_bf16)(float *y, int64_t ldy, const uint16_t *xb, int M, int Kp, const uint16_t *w, int g0, int g1, int N);
+} rlhf_qlinear_table;
+
+extern const rlhf_qlinear_table rlhf_qlinear_generic, rlhf_qlinear_avx2, rlhf_qlinear_avx512;
+
+static inline const rlhf_qlinear_table *rlhf_qlinear(void) {
+  switch (rlhf_isa()) {
+    case RLHF_ISA_AVX512: return &rlhf_qlinear_avx512;
+    case RLHF_ISA_AVX2: return &rlhf_qlinear_avx2;
+    default: return &rlhf_qlinear_generic;
+  }
+}
+
+/* Weight packing (native/quant.c): one copy for every ISA, run once per model. */
+void rlhf_quantize_int8(int8_t *q, float *scales, int32_t *wsum, const float *w, int64_t N, int64_t K);
+void rlhf_pack_bf16(uint16_t *out, const float *w, int64_t N, int64_t K);
+/* out[k] = row n of a packed weight as float (the dequantised value s·q, or the bfloat16 value) */
+void rlhf_unpack_row_int8(float *out, const int8_t *q, const float *scales, int64_t n, int64_t K);
+void rlhf_unpack_row_bf16(float *out, const uint16_t *w, int64_t n, int64_t K);
+static inline int64_t rlhf_round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
 /* The table of the ISA in use (rlhf_isa()), looked up at each call so setIsa takes effect. */
 static inline const rlhf_kernel_table *rlhf_kernels(void) {
   switch (rlhf_isa()) {

@@ -22,6 +22,8 @@ int rlhf_args_init(rlhf_args *a, napi_env env, napi_callback_info info, const ch
  * length in elements; `nullable` accepts null/undefined and returns NULL. */
 float *rlhf_arg_f32(rlhf_args *a, size_t i, size_t *len, int nullable);
 int32_t *rlhf_arg_i32(rlhf_args *a, size_t i, size_t *len, int nullable);
+int8_t *rlhf_arg_i8(rlhf_args *a, size_t i, size_t *len, int nullable);
+uint16_t *rlhf_arg_u16(rlhf_args *a, size_t i, size_t *len, int nullable);
 double rlhf_arg_num(rlhf_args *a, size_t i);
 int64_t rlhf_arg_int(rlhf_args *a, size_t i);
 int rlhf_arg_bool(rlhf_args *a, size_t i);

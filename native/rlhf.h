@@ -18,6 +18,13 @@ int rlhf_isa_supported(rlhf_isa_t isa);
 /* Switch the ISA at run time (returns 0 if unsupported). */
 int rlhf_set_isa(rlhf_isa_t isa);
 
+/* Extensions the AVX-512 kernels use when the CPU has them: VNNI (int8 dot products) and BF16
+ * (bfloat16 dot products). rlhf_isa_ext() is the set in use; rlhf_set_isa_ext(0) turns them off,
+ * so tests reach the plain AVX-512 paths too (it never enables what the CPU lacks). */
+enum { RLHF_EXT_VNNI = 1, RLHF_EXT_BF16 = 2 };
+int rlhf_isa_ext(void);
+void rlhf_set_isa_ext(int mask);
+
 /* Inside native/isa/ files, RLHF_FN(gemm_micro) expands to gemm_micro_generic / _avx2 / _avx512. */
 #define RLHF_CAT_(a, b) a##_##b
 #define RLHF_CAT(a, b) RLHF_CAT_(a, b)

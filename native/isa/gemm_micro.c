@@ -359,4 +359,138 @@ static void gemv_cols(float *y, const float *w, long ldw, const float *x, int k,
 }
 #endif
 
-const rlhf_gemm_isa RLHF_FN(rlhf_gemm) = {MR, NR, KC, MC, NC, kernel, pack_a, pack_b, gemv_rows, gemv_cols};
+/* ---- small M against a transposed B (decode: a few token rows times a Linear weight) -------------
+ * C[i][n] for i < M ≤ 16 and n in [n0, n1), A M×K row-major, B N×K row-major (rows contiguous
+ * along k). Nothing of B is packed: eight of its rows are read in place, each value broadcast and
+ * multiplied into a vector of the M rows of Aᵀ (packed once, K×8 or K×16 floats), so the weights
+ * stream from memory once. Every element is the same sequential chain over k, cut into K blocks of
+ * kc, as the packed kernel computes it (block 0 from zero, then beta·C added by one FMA; each later
+ * block's chain from zero with the sum so far added by an FMA with 1), so the result equals the
+ * packed path's bit for bit. */
+#define SM_NB 8 /* rows of B in flight: eight independent FMA chains hide the FMA latency */
+
+/* at[k·w + i] = a[i·lda + k] for i < m, 0 for m ≤ i < w */
+static void pack_at(float *at, const float *a, long lda, int m, int K, int w) {
+  for (int k = 0; k < K; k++)
+    for (int i = 0; i < w; i++) at[(long)k * w + i] = i < m ? a[(long)i * lda + k] : 0.0f;
+}
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+/* One pass over up to 8 rows of A with 8-lane vectors. */
+static void small_m8(float *c, long ldc, const float *a, long lda, const float *b, long ldb, int m, int n0, int n1,
+                     int K, int kc, float beta, float *at) {
+  pack_at(at, a, lda, m, K, 8);
+  for (int n = n0; n < n1; n += SM_NB) {
+    const int nb = n1 - n < SM_NB ? n1 - n : SM_NB;
+    const float *bp[SM_NB];
+#pragma GCC unroll 8
+    for (int j = 0; j < SM_NB; j++) bp[j] = b + (long)(n + (j < nb ? j : nb - 1)) * ldb;
+    __m256 res[SM_NB] = {0}; /* K > 0: block 0 sets it */
+    for (int p = 0; p < K; p += kc) {
+      const int pe = K - p < kc ? K : p + kc;
+      __m256 acc[SM_NB];
+#pragma GCC unroll 8
+      for (int j = 0; j < SM_NB; j++) acc[j] = _mm256_setzero_ps();
+      for (int k = p; k < pe; k++) {
+        const __m256 av = _mm256_load_ps(at + (long)k * 8);
+#pragma GCC unroll 8
+        for (int j = 0; j < SM_NB; j++) acc[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(bp[j] + k), av, acc[j]);
+      }
+      if (p == 0) {
+#pragma GCC unroll 8
+        for (int j = 0; j < SM_NB; j++) {
+          if (beta != 0 && j < nb) {
+            float col[8] = {0};
+            for (int i = 0; i < m; i++) col[i] = c[(long)i * ldc + n + j];
+            res[j] = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(col), acc[j]);
+          } else res[j] = acc[j];
+        }
+      } else {
+#pragma GCC unroll 8
+        for (int j = 0; j < SM_NB; j++) res[j] = _mm256_fmadd_ps(_mm256_set1_ps(1.0f), res[j], acc[j]);
+      }
+    }
+    float tmp[SM_NB][8] __attribute__((aligned(32)));
+#pragma GCC unroll 8
+    for (int j = 0; j < SM_NB; j++) _mm256_store_ps(tmp[j], res[j]);
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < nb; j++) c[(long)i * ldc + n + j] = tmp[j][i];
+  }
+}
+#endif
+
+#if defined(__AVX512F__)
+/* One pass over 9..16 rows of A with 16-lane vectors. */
+static void small_m16(float *c, long ldc, const float *a, long lda, const float *b, long ldb, int m, int n0, int n1,
+                      int K, int kc, float beta, float *at) {
+  pack_at(at, a, lda, m, K, 16);
+  for (int n = n0; n < n1; n += SM_NB) {
+    const int nb = n1 - n < SM_NB ? n1 - n : SM_NB;
+    const float *bp[SM_NB];
+#pragma GCC unroll 8
+    for (int j = 0; j < SM_NB; j++) bp[j] = b + (long)(n + (j < nb ? j : nb - 1)) * ldb;
+    __m512 res[SM_NB] = {0}; /* K > 0: block 0 sets it */
+    for (int p = 0; p < K; p += kc) {
+      const int pe = K - p < kc ? K : p + kc;
+      __m512 acc[SM_NB];
+#pragma GCC unroll 8
+      for (int j = 0; j < SM_NB; j++) acc[j] = _mm512_setzero_ps();
+      for (int k = p; k < pe; k++) {
+        const __m512 av = _mm512_load_ps(at + (long)k * 16);
+#pragma GCC unroll 8
+        for (int j = 0; j < SM_NB; j++) acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(bp[j][k]), av, acc[j]);
+      }
+      if (p == 0) {
+#pragma GCC unroll 8
+        for (int j = 0; j < SM_NB; j++) {
+          if (beta != 0 && j < nb) {
+            float col[16] = {0};
+            for (int i = 0; i < m; i++) col[i] = c[(long)i * ldc + n + j];
+            res[j] = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(col), acc[j]);
+          } else res[j] = acc[j];
+        }
+      } else {
+#pragma GCC unroll 8
+        for (int j = 0; j < SM_NB; j++) res[j] = _mm512_fmadd_ps(_mm512_set1_ps(1.0f), res[j], acc[j]);
+      }
+    }
+    float tmp[SM_NB][16] __attribute__((aligned(64)));
+#pragma GCC unroll 8
+    for (int j = 0; j < SM_NB; j++) _mm512_store_ps(tmp[j], res[j]);
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < nb; j++) c[(long)i * ldc + n + j] = tmp[j][i];
+  }
+}
+#endif
+
+/* `at` holds K·16 floats, 64-byte aligned. */
+static void small_m(float *c, long ldc, const float *a, long lda, const float *b, long ldb, int M, int n0, int n1, int K,
+                    int kc, float beta, float *at) {
+#if defined(__AVX512F__)
+  if (M > 8) return small_m16(c, ldc, a, lda, b, ldb, M, n0, n1, K, kc, beta, at);
+  small_m8(c, ldc, a, lda, b, ldb, M, n0, n1, K, kc, beta, at);
+#elif defined(__AVX2__)
+  /* rows of C are independent: 9..16 rows go as two passes of at most 8 */
+  for (int i0 = 0; i0 < M; i0 += 8)
+    small_m8(c + (long)i0 * ldc, ldc, a + (long)i0 * lda, lda, b, ldb, M - i0 < 8 ? M - i0 : 8, n0, n1, K, kc, beta, at);
+#else
+  pack_at(at, a, lda, M, K, 16);
+  for (int n = n0; n < n1; n++) {
+    const float *bn = b + (long)n * ldb;
+    for (int i = 0; i < M; i++) {
+      float r = 0;
+      for (int p = 0; p < K; p += kc) {
+        const int pe = K - p < kc ? K : p + kc;
+        float acc = 0;
+        for (int k = p; k < pe; k++) acc += at[(long)k * 16 + i] * bn[k];
+        /* the packed kernel's store: acc + bet·c, bet = beta for block 0 and 1 after */
+        const float bet = p == 0 ? beta : 1.0f, prev = p == 0 ? c[(long)i * ldc + n] : r;
+        r = bet != 0 ? acc + bet * prev : acc;
+      }
+      c[(long)i * ldc + n] = r;
+    }
+  }
+#endif
+}
+
+const rlhf_gemm_isa RLHF_FN(rlhf_gemm) = {MR, NR, KC, MC, NC, kernel, pack_a, pack_b, gemv_rows, gemv_cols, small_m};

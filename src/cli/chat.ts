@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { formatHelp, parseArgs, UsageError, type CommandSpec } from './args.js';
 import { COMPLETION_DEFAULTS, ServedModel, type Completion } from '../serve/index.js';
 import type { ChatMessage } from '../tokenizer/index.js';
+import { dtypeFlag } from './generate.js';
 
 const spec: CommandSpec = {
   name: 'rlhf chat',
@@ -19,6 +20,7 @@ const spec: CommandSpec = {
     'top-p': { type: 'number', help: 'nucleus sampling mass (1 = off)', default: 0.95 },
     seed: { type: 'number', help: 'sampling seed of the first reply (the n-th reply uses seed + n)', default: 0 },
     context: { type: 'number', help: "tokens of history + reply (0 = the model's, at most 4096)", default: 0 },
+    dtype: { type: 'string', help: 'weights to run: f32 | bf16 | int8', default: 'f32' },
   },
 };
 
@@ -35,7 +37,8 @@ export async function run(argv: string[]): Promise<void> {
   if (!(topP > 0 && topP <= 1)) throw new UsageError(`rlhf chat: --top-p must be in (0, 1], got ${topP}`);
   const context = Number(f.context);
   const served = await ServedModel.load(String(f.model), {
-    maxSlots: 1, maxQueue: 0, tokenizer: f.tokenizer as string | undefined, ...(context > 0 ? { contextLength: context } : {}),
+    maxSlots: 1, maxQueue: 0, tokenizer: f.tokenizer as string | undefined, dtype: dtypeFlag(f.dtype, 'rlhf chat'),
+    ...(context > 0 ? { contextLength: context } : {}),
   });
   const out = process.stdout, tty = Boolean(process.stdin.isTTY);
   const base: ChatMessage[] = f.system !== undefined ? [{ role: 'system', content: String(f.system) }] : [];

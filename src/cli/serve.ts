@@ -1,6 +1,7 @@
 // `rlhf serve`: the OpenAI-compatible HTTP server with continuous batching (src/serve/).
 import { formatHelp, parseArgs, UsageError, type CommandSpec } from './args.js';
 import { createServer, loadModels, SCHEDULER_DEFAULTS, SERVER_DEFAULTS } from '../serve/index.js';
+import { dtypeFlag } from './generate.js';
 
 const spec: CommandSpec = {
   name: 'rlhf serve',
@@ -17,6 +18,7 @@ const spec: CommandSpec = {
     'body-limit': { type: 'number', help: 'largest request body in bytes (413 beyond)', default: SERVER_DEFAULTS.bodyLimit },
     'api-key': { type: 'string', help: 'require "Authorization: Bearer KEY" on /v1 (default: $RLHF_API_KEY, else none)' },
     log: { type: 'boolean', help: 'log every request (JSON lines on stdout)', default: false },
+    dtype: { type: 'string', help: 'weights to serve with: f32 | bf16 | int8 (packed once at start; see docs/performance.md)', default: SCHEDULER_DEFAULTS.dtype },
     db: { type: 'string', help: 'a labeling database (rlhf label): also serve the chat page, the ranking app and the admin page (docs/labeling.md)' },
     'secure-cookies': { type: 'boolean', help: "with --db: mark the app's cookies Secure (behind an HTTPS proxy)", default: false },
   },
@@ -29,9 +31,9 @@ export async function run(argv: string[]): Promise<void> {
   if (!lists.model.length) throw new UsageError('rlhf serve: --model DIR is required');
   const port = Number(f.port);
   if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`rlhf serve: --port must be an integer in [0, 65535], got ${port}`);
-  const context = Number(f.context);
+  const context = Number(f.context), dtype = dtypeFlag(f.dtype, 'rlhf serve');
   const models = await loadModels(lists.model, {
-    maxSlots: Number(f.slots), maxQueue: Number(f.queue), prefillBudget: Number(f['prefill-budget']),
+    maxSlots: Number(f.slots), maxQueue: Number(f.queue), prefillBudget: Number(f['prefill-budget']), dtype,
     ...(context > 0 ? { contextLength: context } : {}),
   });
   // The web app mounts on the same port; its code (and the database driver) loads only when asked
@@ -47,7 +49,7 @@ export async function run(argv: string[]): Promise<void> {
   const address = await app.listen({ host: String(f.host), port });
   for (const m of models) {
     const o = m.scheduler.options;
-    console.log(`model ${m.id}: context ${o.contextLength} tokens, ${o.maxSlots} slots, queue ${o.maxQueue}, KV cache up to ${(m.scheduler.cacheBytes / 2 ** 20).toFixed(0)} MiB`);
+    console.log(`model ${m.id}: context ${o.contextLength} tokens, ${o.maxSlots} slots, queue ${o.maxQueue}, ${o.dtype} weights, KV cache up to ${(m.scheduler.cacheBytes / 2 ** 20).toFixed(0)} MiB`);
   }
   console.log(`serving at ${address}/v1 (health: ${address}/health)`);
   if (f.db !== undefined) console.log(`chat, ranking and admin pages at ${address}/ (labels in ${f.db})`);

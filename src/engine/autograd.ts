@@ -19,8 +19,26 @@ export function gradEnabled(): boolean {
   return gradDisabled === 0;
 }
 
+let leafCollector: Set<Tensor> | null = null;
+
+/** Runs fn and returns, with its result, every trainable leaf (a tensor requiring grad that no op
+ * made: parameters, adapters) an op read while it ran, tape or no tape. Activation recomputation
+ * (ops/checkpoint.ts) learns this way what a block's backward will reach. */
+export function collectLeaves<T>(fn: () => T): { result: T; leaves: Tensor[] } {
+  const outer = leafCollector, mine = new Set<Tensor>();
+  leafCollector = mine;
+  try {
+    const result = fn();
+    return { result, leaves: [...mine] };
+  } finally {
+    leafCollector = outer;
+    if (outer) for (const t of mine) outer.add(t);
+  }
+}
+
 /** Attaches a tape node to `out` when grad is on and any input needs a gradient. */
 export function record(out: Tensor, op: string, inputs: Tensor[], backward: TapeNode['backward']): Tensor {
+  if (leafCollector) for (const t of inputs) if (t.requiresGrad && !t.node) leafCollector.add(t);
   if (gradDisabled === 0 && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.node = { op, inputs, backward };

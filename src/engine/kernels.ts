@@ -39,6 +39,75 @@ export interface AttentionGeometry {
   alibiSlopes: F32 | null;
 }
 
+/** Storage of an inference weight: float32 (the model's own array), bfloat16 or int8 (packed). */
+export type WeightDtype = 'f32' | 'bf16' | 'int8';
+
+/** Packed inference weights (native/kernels.h has the byte layouts): rows come in groups of
+ * QGROUP (N rounded up, pad rows zero), so one vector load holds a group's values of a few k.
+ * int8: q [Np·Kp] (Kp = K rounded up to QBLOCK), one float16-representable scale per row
+ * (≥ max|row| / 127, so Q8_0 files hold it exactly), and wsum [Np·Kp/QBLOCK] (128 · each block's
+ * sum of q: the VNNI kernels' offset correction). bf16: w [Np·Kp] (Kp = K rounded up to even). */
+export const QGROUP = 16, QBLOCK = 32;
+export const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+export const int8Sizes = (N: number, K: number): { q: number; scales: number; wsum: number } => ({
+  q: roundUp(N, QGROUP) * roundUp(K, QBLOCK), scales: roundUp(N, QGROUP), wsum: roundUp(N, QGROUP) * (roundUp(K, QBLOCK) / QBLOCK),
+});
+export const bf16Size = (N: number, K: number): number => roundUp(N, QGROUP) * roundUp(K, 2);
+/** Where W[n][k] of a [N, K] weight sits in the packed int8 array q. */
+export const int8Index = (n: number, k: number, K: number): number =>
+  ((Math.floor(n / QGROUP) * (roundUp(K, QBLOCK) / 4) + Math.floor(k / 4)) * QGROUP + (n % QGROUP)) * 4 + (k % 4);
+/** Where W[n][k] sits in the packed bfloat16 array. */
+export const bf16Index = (n: number, k: number, K: number): number =>
+  ((Math.floor(n / QGROUP) * (roundUp(K, 2) / 2) + Math.floor(k / 2)) * QGROUP + (n % QGROUP)) * 2 + (k % 2);
+
+/** A Linear weight [N, K] (and bias [N]) as the fused decoder reads it. */
+export type InferenceLinear = { N: number; K: number; bias: F32 | null } & (
+  | { dtype: 'f32'; w: F32 }
+  | { dtype: 'bf16'; w: Uint16Array }
+  | { dtype: 'int8'; w: Int8Array; scales: F32; wsum: I32 });
+
+export interface DecoderLayerWeights {
+  /** Pre-attention and pre-MLP norms (biases only for LayerNorm). */
+  norm1: F32; norm1Bias: F32 | null; norm2: F32; norm2Bias: F32 | null;
+  q: InferenceLinear; k: InferenceLinear; v: InferenceLinear; o: InferenceLinear;
+  /** SwiGLU: down(silu(gate x) ⊙ up x); GELU (gate null): down(gelu(up x)). */
+  gate: InferenceLinear | null; up: InferenceLinear; down: InferenceLinear;
+}
+
+/** A pre-norm decoder for decoderForward: C wide, Hq query and Hkv key/value heads of D, MLP F. */
+export interface DecoderSpec {
+  C: number; Hq: number; Hkv: number; D: number; F: number; V: number;
+  norm: 'rms' | 'layer'; eps: number;
+  /** Token table [V, C], looked up by row (stored like a Linear weight). */
+  embed: InferenceLinear;
+  /** Learned or sinusoidal positions [rows, C] added to the embedding, or null. */
+  positions: F32 | null;
+  layers: DecoderLayerWeights[];
+  finalNorm: F32; finalNormBias: F32 | null;
+  /** LM head [V, C] (the embed object itself when tied). */
+  head: InferenceLinear;
+  /** Also keep each float32 weight in the GEMM's packed layout, so products with several rows
+   * (prompts, batched steps) skip packing it: one more copy of the weights, and a snapshot (for
+   * weights that keep training, make a new decoder). The results are the same bits either way. */
+  packF32: boolean;
+}
+
+/** What decoderCreate returns: the spec, bound to a backend's state. */
+export interface DecoderHandle { readonly spec: DecoderSpec }
+
+/** One cached forward: T new tokens for each of B rows, their keys and values written at cache
+ * column `start`; attention as attentionForward with qOffset = start, Tk = start + T. */
+export interface DecoderStep {
+  ids: I32; pos: I32; B: number; T: number;
+  /** Per layer [B, capacity, Hkv, D]. */
+  cacheK: F32[]; cacheV: F32[]; capacity: number; start: number;
+  keyMask: I32 | null; prefixLen: I32 | null; window: number; scale: number;
+  /** RoPE tables [rows, D/2] (pos indexes them), or null; ALiBi slopes [Hq] or null. */
+  cos: F32 | null; sin: F32 | null; alibi: F32 | null;
+  /** [B, V]: each row's last position; with allPositions [B·T, V]. */
+  logits: F32; allPositions: boolean;
+}
+
 export interface Kernels {
   readonly name: 'ref' | 'native';
   /** Instruction set in use: 'typescript' for ref; 'avx512' | 'avx2' | 'generic' for native. */
@@ -123,6 +192,28 @@ export interface Kernels {
   /** Writes dq (like q) and dk, dv (like k, v: all kvCapacity rows, zero past Tk), recomputing
    * the probabilities from lse. */
   attentionBackward(dq: F32, dk: F32, dv: F32, dout: F32, q: F32, k: F32, v: F32, out: F32, lse: F32, g: AttentionGeometry): void;
+
+  /** Packs W [N, K] as int8 (see int8Sizes): s = the smallest float16 ≥ max|row| / 127, q =
+   * round-half-even(w / s) in [−127, 127] (0 for a zero row). */
+  quantizeInt8(q: Int8Array, scales: F32, wsum: I32, w: F32, N: number, K: number): void;
+  /** y [M, N] = x [M, K] · Wᵀ on int8 weights: each row of x is quantised per 32-wide block j
+   * (d = amax/127, xq = round-half-even(x · fl(127/amax)); a non-finite value makes d NaN), then
+   * y = fl(s[n] · acc), acc = fma(d_j, isum_j, acc) over j in order, isum_j the exact integer dot
+   * product of the block. */
+  linearInt8(y: F32, x: F32, q: Int8Array, scales: F32, wsum: I32, M: number, N: number, K: number): void;
+  /** Packs W [N, K] as bfloat16 (round half to even; below the smallest normal → ±0). */
+  packBf16(out: Uint16Array, w: F32, N: number, K: number): void;
+  /** y [M, N] = x [M, K] · Wᵀ on bfloat16 weights, x rounded to bfloat16 as the weights: each
+   * product is exact in float32 and added by one rounding, k in order, but within each pair
+   * (2t, 2t+1) the odd term first (AVX512-BF16's vdpbf16ps order). */
+  linearBf16(y: F32, x: F32, w: Uint16Array, M: number, N: number, K: number): void;
+
+  /** Binds a decoder's weights for decoderForward (the arrays are read in place, not copied). */
+  decoderCreate(spec: DecoderSpec): DecoderHandle;
+  /** A whole cached forward (embedding, every layer, final norm, LM head) in one call: the
+   * sequence of kernels of the model's op-by-op forward (src/engine/backends/ref/decoder.ts), and
+   * with float32 weights on the native backend the same bits. Writes the cache and the logits. */
+  decoderForward(h: DecoderHandle, step: DecoderStep): void;
 
   /** One AdamW step in place (PyTorch semantics): p −= lr·wd·p; m = β1·m + (1−β1)·g;
    * v = β2·v + (1−β2)·g²; p −= lr · (m / bc1) / (sqrt(v / bc2) + eps), bc = 1 − β^t. */

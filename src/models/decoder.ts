@@ -3,7 +3,8 @@
 // (`model.layers.3.mlp.up_proj.weight`) whatever the family; checkpoint.ts maps GPT-2's.
 import { Rng } from '../engine/rng.js';
 import { Tensor } from '../engine/tensor.js';
-import { add, dropout, embedding, scale } from '../engine/ops/index.js';
+import { add, checkpoint, dropout, embedding, scale } from '../engine/ops/index.js';
+import { gradEnabled } from '../engine/autograd.js';
 import { Embedding, LayerNorm, Module, RMSNorm } from '../nn/index.js';
 import type { ModelConfig } from './config.js';
 import { Attention, type LayerContext } from './attention.js';
@@ -106,6 +107,9 @@ export class DecoderModel extends Module {
   readonly layers: DecoderLayer[];
   readonly norm: Norm;
   readonly tables: PositionTables;
+  /** Activation recomputation while training: each layer keeps only its input between forward
+   * and backward and runs again in backward (engine/ops/checkpoint.ts); gradients are unchanged. */
+  recompute = false;
   /** MoE models: expert usage over training-mode forwards (null for dense models). */
   readonly expertUsage: ExpertUsage | null;
   private readonly dropoutRng: Rng;
@@ -145,7 +149,20 @@ export class DecoderModel extends Module {
     if (this.tables.sinusoidal) x = add(x, embedding(this.tables.sinusoidal, positions, [B, T]));
     if (ctx.dropoutRng) x = dropout(x, cfg.dropout, ctx.dropoutRng);
     const router: RouterStats[] = [];
-    this.layers.forEach((layer, l) => { x = layer.forward(x, ctx, l, router); });
+    const recompute = this.recompute && this.training && gradEnabled() && !cache;
+    if (recompute && cfg.ffn === 'moe') throw new Error('recompute: mixture-of-experts layers are not supported (their load-balancing loss needs the router on the tape)');
+    const live = ctx.dropoutRng;
+    this.layers.forEach((layer, l) => {
+      if (!recompute) { x = layer.forward(x, ctx, l, router); return; }
+      // Dropout draws the same numbers in the recomputation: the forward run draws from the live
+      // generator (so the layers after, and the next step, continue as without recomputation); the
+      // run in backward draws from a copy of the state the layer began with.
+      const start = live?.state() ?? null;
+      let runs = 0, rng: Rng | null = null;
+      x = checkpoint((input) => layer.forward(input, { ...ctx, dropoutRng: rng }, l, router), x, () => {
+        rng = runs++ === 0 ? live : start && new Rng(start);
+      });
+    });
     if (cache) cache.advance(mask, T);
     const usage = opts.expertUsage ?? (this.training && !cache ? this.expertUsage : null);
     if (usage && router.length) usage.add(router, mask);

@@ -7,14 +7,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { eosIds } from './config.js';
 import { loadPretrained, readModelConfig } from './pretrained.js';
 import { checkWeights } from './checkpoint.js';
-import { ggufTokenizerFromJson, ggufUnsupported, writeGguf } from './gguf.js';
+import { ggufTokenizerFromJson, ggufUnsupported, writeGguf, type GgufDtype } from './gguf.js';
 import { readGgufHeader } from './gguf-read.js';
 import { readJsonObject } from '../util/text.js';
 import { ensureDir } from '../util/fs.js';
 
 export interface GgufExportOptions {
-  /** Matrix storage (default f32); norms are always F32. */
-  dtype?: 'f32' | 'f16';
+  /** Matrix storage (default f32); norms are always F32. q8_0 holds exactly the weights of our
+   * int8 inference (--dtype int8). */
+  dtype?: GgufDtype;
 }
 
 /** What the written file holds, as read back. */

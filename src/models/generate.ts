@@ -9,10 +9,12 @@ import { kernels } from '../engine/backend.js';
 import { noGrad } from '../engine/autograd.js';
 import { Rng } from '../engine/rng.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { WeightDtype } from '../engine/kernels.js';
 import { linear, reshape, sliceAxis } from '../engine/ops/index.js';
 import { eosIds } from './config.js';
 import type { CausalLM } from './causal-lm.js';
-import { KVCache } from './kv-cache.js';
+import { FusedDecoder, fusedDecodeUnsupported } from './fast-decode.js';
+import { KVCache, type KVStore } from './kv-cache.js';
 import { applyRepetitionPenalty, argmax, factualTopP, sampleToken, type FactualNucleus } from './sampling.js';
 
 export interface GenerateOptions {
@@ -40,6 +42,14 @@ export interface GenerateOptions {
   /** Called for every new token as soon as it is chosen; generation yields to the event loop
    * between steps when given. */
   onToken?: (row: number, token: number, logprob: number) => void;
+  /** Weights the decoding runs on: 'f32' (default, the model's own), 'bf16' or 'int8' (packed at
+   * the start of the call; see quantize.ts). */
+  dtype?: WeightDtype;
+  /** false: the op-by-op forward (the fused decoder's specification) instead of the fused decoder
+   * (fast-decode.ts); mixture-of-experts models always take it. */
+  fused?: boolean;
+  /** A fused decoder made for this model, reused across calls (its dtype wins). */
+  decoder?: FusedDecoder;
 }
 
 export interface GenerateOutput {
@@ -55,6 +65,27 @@ export interface GenerateOutput {
 export function lastLogits(model: CausalLM, hidden: Tensor): Tensor {
   const [B, T, C] = hidden.shape;
   return linear(reshape(sliceAxis(hidden, 1, T - 1, T), [B, C]), model.headWeight);
+}
+
+/** The fused decoder a generation of `rows` sequences and `steps` new tokens should use, or null for
+ * the op-by-op forward; throws when int8 or bf16 weights are asked of a model the fused decoder
+ * cannot run. */
+export function decoderFor(model: CausalLM, opts: { dtype?: WeightDtype; fused?: boolean; decoder?: FusedDecoder },
+  rows = 1, steps = 1): FusedDecoder | null {
+  if (opts.decoder) return opts.decoder;
+  const dtype = opts.dtype ?? 'f32', why = fusedDecodeUnsupported(model.config);
+  if (dtype !== 'f32' && (why || opts.fused === false)) throw new Error(`${dtype} weights need the fused decoder${why ? `, which does not run ${why}` : ''}`);
+  // A packed copy of float32 weights pays for itself once decode steps have several rows; one row
+  // reads the weights in place.
+  return why || opts.fused === false ? null : new FusedDecoder(model, dtype, { packF32: rows >= 2 && steps >= 2 });
+}
+
+/** One cached forward of ids [B·T] (mask [B·T] or null): logits [B, V] of each row's last position,
+ * through the fused decoder when given, else DecoderModel.forward + lastLogits. */
+export function cachedLogits(model: CausalLM, decoder: FusedDecoder | null, ids: Int32Array, B: number, T: number, cache: KVStore,
+  mask: Int32Array | null, prefixLen: Int32Array | null): Float32Array {
+  if (decoder) return decoder.forward(ids, B, T, cache, { mask, prefixLen });
+  return noGrad(() => lastLogits(model, model.model.forward({ ids, B, T }, { attentionMask: mask, cache, prefixLen }).hidden)).f;
 }
 
 export async function generate(model: CausalLM, promptIds: number[][], opts: GenerateOptions = {}): Promise<GenerateOutput> {
@@ -109,9 +140,9 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
   const done = new Array<boolean>(B).fill(false);
   const sinceSentence = new Int32Array(B); // tokens since each row's sentence began
 
-  let logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T: Tp }, { attentionMask: mask, cache, prefixLen }).hidden));
+  const decoder = decoderFor(model, opts, B, steps);
+  let lf = cachedLogits(model, decoder, ids, B, Tp, cache, mask, prefixLen);
   for (let step = 0; step < steps; step++) {
-    const lf = logits.f;
     for (let b = 0; b < B; b++) {
       if (done[b]) { next[b] = pad; continue; }
       const logitsRow = lf.subarray(b * V, (b + 1) * V);
@@ -136,7 +167,7 @@ export async function generate(model: CausalLM, promptIds: number[][], opts: Gen
     }
     if (done.every(Boolean) || step === steps - 1) break;
     if (opts.onToken) await new Promise((resolve) => setImmediate(resolve));
-    logits = noGrad(() => lastLogits(model, model.model.forward({ ids: next, B, T: 1 }, { cache, prefixLen }).hidden));
+    lf = cachedLogits(model, decoder, next, B, 1, cache, null, prefixLen);
   }
   return out;
 }

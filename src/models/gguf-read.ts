@@ -11,7 +11,7 @@ export interface GgufTensorInfo {
   name: string;
   /** Row-major, outermost first (the file lists dimensions innermost first). */
   shape: number[];
-  /** ggml type: 0 F32, 1 F16, 30 BF16. */
+  /** ggml type: 0 F32, 1 F16, 8 Q8_0, 30 BF16. */
   type: number;
   /** Byte offset within the data section. */
   offset: number;
@@ -29,8 +29,8 @@ export interface GgufHeader {
 
 export class GgufError extends Error {}
 
-/** Bytes per element of the ggml types this reader sizes. */
-const TYPE_BYTES: Record<number, number> = { 0: 4, 1: 2, 30: 2 };
+/** [elements, bytes] of a block of the ggml types this reader sizes (Q8_0: 32 int8 and a float16 scale). */
+const TYPE_BLOCK: Record<number, [number, number]> = { 0: [1, 4], 1: [1, 2], 8: [32, 34], 30: [1, 2] };
 /** Fixed sizes of the scalar metadata types, by GGUF value type. */
 const SCALAR_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 const STRING = 8, ARRAY = 9;
@@ -147,15 +147,17 @@ export function readGgufHeader(path: string): GgufHeader {
       for (let d = 0; d < nd; d++) dims.push(c.u64(`"${name}"'s dimension ${d}`));
       const type = c.u32(`"${name}"'s type`);
       const offset = c.u64(`"${name}"'s offset`);
-      const per = TYPE_BYTES[type];
-      if (per === undefined) fail(`tensor "${name}" has ggml type ${type} (this reader sizes F32, F16 and BF16)`);
+      const block = TYPE_BLOCK[type];
+      if (block === undefined) fail(`tensor "${name}" has ggml type ${type} (this reader sizes F32, F16, Q8_0 and BF16)`);
+      const [per, bytesPer] = block;
+      if (dims[0] % per) fail(`tensor "${name}" has rows of ${dims[0]} values, not a multiple of its type's block of ${per}`);
       let count = 1;
       for (const d of dims) {
         count *= d;
-        if (count * per > size) fail(`tensor "${name}" [${[...dims].reverse().join(', ')}] is larger than the file`);
+        if ((count / per) * bytesPer > size) fail(`tensor "${name}" [${[...dims].reverse().join(', ')}] is larger than the file`);
       }
       if (offset % alignment) fail(`tensor "${name}" offset ${offset} is not ${alignment}-byte aligned`);
-      tensors.push({ name, shape: [...dims].reverse(), type, offset, bytes: count * per });
+      tensors.push({ name, shape: [...dims].reverse(), type, offset, bytes: (count / per) * bytesPer });
     }
     const dataStart = Math.ceil(c.pos / alignment) * alignment;
     const sorted = [...tensors].sort((a, b) => a.offset - b.offset);

@@ -1,7 +1,7 @@
 // GGUF export (llama.cpp's file format, version 3) for the LLaMA family and GPT-2: key-value
 // metadata (the architecture's hyperparameters and a GPT-2-style byte-level BPE tokenizer), tensor
-// descriptors, then the tensors, each 32-byte aligned. Matrices are written F32 or F16; norms stay
-// F32, as llama.cpp's own converter writes them.
+// descriptors, then the tensors, each 32-byte aligned. Matrices are written F32, F16 or Q8_0; norms
+// stay F32, as llama.cpp's own converter writes them.
 //
 // Layout conversions (those of llama.cpp's convert_hf_to_gguf.py):
 // - GGUF lists dimensions innermost first, so a row-major [out, in] weight is written as (in, out).
@@ -15,9 +15,11 @@
 //   tensor (each pair's frequency divisor), as convert_hf_to_gguf.py writes it.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Tensor } from '../engine/tensor.js';
+import { int8Index } from '../engine/kernels.js';
 import { PATTERNS } from '../tokenizer/pretokenize.js';
 import type { ModelConfig } from './config.js';
 import { f32ToF16 } from './dtypes.js';
+import { packLinear } from './quantize.js';
 import { ropeInvFreq } from './rope-scaling.js';
 
 /** The tokenizer fields a GGUF file carries (Hugging Face tokenizer.json, byte-level BPE). */
@@ -111,7 +113,10 @@ export function ggufPreTokenizer(pre: unknown): string {
 }
 
 const enum ValueType { U32 = 4, I32 = 5, F32 = 6, Bool = 7, String = 8, Array = 9 }
-const GGML_F32 = 0, GGML_F16 = 1;
+const GGML_F32 = 0, GGML_F16 = 1, GGML_Q8_0 = 8;
+/** llama.cpp's file types (general.file_type): all F32, mostly F16, mostly Q8_0. */
+const FILE_TYPE = { f32: 0, f16: 1, q8_0: 7 } as const;
+export type GgufDtype = keyof typeof FILE_TYPE;
 const ALIGN = 32;
 
 type MetaValue = { type: ValueType.U32 | ValueType.I32 | ValueType.F32; value: number } | { type: ValueType.Bool; value: boolean }
@@ -198,29 +203,57 @@ export function ggufUnsupported(c: ModelConfig): string | null {
   return null;
 }
 
-interface GgufTensor { name: string; shape: number[]; data: Float32Array; f16: boolean }
+interface GgufTensor { name: string; shape: number[]; data: Float32Array; type: GgufDtype }
+
+/** Bytes of a tensor's data as stored. */
+function storedBytes(t: GgufTensor): number {
+  const n = t.data.length;
+  return t.type === 'f32' ? 4 * n : t.type === 'f16' ? 2 * n : (n / 32) * 34;
+}
+
+/**
+ * Q8_0: blocks of 32 values, each a float16 scale d and 32 int8 q (34 bytes), value = d·q. The
+ * rows are those of our int8 inference weights (quantize.ts): one scale per row, a float16 value,
+ * so every block of a row holds the same d and llama.cpp dequantises to exactly our weights.
+ */
+function toQ8_0(w: Float32Array, shape: number[], name: string): Uint8Array {
+  const K = shape[shape.length - 1], N = w.length / K;
+  if (K % 32 !== 0) throw new Error(`GGUF export: Q8_0 needs rows of a multiple of 32 values; ${name} has ${K}`);
+  const packed = packLinear(w, N, K, 'int8');
+  if (packed.dtype !== 'int8') throw new Error('unreachable');
+  const out = new Uint8Array((N * K / 32) * 34), view = new DataView(out.buffer);
+  const d = f32ToF16(packed.scales.subarray(0, N));
+  for (let n = 0; n < N; n++) {
+    for (let b = 0; b < K / 32; b++) {
+      const at = (n * (K / 32) + b) * 34;
+      view.setUint16(at, d[n], true);
+      for (let j = 0; j < 32; j++) out[at + 2 + j] = packed.w[int8Index(n, b * 32 + j, K)] & 0xff;
+    }
+  }
+  return out;
+}
 
 /** Writes `params` (our names) with `cfg` and the tokenizer to a GGUF file. */
-export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Tensor>, tok: GgufTokenizer, dtype: 'f32' | 'f16' = 'f32', name = 'rlhf-ts model'): void {
+export function writeGguf(path: string, cfg: ModelConfig, params: Map<string, Tensor>, tok: GgufTokenizer, dtype: GgufDtype = 'f32', name = 'rlhf-ts model'): void {
   const why = ggufUnsupported(cfg);
   if (why) throw new Error(`GGUF export: ${why} is not supported`);
   if (tok.tokens.length !== cfg.vocabSize) throw new Error(`GGUF export: the tokenizer has ${tok.tokens.length} tokens but the model's vocabulary is ${cfg.vocabSize} (resize one of them)`);
   const arch = cfg.family === 'qwen2' ? 'qwen2' : cfg.family === 'gpt2' ? 'gpt2' : 'llama';
-  const f16 = dtype === 'f16';
+  // Matrices take the file's type; vectors (norms, biases) stay F32, as llama.cpp's converter writes them.
   const tensors: GgufTensor[] = [];
   const add = (gname: string, ours: string, transform?: (w: Float32Array, t: Tensor) => Float32Array): void => {
     const t = params.get(ours);
     if (!t) throw new Error(`GGUF export: parameter ${ours} is missing`);
-    tensors.push({ name: gname, shape: [...t.shape], data: transform ? transform(t.f, t) : t.f, f16: f16 && t.ndim === 2 });
+    tensors.push({ name: gname, shape: [...t.shape], data: transform ? transform(t.f, t) : t.f, type: t.ndim === 2 ? dtype : 'f32' });
   };
-  const meta = arch === 'gpt2' ? gpt2Tensors(cfg, params, tensors, add, f16) : llamaTensors(cfg, params, tensors, add, f16, arch);
-  writeFile(path, tok, tensors, meta, arch, name, f16);
+  const meta = arch === 'gpt2' ? gpt2Tensors(cfg, params, tensors, add, dtype) : llamaTensors(cfg, params, tensors, add, dtype, arch);
+  writeFile(path, tok, tensors, meta, arch, name, dtype);
 }
 
 type AddTensor = (gname: string, ours: string, transform?: (w: Float32Array, t: Tensor) => Float32Array) => void;
 
 /** GPT-2's tensors; returns the architecture's metadata. */
-function gpt2Tensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: GgufTensor[], add: AddTensor, f16: boolean): [string, MetaValue][] {
+function gpt2Tensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: GgufTensor[], add: AddTensor, dtype: GgufDtype): [string, MetaValue][] {
   add('token_embd.weight', 'model.embed_tokens.weight');
   add('position_embd.weight', 'model.embed_positions.weight');
   const join = (names: string[]): Float32Array => {
@@ -237,8 +270,8 @@ function gpt2Tensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: Ggu
       add(`${b}${g}.bias`, `${p}${ours}.bias`);
     }
     // c_attn: q, k and v stacked as rows of one [3C, C] matrix.
-    tensors.push({ name: `${b}attn_qkv.weight`, shape: [3 * cfg.hiddenSize, cfg.hiddenSize], data: join(qkv.map((n) => `${p}self_attn.${n}.weight`)), f16 });
-    tensors.push({ name: `${b}attn_qkv.bias`, shape: [3 * cfg.hiddenSize], data: join(qkv.map((n) => `${p}self_attn.${n}.bias`)), f16: false });
+    tensors.push({ name: `${b}attn_qkv.weight`, shape: [3 * cfg.hiddenSize, cfg.hiddenSize], data: join(qkv.map((n) => `${p}self_attn.${n}.weight`)), type: dtype });
+    tensors.push({ name: `${b}attn_qkv.bias`, shape: [3 * cfg.hiddenSize], data: join(qkv.map((n) => `${p}self_attn.${n}.bias`)), type: 'f32' });
     for (const [g, ours] of [['attn_output', 'self_attn.o_proj'], ['ffn_up', 'mlp.up_proj'], ['ffn_down', 'mlp.down_proj']]) {
       add(`${b}${g}.weight`, `${p}${ours}.weight`);
       add(`${b}${g}.bias`, `${p}${ours}.bias`);
@@ -259,7 +292,7 @@ function gpt2Tensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: Ggu
 }
 
 /** The LLaMA family's tensors (llama, mistral, mixtral, qwen2); returns its metadata. */
-function llamaTensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: GgufTensor[], add: AddTensor, f16: boolean, arch: string): [string, MetaValue][] {
+function llamaTensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: GgufTensor[], add: AddTensor, dtype: GgufDtype, arch: string): [string, MetaValue][] {
   const rope = (heads: number) => (w: Float32Array, t: Tensor): Float32Array => (arch === 'llama' ? permuteRope(w, heads, cfg.headDim, t.shape[1]) : w);
   add('token_embd.weight', 'model.embed_tokens.weight');
   for (let l = 0; l < cfg.numLayers; l++) {
@@ -284,7 +317,7 @@ function llamaTensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: Gg
         const parts = Array.from({ length: cfg.numExperts }, (_, e) => params.get(`${p}block_sparse_moe.experts.${e}.${w}.weight`)!);
         const data = new Float32Array(parts.reduce((n, t) => n + t.size, 0));
         parts.forEach((t, e) => data.set(t.f, e * t.size));
-        tensors.push({ name: `${b}${g}.weight`, shape: [cfg.numExperts, ...parts[0].shape], data, f16 });
+        tensors.push({ name: `${b}${g}.weight`, shape: [cfg.numExperts, ...parts[0].shape], data, type: dtype });
       }
     } else {
       add(`${b}ffn_gate.weight`, `${p}mlp.gate_proj.weight`);
@@ -304,7 +337,7 @@ function llamaTensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: Gg
   } else if (s?.type === 'llama3') {
     // llama.cpp divides each pair's frequency by its factor: plain over scaled.
     const plain = ropeInvFreq(cfg.headDim, cfg.ropeTheta, null).invFreq, scaled = ropeInvFreq(cfg.headDim, cfg.ropeTheta, s).invFreq;
-    tensors.push({ name: 'rope_freqs.weight', shape: [cfg.headDim / 2], data: plain.map((x, i) => x / scaled[i]), f16: false });
+    tensors.push({ name: 'rope_freqs.weight', shape: [cfg.headDim / 2], data: plain.map((x, i) => x / scaled[i]), type: 'f32' });
   }
   return [
     [`${arch}.context_length`, u32(cfg.maxPositions)],
@@ -325,12 +358,12 @@ function llamaTensors(cfg: ModelConfig, params: Map<string, Tensor>, tensors: Gg
 }
 
 /** Header, metadata, tensor descriptors, then the tensors. */
-function writeFile(path: string, tok: GgufTokenizer, tensors: GgufTensor[], archMeta: [string, MetaValue][], arch: string, name: string, f16: boolean): void {
+function writeFile(path: string, tok: GgufTokenizer, tensors: GgufTensor[], archMeta: [string, MetaValue][], arch: string, name: string, dtype: GgufDtype): void {
   const u32 = (value: number): MetaValue => ({ type: ValueType.U32, value });
   const meta: [string, MetaValue][] = [
     ['general.architecture', { type: ValueType.String, value: arch }],
     ['general.name', { type: ValueType.String, value: name }],
-    ['general.file_type', u32(f16 ? 1 : 0)],
+    ['general.file_type', u32(FILE_TYPE[dtype])],
     ['general.alignment', u32(ALIGN)],
     ...archMeta,
     ['tokenizer.ggml.model', { type: ValueType.String, value: 'gpt2' }],
@@ -356,9 +389,9 @@ function writeFile(path: string, tok: GgufTokenizer, tensors: GgufTensor[], arch
     w.str(t.name);
     w.u32(t.shape.length);
     for (let d = t.shape.length - 1; d >= 0; d--) w.u64(t.shape[d]);
-    w.u32(t.f16 ? GGML_F16 : GGML_F32);
+    w.u32(t.type === 'f16' ? GGML_F16 : t.type === 'q8_0' ? GGML_Q8_0 : GGML_F32);
     w.u64(offset);
-    offset += Math.ceil((t.data.length * (t.f16 ? 2 : 4)) / ALIGN) * ALIGN;
+    offset += Math.ceil(storedBytes(t) / ALIGN) * ALIGN;
   }
   w.pad();
   const fd = openSync(path, 'w');
@@ -366,8 +399,8 @@ function writeFile(path: string, tok: GgufTokenizer, tensors: GgufTensor[], arch
     writeSync(fd, w.bytes());
     const zeros = new Uint8Array(ALIGN);
     for (const t of tensors) {
-      // Converted one tensor at a time, so F16 export never holds a second copy of the model.
-      const p = t.f16 ? f32ToF16(t.data) : t.data;
+      // Converted one tensor at a time, so export never holds a second copy of the model.
+      const p = t.type === 'f16' ? f32ToF16(t.data) : t.type === 'q8_0' ? toQ8_0(t.data, t.shape, t.name) : t.data;
       writeSync(fd, new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
       const rest = (ALIGN - (p.byteLength % ALIGN)) % ALIGN;
       if (rest) writeSync(fd, zeros, 0, rest);

@@ -4,7 +4,9 @@ export { CausalLM, nextTokenLoss, type CausalLMOutput } from './causal-lm.js';
 export { ScalarHeadModel, lastTokenIndex } from './scalar-head.js';
 export { DecoderModel, toBatch, type ForwardOptions, type DecoderOutput, type TokenBatch } from './decoder.js';
 export { KVCache } from './kv-cache.js';
-export { generate, type GenerateOptions, type GenerateOutput } from './generate.js';
+export { generate, decoderFor, cachedLogits, type GenerateOptions, type GenerateOutput } from './generate.js';
+export { FusedDecoder, decoderSpec, fusedDecodeUnsupported } from './fast-decode.js';
+export { packLinear, parseWeightDtype, WEIGHT_DTYPES } from './quantize.js';
 export { factualTopP, sentenceEndIds, type FactualNucleus } from './sampling.js';
 export { loadPretrained, loadScalarModel, readModelConfig, modelDirProblem } from './pretrained.js';
 export { saveModel, loadWeights, checkWeights, checkpointEntries, toCheckpointTensors, type SaveOptions, type LoadOptions } from './checkpoint.js';
@@ -15,6 +17,6 @@ export { ExpertUsage, expertLoadMetrics, loadBalancingLoss, type ExpertLoad, typ
 export { upcycle, upcycledConfig, UPCYCLE_DEFAULTS, type UpcycleOptions } from './upcycle.js';
 export { ropeScaling, ropeInvFreq, ROPE_SCALING_TYPES, type RopeScaling } from './rope-scaling.js';
 export { parameterShapes, type ParamShape, type Dim } from './shapes.js';
-export { writeGguf, ggufTokenizerFromJson, ggufUnsupported, type GgufTokenizer } from './gguf.js';
+export { writeGguf, ggufTokenizerFromJson, ggufUnsupported, type GgufTokenizer, type GgufDtype } from './gguf.js';
 export { exportGguf, type GgufExportOptions, type GgufExportSummary } from './export-gguf.js';
 export { readGgufHeader, GgufError, type GgufHeader, type GgufTensorInfo, type GgufValue } from './gguf-read.js';

@@ -10,11 +10,12 @@
 // handled between steps. A request with n choices is prefilled once and its cache copied into n
 // rows. Tokens are chosen exactly as generate() chooses them (the same logits, argmax, sampler and
 // per-sequence seeded RNG), so a greedy sequence decodes the same tokens alone or batched.
-import { noGrad } from '../engine/autograd.js';
 import { Rng } from '../engine/rng.js';
 import { BatchKVCache } from '../models/batch-kv-cache.js';
 import type { CausalLM } from '../models/causal-lm.js';
-import { lastLogits } from '../models/generate.js';
+import type { WeightDtype } from '../engine/kernels.js';
+import { cachedLogits, decoderFor } from '../models/generate.js';
+import type { FusedDecoder } from '../models/fast-decode.js';
 import { KVCache } from '../models/kv-cache.js';
 import { argmax, sampleToken } from '../models/sampling.js';
 
@@ -77,9 +78,11 @@ export interface SchedulerOptions {
   prefillBudget: number;
   /** Tokens per sequence (prompt + generated) at most: the cache's columns. */
   contextLength: number;
+  /** Weights the forwards run on (see quantize.ts): 'f32' (the model's own), 'bf16' or 'int8'. */
+  dtype: WeightDtype;
 }
 
-export const SCHEDULER_DEFAULTS: Omit<SchedulerOptions, 'contextLength'> = { maxSlots: 16, maxQueue: 256, prefillBudget: 1024 };
+export const SCHEDULER_DEFAULTS: Omit<SchedulerOptions, 'contextLength'> = { maxSlots: 16, maxQueue: 256, prefillBudget: 1024, dtype: 'f32' };
 
 export class QueueFullError extends Error {
   constructor(readonly queued: number) {
@@ -138,7 +141,11 @@ export class Scheduler {
     if (o.contextLength > model.config.maxPositions) throw new RangeError(`scheduler: contextLength ${o.contextLength} is past the model's maxPositions ${model.config.maxPositions}`);
     this.cache = new BatchKVCache(model.config, o.maxSlots, o.contextLength);
     this.scratch = new Float32Array(model.config.vocabSize);
+    // A served model's weights do not change: one fused decoder (packed once) serves every step.
+    this.decoder = decoderFor(model, { dtype: o.dtype }, o.maxSlots, 2);
   }
+
+  private readonly decoder: FusedDecoder | null;
 
   stats(): SchedulerStats {
     return { running: this.rows.length, queued: this.queue.length, slots: this.options.maxSlots, steps: this.steps, realigns: this.cache.realigns };
@@ -320,7 +327,7 @@ export class Scheduler {
     const prefixLen = model.config.attention === 'prefix-lm' ? new Int32Array(B).fill(T) : null;
     let logits: Float32Array;
     try {
-      logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T }, { attentionMask: mask, cache, prefixLen }).hidden)).f;
+      logits = cachedLogits(model, this.decoder, ids, B, T, cache, mask, prefixLen);
     } catch (e) {
       for (const p of batch) this.fail(p, e instanceof Error ? e : new Error(String(e)));
       return;
@@ -351,7 +358,7 @@ export class Scheduler {
     // Prefix-LM: each row's prompt columns, wherever the row starts.
     const prefixLen = model.config.attention === 'prefix-lm'
       ? Int32Array.from(this.rows, (s, r) => cache.length - cache.seen[r] + s.promptLength) : null;
-    const logits = noGrad(() => lastLogits(model, model.model.forward({ ids, B, T: 1 }, { cache, prefixLen }).hidden)).f;
+    const logits = cachedLogits(model, this.decoder, ids, B, 1, cache, null, prefixLen);
     this.steps++;
     const done: number[] = [];
     this.rows.forEach((s, r) => {

@@ -44,6 +44,10 @@ export interface LoopConfig {
   /** ZeRO stage under data parallelism: 1 splits AdamW's moments across the ranks (each holds
    * 1/N of them); 0 keeps them whole on every rank. The results are the same either way. */
   zero: number;
+  /** Activation recomputation: each layer keeps only its input between forward and backward and
+   * runs again in backward (about a third more compute for much less memory; same gradients). The
+   * loop sets it on every decoder it trains (docs/training-loop.md). */
+  recompute: boolean;
 }
 
 /** What `rlhf pretrain` builds when it does not start from a checkpoint (vocabSize comes from the
@@ -143,6 +147,7 @@ export const LOOP_DEFAULTS: LoopConfig = {
   seed: 1234,
   emaDecay: 0,
   zero: 0,
+  recompute: false,
 };
 
 export const PRETRAIN_DEFAULTS: PretrainConfig = {
@@ -203,8 +208,11 @@ export function validatePretrain(c: PretrainConfig): void {
   validateLoop(c.train);
 }
 
-export function validateLora(c: LoraConfig, at = 'lora'): void {
+/** A LoRA config, and (given the loop's) whether it can train with train.recompute: the
+ * recomputation replays the layers' own dropout draws, not the adapters'. */
+export function validateLora(c: LoraConfig, at = 'lora', train?: { recompute: boolean; at: string }): void {
   check([
+    [!(train?.recompute && c.dropout > 0), `${train?.at}.recompute with ${at}.dropout ${c.dropout} is not supported (set ${at}.dropout to 0)`],
     posInt(`${at}.rank`, c.rank),
     [c.alpha > 0, `${at}.alpha must be positive, got ${c.alpha}`],
     [c.dropout >= 0 && c.dropout < 1, `${at}.dropout must be in [0, 1), got ${c.dropout}`],
@@ -222,5 +230,5 @@ export function validateSft(c: SftConfig): void {
     nonNegInt('accuracy.limit', c.accuracy.limit), posInt('accuracy.maxNewTokens', c.accuracy.maxNewTokens),
   ]);
   validateLoop(c.train);
-  if (c.lora.enabled) validateLora(c.lora);
+  if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.train.recompute, at: 'train' });
 }

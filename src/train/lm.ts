@@ -2,10 +2,10 @@
 // cross-entropy over their target tokens (so the loop's accumulation averages over every target
 // token of a step), held-out loss and perplexity. Pretraining and SFT (full or LoRA) run through
 // trainLanguageModel; PPO-ptx uses batchLoss for its pretraining term.
-import { noGrad } from '../engine/autograd.js';
+import { gradEnabled, noGrad } from '../engine/autograd.js';
 import type { Rng } from '../engine/rng.js';
 import { Tensor } from '../engine/tensor.js';
-import { crossEntropy, reshape } from '../engine/ops/index.js';
+import { checkpointRows, crossEntropy, linear, reshape } from '../engine/ops/index.js';
 import type { CausalLM } from '../models/index.js';
 import type { LoopConfig } from './config.js';
 import type { Ema } from './ema.js';
@@ -80,10 +80,26 @@ export const lmSplit: BatchSplit<LmBatch> = {
 /** Summed cross-entropy of a batch's targets, weighted by b.weights when `weighted` (and the MoE
  * auxiliary loss, if any). */
 export function batchLoss(model: CausalLM, b: LmBatch, rng?: Rng, weighted = true): { sum: Tensor; aux: Tensor | null } {
+  const weights = weighted ? b.weights ?? null : null;
+  if (model.model.recompute && model.training && gradEnabled()) return chunkedLoss(model, b, weights, rng);
   const { logits, auxLoss } = model.call(new Tensor(b.ids, [b.B, b.T]), { attentionMask: b.mask, rng });
   const V = logits.shape[2];
-  const weights = weighted ? b.weights ?? null : null;
   return { sum: crossEntropy(reshape(logits, [b.B * b.T, V]), b.targets, { ignoreIndex: IGNORE, reduction: 'sum', weights }), aux: auxLoss };
+}
+
+/** Rows of logits alive at once in chunkedLoss: about 8 MB of them. */
+const chunkRows = (V: number): number => Math.max(1, Math.floor(2 ** 21 / V));
+
+/** batchLoss with activation recomputation: the LM head and the cross-entropy run a block of rows
+ * at a time, each block recomputed in backward (engine/ops/checkpoint.ts), so the [B·T, V] logits
+ * and their gradient never exist whole; the same loss and gradients up to the order of the sums. */
+function chunkedLoss(model: CausalLM, b: LmBatch, weights: Float32Array | null, rng?: Rng): { sum: Tensor; aux: Tensor | null } {
+  const { hidden, auxLoss } = model.model.forward({ ids: b.ids, B: b.B, T: b.T }, { attentionMask: b.mask, rng });
+  const h = reshape(hidden, [b.B * b.T, hidden.shape[2]]);
+  const sum = checkpointRows((x, r0, r1) => crossEntropy(linear(x, model.headWeight), b.targets.subarray(r0, r1), {
+    ignoreIndex: IGNORE, reduction: 'sum', weights: weights?.subarray(r0, r1) ?? null,
+  }), h, chunkRows(model.config.vocabSize));
+  return { sum, aux: auxLoss };
 }
 
 /** Mean loss per target token and perplexity over held-out batches (eval mode, no tape; weights

@@ -28,6 +28,8 @@ import { join } from 'node:path';
 import { kernels } from '../engine/backend.js';
 import { Rng } from '../engine/rng.js';
 import type { Tensor } from '../engine/tensor.js';
+import { DecoderModel } from '../models/decoder.js';
+import { Module } from '../nn/module.js';
 import { broadcastJson, type Communicator } from '../distributed/communicator.js';
 import { world } from '../distributed/world.js';
 import { decayGroups, learningRate, type ParamGroup } from '../nn/index.js';
@@ -279,6 +281,10 @@ export async function train<B>(method: Method<B>, { resume = false, quiet = fals
   if (comm.size > 1 && root && !quiet) console.log(describe(comm, dp.memory(), cfg.zero === 1));
   const bar = quiet || !root ? null : new Progress({ label: start ? `${m.label} (from step ${start})` : m.label, total: cfg.steps - start, unit: m.unit ?? 'step' });
   const setMode = (on: boolean): void => { for (const mod of m.modules) mod.train(on); };
+  // train.recompute: every decoder the step trains recomputes its layers in backward.
+  for (const mod of m.modules) {
+    if (mod instanceof Module) for (const sub of mod.namedModules().values()) if (sub instanceof DecoderModel) sub.recompute = cfg.recompute === true;
+  }
   // Held-out figures come from rank 0 alone; the others go on to the next step and wait for it there.
   const evaluate = (): Record<string, number> | null => {
     if (!root) return null;

@@ -169,3 +169,24 @@ test('gemm rejects arrays too short for the dims and strides', { skip: SKIP }, (
   assert.throws(() => k.gemm(f(6), f(6), f(9), 1, -2, 3, 3, false, false, 0, 0, 0, 0), RangeError);
   assert.throws(() => k.gemm(f(6), f(6), f(9), 1, 2.5, 3, 3, false, false, 0, 0, 0, 0), RangeError);
 });
+
+test('a few rows times a transposed B (decode) skip packing yet equal the packed product bit for bit', { skip: SKIP }, () => {
+  // M ≤ 16 with transB runs native/isa/gemm_micro.c's small_m; rows of a 17-row product take the
+  // packed path. K = 5, 300, 1000 cross zero, one and several K blocks; beta 0, 0.5 and 1.
+  const k = native!;
+  everyIsa(k, (isa) => {
+    for (const [M, N, K] of [[2, 37, 5], [8, 1000, 288], [16, 77, 768], [13, 33, 300], [9, 40, 1000], [3, 5, 257]]) {
+      for (const beta of [0, 0.5, 1]) {
+        const a = filled(17 * K, 31), b = filled(N * K, 32), c0 = filled(17 * N, 33);
+        const packed = c0.slice();
+        k.gemm(packed, a, b, 1, 17, N, K, false, true, beta, 0, 0, 0);
+        const small = c0.slice(0, M * N);
+        if (beta === 0) small.fill(NaN);
+        k.gemm(small, a.subarray(0, M * K), b, 1, M, N, K, false, true, beta, 0, 0, 0);
+        for (let i = 0; i < M * N; i++) {
+          if (!Object.is(small[i], packed[i])) assert.fail(`[${isa}] M ${M} N ${N} K ${K} beta ${beta} at ${i}: ${small[i]} vs ${packed[i]}`);
+        }
+      }
+    }
+  });
+});

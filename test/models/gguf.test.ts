@@ -1,12 +1,13 @@
 // GGUF export checked by llama.cpp itself: node-llama-cpp (prebuilt CPU binaries from npm, no
 // download or build at run time) loads the exported tiny model and its greedy continuation equals
-// ours token for token, for LLaMA (F32 and F16), Qwen2, Mixtral, GPT-2 and LLaMA with linear, YaRN
-// and llama3 RoPE scaling. The models first memorise a sequence for a few steps, so every greedy
-// choice wins by a wide margin and F16's rounding of llama.cpp's activations cannot flip a near-tie.
-// A scaled model's sequence is only recalled with its scaling (without it, our own greedy tokens
-// differ), so llama.cpp's agreement shows it applies the same frequencies. Then a model as the
-// pipeline makes one (its BPE tokenizer with single digits and ChatML) exported with its tokenizer:
-// llama.cpp splits held-out Brown text into our ids and continues a text prompt as we do.
+// ours token for token, for LLaMA (F32, F16, and Q8_0 against our int8 decoding), Qwen2, Mixtral,
+// GPT-2 and LLaMA with linear, YaRN and llama3 RoPE scaling. The models first memorise a sequence
+// for a few steps, so every greedy choice wins by a wide margin and F16's rounding of llama.cpp's
+// activations cannot flip a near-tie. A scaled model's sequence is only recalled with its scaling
+// (without it, our own greedy tokens differ), so llama.cpp's agreement shows it applies the same
+// frequencies. Then a model as the pipeline makes one (its BPE tokenizer with single digits and
+// ChatML) exported with its tokenizer: llama.cpp splits held-out Brown text into our ids and
+// continues a text prompt as we do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { CHATML_SPECIAL_TOKENS, DEFAULT_CHAT_TEMPLATE, DIGITS_PATTERN, saveToken
 import { join } from 'node:path';
 import { noGrad, Rng } from '../../src/engine/index.js';
 import { AdamW } from '../../src/nn/index.js';
-import { CausalLM, exportGguf, ggufUnsupported, nextTokenLoss, ropeScaling, type ModelConfig } from '../../src/models/index.js';
+import { CausalLM, exportGguf, ggufUnsupported, nextTokenLoss, ropeScaling, type GgufDtype, type ModelConfig } from '../../src/models/index.js';
 import { f16ToF32, f32ToF16 } from '../../src/models/dtypes.js';
 import { tempDir, tinyConfig } from './helpers.js';
 
@@ -101,9 +102,11 @@ async function llamaCppGreedy(path: string, n: number, start: number[] | string 
   return out;
 }
 
-const cases: [string, Partial<ModelConfig>, 'f32' | 'f16'][] = [
+const cases: [string, Partial<ModelConfig>, GgufDtype][] = [
   ['llama F32', {}, 'f32'],
   ['llama F16', {}, 'f16'],
+  // Q8_0 holds our int8 weights exactly: llama.cpp's greedy tokens equal our --dtype int8 ones.
+  ['llama Q8_0', {}, 'q8_0'],
   ['qwen2 F32', { family: 'qwen2', qkvBias: true, tieEmbeddings: true, ropeTheta: 1e6 }, 'f32'],
   ['mixtral F32', { family: 'mixtral', ffn: 'moe', numExperts: 4, expertsPerToken: 2 }, 'f32'],
   ['gpt2 F32', { family: 'gpt2', numKvHeads: 4, norm: 'layer', ffn: 'gelu', positions: 'learned', qkvBias: true, outBias: true, mlpBias: true, tieEmbeddings: true }, 'f32'],
@@ -121,7 +124,7 @@ for (const [name, options, dtype] of cases) {
       await exportGguf(tmp.dir, path, { dtype });
       // llama.cpp runs the F16 file's rounded matrices: compare with ours rounded the same way.
       if (dtype === 'f16') for (const p of model.parameters()) if (p.ndim === 2) p.f.set(f16ToF32(f32ToF16(p.f)));
-      const ours = await model.generate([prompt], { maxNewTokens: 16, temperature: 0, stopTokenIds: [] });
+      const ours = await model.generate([prompt], { maxNewTokens: 16, temperature: 0, stopTokenIds: [], dtype: dtype === 'q8_0' ? 'int8' : 'f32' });
       assert.deepEqual(ours.tokens[0], sequence.slice(prompt.length), 'the model memorised its sequence');
       assert.ok(minMargin(model, ours.tokens[0]) > 0.5, 'greedy choices win by a wide margin');
       assert.deepEqual(await llamaCppGreedy(path, 16), ours.tokens[0]);

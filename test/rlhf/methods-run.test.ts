@@ -111,14 +111,14 @@ test('RLOO, REINFORCE++ and PPO from disk with a reward-function plug-in: the re
   const before = await rate(f.base, letters);
   const shared = {
     policy: f.base, rewardFn: f.rewardFn, data: { prompts: f.prompts, maxPromptLen: 64 }, iterations: 10, promptsPerIteration: 6,
-    rollout: { maxNewTokens: 8, temperature: 1, topK: 0 }, score: { normalize: false, clip: 0, missingEosPenalty: 0 }, epochs: 2, miniBatchSize: 12,
+    rollout: { maxNewTokens: 8, temperature: 1, topK: 0, dtype: 'f32' as const }, score: { normalize: false, clip: 0, missingEosPenalty: 0 }, epochs: 2, miniBatchSize: 12,
     eval: evalKeys(f.prompts), saveEvery: 5,
   };
   const a = await rloo({ ...structuredClone(RLOO_DEFAULTS), ...shared, out: join(f.dir, 'rloo'), samplesPerPrompt: 4, optim: { ...RLOO_DEFAULTS.optim, lr: 3e-2 } }, { quiet: true });
   const b = await reinforcePp({ ...structuredClone(REINFORCE_PP_DEFAULTS), ...shared, out: join(f.dir, 'rpp'), samplesPerPrompt: 4, groupBaseline: true, optim: { ...REINFORCE_PP_DEFAULTS.optim, lr: 3e-2 } }, { quiet: true });
   const c = await ppo({
     ...structuredClone(PPO_DEFAULTS), out: join(f.dir, 'ppo'), policy: f.base, rewardFn: f.rewardFn, data: { prompts: f.prompts, maxPromptLen: 64 }, iterations: 10,
-    rollout: { batchSize: 24, maxNewTokens: 8, temperature: 1, topK: 0 }, ppo: { ...PPO_DEFAULTS.ppo, miniBatchSize: 12 }, score: { normalize: false, clip: 0, missingEosPenalty: 0 },
+    rollout: { ...PPO_DEFAULTS.rollout, batchSize: 24, maxNewTokens: 8, temperature: 1, topK: 0 }, ppo: { ...PPO_DEFAULTS.ppo, miniBatchSize: 12 }, score: { normalize: false, clip: 0, missingEosPenalty: 0 },
     optim: { ...PPO_DEFAULTS.optim, actorLr: 3e-2, criticLr: 3e-2 }, eval: evalKeys(f.prompts), saveEvery: 5,
   }, { quiet: true });
   // PPO with a reward function: the critic starts from the policy with a new value head.

@@ -48,7 +48,7 @@ test('GRPO resumed after a checkpoint repeats the whole run exactly', async () =
   const out = join(dir, 'run');
   await assertExactResume(out, 2, ['model/model.safetensors'], (resume) => grpo({
     ...structuredClone(GRPO_DEFAULTS), out, policy: base, data: { prompts, maxPromptLen: 64 },
-    iterations: 4, promptsPerIteration: 2, groupSize: 4, rollout: { maxNewTokens: 4, temperature: 1, topK: 0 }, miniBatchSize: 4, epochs: 2,
+    iterations: 4, promptsPerIteration: 2, groupSize: 4, rollout: { ...GRPO_DEFAULTS.rollout, maxNewTokens: 4, temperature: 1, topK: 0 }, miniBatchSize: 4, epochs: 2,
     optim: { ...GRPO_DEFAULTS.optim, lr: 1e-2 }, saveEvery: 2,
   }, { resume, quiet: true }));
   const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);

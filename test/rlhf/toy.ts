@@ -19,7 +19,7 @@ export const V = 16, TARGET = 7, STOP = 15;
 export function toyConfig(out: string): PpoConfig {
   return {
     ...structuredClone(PPO_DEFAULTS), out, policy: '-', reward: '-', iterations: 14, saveEvery: 100,
-    rollout: { batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
+    rollout: { ...PPO_DEFAULTS.rollout, batchSize: 16, maxNewTokens: 6, temperature: 1, topK: 0 },
     ppo: { ...PPO_DEFAULTS.ppo, epochs: 4, miniBatchSize: 8 },
     kl: { estimator: 'k1', coef: 0.01, adaptive: true, target: 6, horizon: 10000 },
     score: { normalize: false, clip: 0, missingEosPenalty: 0 },
@@ -67,7 +67,7 @@ export function onlineToySetup(): OnlineTrainSetup {
 export function onlineToyConfig(prefix: string, over: Partial<OnlineConfig> = {}): OnlineConfig {
   return {
     ...structuredClone(ONLINE_DEFAULTS), out: mkdtempSync(join(tmpdir(), `rlhf-${prefix}-`)), policy: '-', rewardFn: '-', iterations: 14, saveEvery: 100,
-    promptsPerIteration: 8, samplesPerPrompt: 4, rollout: { maxNewTokens: 6, temperature: 1, topK: 0 },
+    promptsPerIteration: 8, samplesPerPrompt: 4, rollout: { ...ONLINE_DEFAULTS.rollout, maxNewTokens: 6, temperature: 1, topK: 0 },
     score: { normalize: false, clip: 0, missingEosPenalty: 0 }, klCoef: 0.01, epochs: 2, miniBatchSize: 16, optim: { ...ONLINE_DEFAULTS.optim, lr: 3e-3 },
     ...over,
   };
@@ -80,7 +80,7 @@ export const any7: RewardSource = { name: 'toy 0/1', score: async (_p, responses
 export function grpoToyConfig(out: string): GrpoConfig {
   return {
     ...structuredClone(GRPO_DEFAULTS), out, policy: '-', iterations: 12, saveEvery: 100,
-    promptsPerIteration: 4, groupSize: 4, rollout: { maxNewTokens: 3, temperature: 1, topK: 0 }, epochs: 2, miniBatchSize: 8,
+    promptsPerIteration: 4, groupSize: 4, rollout: { ...GRPO_DEFAULTS.rollout, maxNewTokens: 3, temperature: 1, topK: 0 }, epochs: 2, miniBatchSize: 8,
     clipRange: 0.2, clipHigh: 0.28, lossAggregation: 'token', dynamicSampling: { enabled: true, maxExtraRollouts: 3 }, klCoef: 0.01,
     optim: { ...GRPO_DEFAULTS.optim, lr: 3e-3 },
   };

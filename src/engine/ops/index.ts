@@ -12,3 +12,4 @@ export * from './embedding.js';
 export * from './dropout.js';
 export { broadcastShapes } from './broadcast.js';
 export * from './scatter.js';
+export * from './checkpoint.js';

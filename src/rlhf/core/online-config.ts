@@ -5,6 +5,8 @@
 import { check, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
 import type { LossAggregation } from './pg-loss.js';
+import type { WeightDtype } from '../../engine/kernels.js';
+import { WEIGHT_DTYPES } from '../../models/quantize.js';
 
 export interface OnlineConfig {
   /** Run folder: config, metrics, checkpoints, model/ (the policy), summary.json. */
@@ -28,7 +30,9 @@ export interface OnlineConfig {
   promptsPerIteration: number;
   /** k: responses sampled per prompt. */
   samplesPerPrompt: number;
-  rollout: { maxNewTokens: number; temperature: number; topK: number };
+  /** dtype: the weights sampling runs on (f32, or a bf16 / int8 copy made each iteration; the old
+   * log-probs are then recomputed in float32). */
+  rollout: { maxNewTokens: number; temperature: number; topK: number; dtype: WeightDtype };
   /** Shaping of the raw score before the KL penalty joins it (ppo/rewards.ts shapeScores). */
   score: {
     /** Divide a reward model's score by its stored mean/std under the SFT policy. */
@@ -68,7 +72,7 @@ export const ONLINE_DEFAULTS: OnlineConfig = {
   iterations: 40,
   promptsPerIteration: 16,
   samplesPerPrompt: 4,
-  rollout: { maxNewTokens: 32, temperature: 1, topK: 0 },
+  rollout: { maxNewTokens: 32, temperature: 1, topK: 0, dtype: 'f32' },
   score: { normalize: true, clip: 5, missingEosPenalty: 1 },
   klCoef: 0.05,
   epochs: 1,
@@ -95,6 +99,7 @@ export function validateOnline(c: OnlineConfig, minSamples: number): void {
     posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive (the method samples), got ${c.rollout.temperature}`],
     nonNegInt('rollout.topK', c.rollout.topK),
+    [WEIGHT_DTYPES.includes(c.rollout.dtype), `rollout.dtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${JSON.stringify(c.rollout.dtype)}`],
     [c.score.clip >= 0 && c.score.missingEosPenalty >= 0, `score.clip and score.missingEosPenalty must be ≥ 0, got ${c.score.clip}, ${c.score.missingEosPenalty}`],
     [c.klCoef >= 0, `klCoef must be ≥ 0, got ${c.klCoef}`],
     posInt('epochs', c.epochs), posInt('miniBatchSize', c.miniBatchSize),

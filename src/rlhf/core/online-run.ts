@@ -115,7 +115,7 @@ export async function trainOnline(s: OnlineTrainSetup, cfg: OnlineConfig, method
     position: () => stream!.state(),
     step: async (ctx) => {
       const r = await rollout(s, stream!.next(), {
-        samplesPerPrompt: cfg.samplesPerPrompt, maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK,
+        samplesPerPrompt: cfg.samplesPerPrompt, maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, dtype: cfg.rollout.dtype,
         seed: hashString32(`${method.name}-rollout:${ctx.step}`, cfg.seed),
       });
       const shaped = shapeScores(r.scores, r.samples.finished, { ...s.normalization, clip: cfg.score.clip, missingEosPenalty: cfg.score.missingEosPenalty });

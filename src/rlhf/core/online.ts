@@ -14,6 +14,7 @@ import type { Rng } from '../../engine/rng.js';
 import { globalCount, minibatches, rankSeed, shardOf } from '../../distributed/shard.js';
 import { world } from '../../distributed/world.js';
 import type { CausalLM } from '../../models/index.js';
+import type { WeightDtype } from '../../engine/kernels.js';
 import type { UpdateOptions } from '../../train/loop.js';
 import type { RewardSource } from '../reward/source.js';
 import { joinBatch, responseLogprobs, selectRows, takeRows, type SequenceBatch } from './batch.js';
@@ -42,6 +43,9 @@ export interface RolloutSettings {
   temperature: number;
   topK: number;
   seed: number;
+  /** The weights sampling runs on (default f32); with int8 or bf16 the old log-probs are
+   * recomputed in float32. */
+  dtype?: WeightDtype;
 }
 
 export interface Rollout {
@@ -77,14 +81,14 @@ export async function rollout(s: OnlineSetup, prompts: readonly PolicyPrompt[], 
   const rows = shardOf(prompts, comm).flatMap((p) => Array<PolicyPrompt>(o.samplesPerPrompt).fill(p));
   let t = performance.now();
   const samples = await sampleResponses(s.policy, rows.map((p) => p.ids), {
-    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: o.topK, stopTokenIds: s.stopIds, seed: rankSeed(o.seed, comm.rank), chunk: rows.length,
+    maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: o.topK, stopTokenIds: s.stopIds, seed: rankSeed(o.seed, comm.rank), chunk: rows.length, dtype: o.dtype,
   });
   const generateS = (performance.now() - t) / 1000;
   t = performance.now();
   const batch = joinBatch(rows.map((p) => p.ids), samples.responses, s.padId);
   const { B, R } = batch;
   let oldLogprobs: Float32Array;
-  if (o.temperature === 1 && o.topK === 0) {
+  if (o.temperature === 1 && o.topK === 0 && (o.dtype ?? 'f32') === 'f32') {
     oldLogprobs = new Float32Array(B * R);
     samples.logprobs.forEach((lp, b) => oldLogprobs.set(lp, b * R));
   } else oldLogprobs = inEval(s.policy, () => responseLogprobs(s.policy, batch).logprobs.f);

@@ -73,7 +73,7 @@ export function validateDpo(c: DpoConfig): void {
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
   ]);
   validateLoop(c.train);
-  if (c.lora.enabled) validateLora(c.lora);
+  if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.train.recompute, at: 'train' });
 }
 
 export const SIMPO_DEFAULTS: DpoConfig = { ...DPO_DEFAULTS, out: 'runs/simpo', loss: 'simpo', beta: 2, gamma: 1 };

@@ -3,6 +3,8 @@
 // the default pipeline.
 import { check, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
+import type { WeightDtype } from '../../engine/kernels.js';
+import { WEIGHT_DTYPES } from '../../models/quantize.js';
 import type { LossAggregation } from '../core/pg-loss.js';
 
 export interface GrpoConfig {
@@ -21,7 +23,9 @@ export interface GrpoConfig {
   /** Prompts per iteration; each is sampled groupSize times. */
   promptsPerIteration: number;
   groupSize: number;
-  rollout: { maxNewTokens: number; temperature: number; topK: number };
+  /** dtype: the weights sampling runs on (f32, or a bf16 / int8 copy made each iteration; the old
+   * log-probs are then recomputed in float32). */
+  rollout: { maxNewTokens: number; temperature: number; topK: number; dtype: WeightDtype };
   /** The checker's reward: `exact` for an exact-match answer, plus `correct` when the labeler finds
    * the right answer in a longer response, plus `graded` × how near a wrong answer came (the
    * labelers' partialCredit: numeric distance, word-order similarity, share of letters in the right
@@ -66,7 +70,7 @@ export const GRPO_DEFAULTS: GrpoConfig = {
   iterations: 30,
   promptsPerIteration: 16,
   groupSize: 8,
-  rollout: { maxNewTokens: 24, temperature: 1, topK: 0 },
+  rollout: { maxNewTokens: 24, temperature: 1, topK: 0, dtype: 'f32' },
   // Partial credit for a right answer in the wrong form gives a weak policy more groups to learn
   // from; the exact form still earns twice as much.
   reward: { exact: 1, correct: 0.5, graded: 0 },
@@ -98,6 +102,7 @@ export function validateGrpo(c: GrpoConfig): void {
     posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive, got ${c.rollout.temperature}`],
     nonNegInt('rollout.topK', c.rollout.topK),
+    [WEIGHT_DTYPES.includes(c.rollout.dtype), `rollout.dtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${JSON.stringify(c.rollout.dtype)}`],
     [c.reward.exact >= 0 && c.reward.correct >= 0 && c.reward.graded >= 0 && c.reward.exact + c.reward.correct + c.reward.graded > 0, `reward.exact, reward.correct and reward.graded must be ≥ 0 and not all 0, got ${c.reward.exact}, ${c.reward.correct}, ${c.reward.graded}`],
     posInt('epochs', c.epochs), posInt('miniBatchSize', c.miniBatchSize),
     [c.clipRange > 0, `clipRange must be positive, got ${c.clipRange}`],

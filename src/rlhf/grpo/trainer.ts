@@ -109,7 +109,7 @@ export async function trainGrpo(s: GrpoSetup, cfg: GrpoConfig, { resume = false,
     const drawn: Rollout[] = [];
     const draw = async (round: number) => {
       const r = await rollout(s, stream!.next(), {
-        samplesPerPrompt: G, maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK,
+        samplesPerPrompt: G, maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, dtype: cfg.rollout.dtype,
         seed: hashString32(round ? `grpo-rollout:${ctx.step}:${round}` : `grpo-rollout:${ctx.step}`, cfg.seed),
       });
       drawn.push(r);

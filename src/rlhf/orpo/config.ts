@@ -53,5 +53,5 @@ export function validateOrpo(c: OrpoConfig): void {
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
   ]);
   validateLoop(c.train);
-  if (c.lora.enabled) validateLora(c.lora);
+  if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.train.recompute, at: 'train' });
 }

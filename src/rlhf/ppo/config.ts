@@ -5,6 +5,8 @@
 import { check, intAtLeast, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
 import type { KlEstimator } from '../core/kl.js';
+import type { WeightDtype } from '../../engine/kernels.js';
+import { WEIGHT_DTYPES } from '../../models/quantize.js';
 
 export interface PpoConfig {
   /** Run folder: config, metrics, checkpoints, model/ (the policy), value_model/, summary.json. */
@@ -33,6 +35,9 @@ export interface PpoConfig {
     /** 1 samples from the policy itself (the old log-probs then come straight from sampling). */
     temperature: number;
     topK: number;
+    /** Weights the sampling runs on: f32, or a bf16 / int8 copy made each iteration (faster; the
+     * old log-probs are then recomputed in float32 by the actor). */
+    dtype: WeightDtype;
   };
   ppo: {
     /** Passes over each rollout batch. */
@@ -126,7 +131,7 @@ export const PPO_DEFAULTS: PpoConfig = {
   tokenizer: '',
   data: { prompts: '', maxPromptLen: 192 },
   iterations: 40,
-  rollout: { batchSize: 32, maxNewTokens: 32, temperature: 1, topK: 0 },
+  rollout: { batchSize: 32, maxNewTokens: 32, temperature: 1, topK: 0, dtype: 'f32' },
   ppo: { epochs: 2, miniBatchSize: 16, clipRange: 0.2, valueClipRange: 0.2, gamma: 1, lambda: 0.95, whitenAdvantages: true, entropyCoef: 0 },
   kl: { estimator: 'k1', coef: 0.05, adaptive: true, target: 6, horizon: 0 },
   score: { normalize: true, clip: 5, missingEosPenalty: 1 },
@@ -151,6 +156,7 @@ export function validatePpo(c: PpoConfig): void {
     posInt('rollout.batchSize', c.rollout.batchSize), posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive (PPO samples), got ${c.rollout.temperature}`],
     nonNegInt('rollout.topK', c.rollout.topK),
+    [WEIGHT_DTYPES.includes(c.rollout.dtype), `rollout.dtype must be one of ${WEIGHT_DTYPES.join(', ')}, got ${JSON.stringify(c.rollout.dtype)}`],
     posInt('ppo.epochs', c.ppo.epochs), posInt('ppo.miniBatchSize', c.ppo.miniBatchSize),
     [c.ppo.miniBatchSize <= c.rollout.batchSize, `ppo.miniBatchSize ${c.ppo.miniBatchSize} exceeds rollout.batchSize ${c.rollout.batchSize}`],
     [c.ppo.clipRange > 0 && c.ppo.valueClipRange > 0, `ppo.clipRange and ppo.valueClipRange must be positive, got ${c.ppo.clipRange}, ${c.ppo.valueClipRange}`],

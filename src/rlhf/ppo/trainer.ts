@@ -203,7 +203,7 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
       let t = performance.now();
       const samples = await sampleResponses(actor, prompts.map((p) => p.ids), {
         maxNewTokens: cfg.rollout.maxNewTokens, temperature: cfg.rollout.temperature, topK: cfg.rollout.topK, stopTokenIds: s.stopIds,
-        seed: rankSeed(hashString32(`ppo-rollout:${ctx.step}`, cfg.seed), comm.rank), chunk: cfg.rollout.batchSize,
+        seed: rankSeed(hashString32(`ppo-rollout:${ctx.step}`, cfg.seed), comm.rank), chunk: cfg.rollout.batchSize, dtype: cfg.rollout.dtype,
       });
       const generateS = (performance.now() - t) / 1000;
       t = performance.now();
@@ -211,7 +211,7 @@ export async function trainPpo(s: PpoSetup, cfg: PpoConfig, { resume = false, qu
       const exp = makeExperience(s, prompts, samples, raw, {
         padId: s.padId, beta, estimator: cfg.kl.estimator, gamma: cfg.ppo.gamma, lambda: cfg.ppo.lambda, whitenAdvantages: cfg.ppo.whitenAdvantages,
         shaping: { ...s.normalization, clip: cfg.score.clip, missingEosPenalty: cfg.score.missingEosPenalty },
-        samplingLogprobsExact: cfg.rollout.temperature === 1 && cfg.rollout.topK === 0,
+        samplingLogprobsExact: cfg.rollout.temperature === 1 && cfg.rollout.topK === 0 && cfg.rollout.dtype === 'f32',
         across: sumAcross(comm),
       });
       const watched = s.watch?.(prompts, samples.responses) ?? {};

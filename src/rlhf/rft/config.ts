@@ -75,5 +75,5 @@ export function validateRft(c: RftConfig): void {
     [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
   ]);
   validateLoop(c.sft.train, 'sft.train');
-  if (c.lora.enabled) validateLora(c.lora);
+  if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.sft.train.recompute, at: 'sft.train' });
 }

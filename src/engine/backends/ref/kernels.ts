@@ -7,6 +7,8 @@ import * as sm from './softmax.js';
 import * as norms from './norms.js';
 import * as misc from './misc.js';
 import { attentionBackward, attentionForward } from './attention.js';
+import { linearBf16, linearInt8, packBf16, quantizeInt8 } from './quant.js';
+import { decoderForward } from './decoder.js';
 
 export const refKernels: Kernels = {
   name: 'ref',
@@ -19,4 +21,10 @@ export const refKernels: Kernels = {
   ...misc,
   attentionForward,
   attentionBackward,
+  quantizeInt8,
+  linearInt8,
+  packBf16,
+  linearBf16,
+  decoderCreate: (spec) => ({ spec }),
+  decoderForward: (h, step) => decoderForward(refKernels, h, step),
 };
