@@ -3,11 +3,13 @@
 // well under a second and a few MB, naming the field and the file, for loading and for GGUF export;
 // special ids outside the vocabulary are refused; a 10^12-position config loads and generates,
 // since rotary tables grow with the positions used, but is refused by GGUF export (a uint32 field).
+// A checkpoint folder loaded as a model is checked against its manifest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportGguf, loadPretrained, parameterShapes, CausalLM, ScalarHeadModel } from '../../src/models/index.js';
+import { exportGguf, loadPretrained, loadScalarModel, parameterShapes, CausalLM, ScalarHeadModel } from '../../src/models/index.js';
+import { writeManifest } from '../../src/util/checkpoint-manifest.js';
 import { COMBOS, tempDir, tinyConfig } from './helpers.js';
 
 const CORPUS = 'test/fixtures/fuzz';
@@ -91,6 +93,25 @@ test('GGUF export of a 10^12-position config names the field GGUF cannot hold, b
     // Before the check, Node's own "The value of "value" is out of range" escaped from the writer.
     assert.match(r.error?.message ?? '', new RegExp(`^${tmp.dir}/config\\.json: max_position_embeddings is 1000000000000, more than GGUF can store \\(a 32-bit context length, at most 4294967295\\)`));
     assert.ok(r.peakMb < 64, `peak RSS grew by ${r.peakMb.toFixed(0)} MB`);
+  } finally {
+    tmp.done();
+  }
+});
+
+test('a checkpoint folder with a manifest is verified when loaded as a model: a flipped byte is refused', async () => {
+  const tmp = tempDir();
+  try {
+    new CausalLM(tinyConfig({ vocabSize: 64 }), { seed: 3 }).save(tmp.dir);
+    writeManifest(tmp.dir);
+    await loadPretrained(tmp.dir);
+    const weights = join(tmp.dir, 'model.safetensors');
+    const bytes = readFileSync(weights);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(weights, bytes);
+    // Before, `generate --model run/checkpoints/step-N` on such a folder ran on the damaged weights.
+    const damaged = new RegExp(`${tmp.dir}: checkpoint is damaged \\(model\\.safetensors does not match its SHA-256 in manifest\\.json\\)`);
+    await assert.rejects(loadPretrained(tmp.dir), damaged);
+    await assert.rejects(loadScalarModel(tmp.dir), damaged);
   } finally {
     tmp.done();
   }
