@@ -27,7 +27,7 @@ import { pretrain } from '../train/pretrain.js';
 import { copyTokenizer, prepareRunDir } from '../train/run-dir.js';
 import { sft } from '../train/sft.js';
 import { evalWindows, shardStream } from '../train/shard-data.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import type { ChineseFlowConfig } from './config.js';
 import { trainNewRows } from './new-rows.js';
 import { chineseReportMarkdown, type ChineseReport, type StageScores } from './report.js';
@@ -52,7 +52,8 @@ function defaultOut(): string {
 export async function chineseFlow(config: ChineseFlowConfig, { quiet = false } = {}): Promise<ChineseReport> {
   const cfg = { ...config, out: config.out || defaultOut() };
   const out = cfg.out;
-  if (existsSync(out) && readdirSync(out).length) throw new Error(`${out} is not empty; give a new --out folder`);
+  ensureDir(out);
+  if (readdirSync(out).length) throw new Error(`${out} is not empty; give a new --out folder`);
   mkdirSync(join(out, 'data'), { recursive: true });
   writeJsonAtomic(join(out, 'flow_config.json'), cfg);
   const log = (s: string): void => { if (!quiet) console.log(s); };

@@ -1,6 +1,6 @@
 // `rlhf data <process|pack|inspect|make-default>`: flags into calls of src/data, progress bars and a
 // summary table; no pipeline logic lives here.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { DATA_DEFAULTS, validatePipelineConfig, type DeepPartial, type PipelineConfig } from '../data/config.js';
@@ -16,7 +16,7 @@ import { BROWN_INPUT, inputFiles, readDocuments } from '../data/sources.js';
 import type { Doc } from '../data/stage.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import { flagsToObject, readConfigFile, resolveConfig } from '../util/config.js';
-import { writeJsonAtomic } from '../util/fs.js';
+import { ensureDir, writeJsonAtomic } from '../util/fs.js';
 import { Progress } from '../util/progress.js';
 import { UsageError, formatHelp, parseArgs, type CommandSpec } from './args.js';
 
@@ -161,7 +161,7 @@ async function packCmd(argv: string[]): Promise<void> {
   const tok = loadTokenizer(tokDir);
   const eosName = tok.config.eosToken ?? '<|endoftext|>';
   const eosId = tok.tokenToId(eosName) ?? NO_EOS;
-  mkdirSync(output, { recursive: true });
+  ensureDir(output);
   const total = input === BROWN_INPUT ? 500 : inputFiles(input).reduce((s, f) => s + statSync(f).size, 0);
   const bar = new Progress({ label: 'pack', total, unit: input === BROWN_INPUT ? 'docs' : 'B' });
   const errors: DataError[] = [];

@@ -10,6 +10,7 @@
 import { exitWithError, finalizeWorld, mpiLaunch, world } from '../distributed/world.js';
 import { UsageError } from './args.js';
 import { withInvalidUtf8 } from '../util/text.js';
+import { fsErrorMessage } from '../util/fs.js';
 
 interface CommandModule { run(argv: string[]): Promise<void> }
 
@@ -84,6 +85,6 @@ async function main(args: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  const message = e instanceof UsageError ? e.message : e instanceof Error ? (process.env.RLHF_DEBUG ? String(e.stack) : `error: ${e.message}`) : String(e);
+  const message = e instanceof UsageError ? e.message : e instanceof Error ? (process.env.RLHF_DEBUG ? String(e.stack) : `error: ${fsErrorMessage(e) ?? e.message}`) : String(e);
   exitWithError(message, e instanceof UsageError ? 2 : 1);
 });

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { eosIds } from './config.js';
 import { loadPretrained, readModelConfig } from './pretrained.js';
 import { checkWeights } from './checkpoint.js';
-import { ggufTokenizerFromJson, ggufUnsupported, writeGguf, type GgufDtype } from './gguf.js';
+import { ggufTokenizerFromJson, ggufUnsupported, writeGguf, U32_MAX, type GgufDtype } from './gguf.js';
 import { readGgufHeader } from './gguf-read.js';
 import { readJsonObject } from '../util/text.js';
 import { ensureDir } from '../util/fs.js';
@@ -25,6 +25,13 @@ export async function exportGguf(dir: string, outPath: string, { dtype = 'f32' }
   const { config: cfg, generation: gen } = readModelConfig(dir);
   const why = ggufUnsupported(cfg);
   if (why) throw new Error(`${dir}: GGUF export: ${why} is not supported`);
+  // The weights bound every other size; the context length is config.json's word alone, and
+  // llama.cpp reads it as a uint32.
+  const contexts: [string, number][] = [['max_position_embeddings', cfg.maxPositions]];
+  if (cfg.ropeScaling?.type === 'yarn') contexts.push(['rope_scaling.original_max_position_embeddings', cfg.ropeScaling.originalMaxPositions]);
+  for (const [field, n] of contexts) {
+    if (n > U32_MAX) throw new Error(`${join(dir, 'config.json')}: ${field} is ${n}, more than GGUF can store (a 32-bit context length, at most ${U32_MAX}); lower it to export`);
+  }
   checkWeights(cfg, dir);
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath)) throw new Error(`${dir}: GGUF export needs the tokenizer (tokenizer.json) beside the weights`);

@@ -118,6 +118,8 @@ const GGML_F32 = 0, GGML_F16 = 1, GGML_Q8_0 = 8;
 const FILE_TYPE = { f32: 0, f16: 1, q8_0: 7 } as const;
 export type GgufDtype = keyof typeof FILE_TYPE;
 const ALIGN = 32;
+/** The largest value of a GGUF uint32 key (context length, sizes, token ids). */
+export const U32_MAX = 0xffffffff;
 
 type MetaValue = { type: ValueType.U32 | ValueType.I32 | ValueType.F32; value: number } | { type: ValueType.Bool; value: boolean }
   | { type: ValueType.String; value: string } | { type: ValueType.Array; of: ValueType.String; value: string[] }
@@ -383,7 +385,13 @@ function writeFile(path: string, tok: GgufTokenizer, tensors: GgufTensor[], arch
   w.u32(3);
   w.u64(tensors.length);
   w.u64(meta.length);
-  for (const [key, value] of meta) { w.str(key); writeValue(w, value); }
+  for (const [key, value] of meta) {
+    if (value.type === ValueType.U32 && !(Number.isInteger(value.value) && value.value >= 0 && value.value <= U32_MAX)) {
+      throw new Error(`GGUF export: ${key} is ${value.value}, outside GGUF's uint32 range [0, ${U32_MAX}]`);
+    }
+    w.str(key);
+    writeValue(w, value);
+  }
   let offset = 0;
   for (const t of tensors) {
     w.str(t.name);

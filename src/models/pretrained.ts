@@ -11,6 +11,7 @@ import { CausalLM } from './causal-lm.js';
 import { ScalarHeadModel } from './scalar-head.js';
 import { checkWeights, loadWeights } from './checkpoint.js';
 import { readJsonObject } from '../util/text.js';
+import { verifyCheckpoint } from '../util/checkpoint-manifest.js';
 
 /** config.json's fields turned into a ModelConfig, with errors prefixed by the file. */
 function fromFile<T>(path: string, read: () => T): T {
@@ -64,11 +65,19 @@ export function readModelConfig(dir: string): { config: ModelConfig; head: 'lm' 
   return { config, head, generation };
 }
 
+/** A training checkpoint's folder (checkpoints/step-*) carries a manifest.json; loaded as a model
+ * (generate --model run/checkpoints/step-N), a damaged one would give garbage silently. */
+function checkIntact(dir: string): void {
+  const problem = verifyCheckpoint(dir);
+  if (problem !== null) throw new Error(`${dir}: checkpoint is damaged (${problem}); load an earlier checkpoint`);
+}
+
 /** A causal LM from `dir` (config.json + model.safetensors or a sharded index). */
 export async function loadPretrained(dir: string): Promise<CausalLM> {
   const { config, head, generation } = readModelConfig(dir);
   if (head !== 'lm') throw new Error(`${dir} holds a scalar-head (sequence classification) model: load it with loadScalarModel`);
   checkWeights(config, dir, 'lm');
+  checkIntact(dir);
   const model = new CausalLM(config);
   loadWeights(model, dir);
   model.generationConfig = generation;
@@ -82,6 +91,7 @@ export async function loadScalarModel(dir: string, { seed = 0 } = {}): Promise<S
   const { config, head, generation } = readModelConfig(dir);
   const opts = head === 'lm' ? { skip: /^lm_head\./, optional: /^score\./ } : {};
   checkWeights(config, dir, 'scalar', opts);
+  checkIntact(dir);
   const model = new ScalarHeadModel(config, { seed });
   loadWeights(model, dir, opts);
   model.generationConfig = generation;

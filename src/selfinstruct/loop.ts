@@ -11,12 +11,12 @@
 // Every round is appended to rounds.jsonl (the journal) before the next starts; a run started again
 // on the same folder replays the journal and continues with the next round. Each round's sampling
 // comes from its own seeded generator, so a resumed run makes what an uninterrupted one would have.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../engine/rng.js';
 import { hashString32 } from '../data/hash.js';
 import { configDiff } from '../train/run-dir.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import { RESUMABLE_KEYS, type SelfInstructConfig } from './config.js';
 import { cleanInstruction, dedupeKey, filterInstances, instructionFilter, type DropReason } from './filters.js';
 import {
@@ -127,7 +127,7 @@ export interface RunOptions {
 export async function selfInstruct(cfg: SelfInstructConfig, teacher: Teacher, opts: RunOptions = {}): Promise<SelfInstructResult> {
   const log = (m: string): void => { if (!opts.quiet) console.log(m); };
   const t0 = performance.now();
-  mkdirSync(cfg.out, { recursive: true });
+  ensureDir(cfg.out);
   checkResume(cfg.out, cfg);
   writeJsonAtomic(join(cfg.out, 'config.json'), cfg);
   const seeds = await loadSeedTasks(cfg.seedTasks || DEFAULT_SEED_TASKS);

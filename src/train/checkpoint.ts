@@ -5,7 +5,7 @@
 //   trainer_state.json     step, RNG state, the method's position (data cursors, …), tokens seen,
 //                          the open logging window
 //   ema.safetensors        the EMA of the trained weights, when the run keeps one
-//   manifest.json          every other file's size and SHA-256 (checkpoint-manifest.ts)
+//   manifest.json          every other file's size and SHA-256 (src/util/checkpoint-manifest.ts)
 // The folder is written under a temporary name and renamed into place, so a run killed at any
 // moment leaves only complete checkpoints under step-* names; the oldest beyond keepLast go.
 // A checkpoint damaged afterwards (a flipped byte, a truncated file) fails its manifest: resuming
@@ -18,7 +18,7 @@ import type { AdamWState, ParamGroup } from '../nn/index.js';
 import { SafetensorsFile, writeSafetensors } from '../models/index.js';
 import { writeJsonAtomic } from '../util/fs.js';
 import { readJson } from './metrics.js';
-import { verifyCheckpoint, writeManifest } from './checkpoint-manifest.js';
+import { verifyCheckpoint, writeManifest } from '../util/checkpoint-manifest.js';
 
 /** Per-key sums and counts of the metrics logged since the last metrics.jsonl record. */
 export interface LogWindow { sums: Record<string, number>; counts: Record<string, number> }

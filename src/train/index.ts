@@ -23,7 +23,7 @@ export { Ema } from './ema.js';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, checkpointDir, type TrainerState, type LogWindow } from './checkpoint.js';
 // Language modelling on the loop (pretraining, SFT, PPO-ptx).
 export { trainLanguageModel, evaluate, batchLoss, countTargets, targetWeight, lmSplit, IGNORE, type LmBatch, type TrainRun, type TrainResult, type EvalResult } from './lm.js';
-export { verifyCheckpoint } from './checkpoint-manifest.js';
+export { verifyCheckpoint } from '../util/checkpoint-manifest.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export { prepareRunDir, copyTokenizer, writeSummary, saveFinalModel, configDiff } from './run-dir.js';
 

@@ -14,7 +14,7 @@ import { noGrad } from '../engine/autograd.js';
 import { Tensor } from '../engine/tensor.js';
 import { ExpertUsage, UPCYCLE_DEFAULTS, loadPretrained, upcycle, type CausalLM, type ExpertLoad, type UpcycleOptions } from '../models/index.js';
 import { check } from '../util/config.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
+import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import { LOOP_DEFAULTS, PRETRAIN_DEFAULTS, validateLoop, type LoopConfig } from './config.js';
 import { evaluate, type EvalResult, type LmBatch } from './lm.js';
 import { readMetrics } from './metrics.js';
@@ -84,6 +84,7 @@ function activeParams(model: CausalLM): number {
 
 export async function upcycleRun(cfg: UpcycleRunConfig, { quiet = false } = {}): Promise<UpcycleReport> {
   const log = (s: string): void => { if (!quiet) console.log(s); };
+  ensureDir(cfg.out);
   const dense = await loadPretrained(cfg.model);
   const moe = upcycle(dense, cfg.upcycle).eval();
   const upcycled = join(cfg.out, 'upcycled');

@@ -59,7 +59,7 @@ test('the seed command lines stop with a message naming the flag, key or path', 
   const paths = setup();
   const cases = JSON.parse(readFileSync('test/fixtures/fuzz/argv.json', 'utf8')) as { argv: string[]; match: string }[];
   for (const c of cases) {
-    const argv = c.argv.map((a) => a.replace(/^\$(\w+)$/, (_, k: string) => paths[k]));
+    const argv = c.argv.map((a) => a.replace(/^\$(\w+)/, (_, k: string) => paths[k]));
     const { error } = await inProcess(argv);
     assert.ok(error, `${argv.join(' ')} should fail`);
     assert.ok(error.message.includes(c.match), `${argv.join(' ')}:\n${error.message}`);
@@ -69,6 +69,10 @@ test('the seed command lines stop with a message naming the flag, key or path', 
   const r = rlhf('generate', '--model', paths.MODEL, '--ids', '');
   assert.equal(r.status, 2, 'a usage error exits 2');
   assert.equal(r.stderr, 'rlhf generate: --ids is empty; give comma-separated token ids (1,2,3)\n');
+  // A file-system error that no reader catches still names the path in the way, not Node's ENOTDIR.
+  const below = rlhf('pretrain', '--data.train', paths.SHARD, '--out', join(paths.FILE, 'run'), '--quiet');
+  assert.equal(below.status, 1);
+  assert.equal(below.stderr, `error: ${join(paths.FILE, 'run')}: ${paths.FILE} is a file, where a folder is needed\n`);
 });
 
 test('generation stops at the end of the context with finish "length" instead of failing', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseManifest, verifyCheckpoint } from '../../src/train/checkpoint-manifest.js';
+import { parseManifest, verifyCheckpoint } from '../../src/util/checkpoint-manifest.js';
 import { Budget, cleanly, corpus, mutatedBytes, mutatedJson, params, scratch } from './harness.js';
 
 test('the seed manifests: the real one verifies, the escaping one is refused', () => {

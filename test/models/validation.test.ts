@@ -2,12 +2,14 @@
 // each config of the seed corpus (test/fixtures/fuzz/config/) beside llama-tiny's weights fails in
 // well under a second and a few MB, naming the field and the file, for loading and for GGUF export;
 // special ids outside the vocabulary are refused; a 10^12-position config loads and generates,
-// since rotary tables grow with the positions used.
+// since rotary tables grow with the positions used, but is refused by GGUF export (a uint32 field).
+// A checkpoint folder loaded as a model is checked against its manifest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportGguf, loadPretrained, parameterShapes, CausalLM, ScalarHeadModel } from '../../src/models/index.js';
+import { exportGguf, loadPretrained, loadScalarModel, parameterShapes, CausalLM, ScalarHeadModel } from '../../src/models/index.js';
+import { writeManifest } from '../../src/util/checkpoint-manifest.js';
 import { COMBOS, tempDir, tinyConfig } from './helpers.js';
 
 const CORPUS = 'test/fixtures/fuzz';
@@ -78,6 +80,38 @@ test('a 10^12-position config loads and generates: position tables cover the pos
     });
     assert.equal(r.error, null);
     assert.ok(r.peakMb < 64, `peak RSS grew by ${r.peakMb.toFixed(0)} MB`);
+  } finally {
+    tmp.done();
+  }
+});
+
+test('GGUF export of a 10^12-position config names the field GGUF cannot hold, before loading', async () => {
+  const tmp = tempDir();
+  try {
+    const dir = folder(tmp.dir, 'positions-1e12');
+    const r = await measured(() => exportGguf(dir, join(tmp.dir, 'out.gguf')));
+    // Before the check, Node's own "The value of "value" is out of range" escaped from the writer.
+    assert.match(r.error?.message ?? '', new RegExp(`^${tmp.dir}/config\\.json: max_position_embeddings is 1000000000000, more than GGUF can store \\(a 32-bit context length, at most 4294967295\\)`));
+    assert.ok(r.peakMb < 64, `peak RSS grew by ${r.peakMb.toFixed(0)} MB`);
+  } finally {
+    tmp.done();
+  }
+});
+
+test('a checkpoint folder with a manifest is verified when loaded as a model: a flipped byte is refused', async () => {
+  const tmp = tempDir();
+  try {
+    new CausalLM(tinyConfig({ vocabSize: 64 }), { seed: 3 }).save(tmp.dir);
+    writeManifest(tmp.dir);
+    await loadPretrained(tmp.dir);
+    const weights = join(tmp.dir, 'model.safetensors');
+    const bytes = readFileSync(weights);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(weights, bytes);
+    // Before, `generate --model run/checkpoints/step-N` on such a folder ran on the damaged weights.
+    const damaged = new RegExp(`${tmp.dir}: checkpoint is damaged \\(model\\.safetensors does not match its SHA-256 in manifest\\.json\\)`);
+    await assert.rejects(loadPretrained(tmp.dir), damaged);
+    await assert.rejects(loadScalarModel(tmp.dir), damaged);
   } finally {
     tmp.done();
   }

@@ -12,10 +12,9 @@
 // dev (carved from the training side for tuning) or train. A key never crosses sides, so no
 // held-out question is trained on in another order, and no held-out story opening is pretrained
 // on. The Brown text is decontaminated against every held-out prompt.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../engine/rng.js';
-import { writeJsonAtomic } from '../../util/fs.js';
+import { ensureDir, writeJsonAtomic } from '../../util/fs.js';
 import { check, mergeConfig } from '../../util/config.js';
 import { brownDocuments } from '../brown.js';
 import type { DeepPartial, PipelineConfig } from '../config.js';
@@ -240,8 +239,8 @@ export interface MakeDefaultResult {
 
 /** Writes the generated datasets and the processed Brown corpus under outDir. */
 export function makeDefault(outDir: string, cfg: DefaultDataConfig = DEFAULT_DATA, pipeline: DeepPartial<PipelineConfig> = {}, onStep?: (step: string) => void): MakeDefaultResult {
-  mkdirSync(join(outDir, 'stories'), { recursive: true });
-  mkdirSync(join(outDir, 'brown'), { recursive: true });
+  ensureDir(join(outDir, 'stories'));
+  ensureDir(join(outDir, 'brown'));
   const files: Record<string, number> = {};
   onStep?.('datasets');
   const data = makeDefaultData(cfg);

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { writeJsonAtomic } from '../util/fs.js';
-import { parseJson, readTextFile } from '../util/text.js';
+import { writeJsonAtomic } from './fs.js';
+import { parseJson, readTextFile } from './text.js';
 
 const MANIFEST = 'manifest.json';
 const FORMAT = 'rlhf-ts checkpoint manifest';
