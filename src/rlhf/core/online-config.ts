@@ -4,27 +4,17 @@
 // with its own keys and defaults (rloo/config.ts, reinforce/config.ts); GRPO keeps its own shape.
 import { check, nonNegInt, posInt } from '../../util/config.js';
 import { LORA_DEFAULTS, validateLora, type LoraConfig } from '../../train/config.js';
+import type { HeldOutSettings } from '../eval.js';
+import { HELD_OUT_DEFAULTS, heldOutRules, samplingSourceRules, type SamplingSource } from './config.js';
 import type { LossAggregation } from './pg-loss.js';
 import type { WeightDtype } from '../../engine/kernels.js';
 import { WEIGHT_DTYPES } from '../../models/quantize.js';
 
-export interface OnlineConfig {
+/** The policy, reward and prompts (core/config.ts SamplingSource); the policy folder is the SFT
+ * model, where the policy starts and the frozen reference. */
+export interface OnlineConfig extends SamplingSource {
   /** Run folder: config, metrics, checkpoints, model/ (the policy), summary.json. */
   out: string;
-  /** The SFT model: the policy starts here and the frozen reference is this model. */
-  policy: string;
-  /** Tokenizer folder ('' = the policy folder). */
-  tokenizer: string;
-  /** A reward model folder (rlhf reward) … */
-  reward: string;
-  /** … or a reward-function module exporting score(prompt, response, record): exactly one. */
-  rewardFn: string;
-  data: {
-    /** Prompt JSONL; every field of a line reaches a reward function as its `record`. */
-    prompts: string;
-    /** Longer prompts are left out. */
-    maxPromptLen: number;
-  };
   /** Loop steps: each samples a rollout, then trains on it. */
   iterations: number;
   promptsPerIteration: number;
@@ -56,7 +46,7 @@ export interface OnlineConfig {
   optim: { lr: number; weightDecay: number; beta1: number; beta2: number; eps: number; maxGradNorm: number; zero: number };
   lora: LoraConfig;
   /** Win rate against the SFT policy on held-out prompts with gold records, after training. */
-  eval: { prompts: string; limit: number; maxNewTokens: number; temperature: number };
+  eval: HeldOutSettings;
   seed: number;
   saveEvery: number;
   keepLast: number;
@@ -81,7 +71,7 @@ export const ONLINE_DEFAULTS: OnlineConfig = {
   aggregation: 'token',
   optim: { lr: 5e-5, weightDecay: 0, beta1: 0.9, beta2: 0.95, eps: 1e-8, maxGradNorm: 1, zero: 0 },
   lora: { ...LORA_DEFAULTS },
-  eval: { prompts: '', limit: 0, maxNewTokens: 32, temperature: 1 },
+  eval: { ...HELD_OUT_DEFAULTS },
   seed: 1234,
   saveEvery: 10,
   keepLast: 2,
@@ -90,11 +80,8 @@ export const ONLINE_DEFAULTS: OnlineConfig = {
 /** The shared rules; `minSamples` is the method's least k (RLOO needs 2 for its baseline). */
 export function validateOnline(c: OnlineConfig, minSamples: number): void {
   check([
-    [c.out !== '', 'out must name a run folder'],
-    [c.policy !== '', 'policy must name the SFT model folder'],
-    [(c.reward !== '') !== (c.rewardFn !== ''), `give exactly one of reward (a reward model folder) and rewardFn (a module exporting score(prompt, response, record)), got reward ${JSON.stringify(c.reward)} and rewardFn ${JSON.stringify(c.rewardFn)}`],
-    [c.data.prompts !== '', 'data.prompts must name a prompt JSONL file'],
-    posInt('data.maxPromptLen', c.data.maxPromptLen), posInt('iterations', c.iterations), posInt('promptsPerIteration', c.promptsPerIteration),
+    ...samplingSourceRules(c, 'the SFT model folder'),
+    posInt('iterations', c.iterations), posInt('promptsPerIteration', c.promptsPerIteration),
     [Number.isInteger(c.samplesPerPrompt) && c.samplesPerPrompt >= minSamples, `samplesPerPrompt must be an integer ≥ ${minSamples}, got ${c.samplesPerPrompt}`],
     posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive (the method samples), got ${c.rollout.temperature}`],
@@ -108,8 +95,7 @@ export function validateOnline(c: OnlineConfig, minSamples: number): void {
     [c.optim.lr > 0, `optim.lr must be positive, got ${c.optim.lr}`],
     [c.optim.maxGradNorm >= 0, `optim.maxGradNorm must be ≥ 0, got ${c.optim.maxGradNorm}`],
     [c.optim.zero === 0 || c.optim.zero === 1, `optim.zero must be 0 or 1, got ${c.optim.zero}`],
-    nonNegInt('eval.limit', c.eval.limit), posInt('eval.maxNewTokens', c.eval.maxNewTokens),
-    [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
+    ...heldOutRules(c.eval),
     posInt('saveEvery', c.saveEvery), posInt('keepLast', c.keepLast),
   ]);
   if (c.lora.enabled) validateLora(c.lora);

@@ -8,7 +8,7 @@
 // 2025) change two things here: clip-higher (ε_high above ε_low) and token-level aggregation (one
 // mean over every token of the batch); core/pg-loss.ts computes both.
 import type { Tensor } from '../../engine/tensor.js';
-import { clippedPgLoss, perToken, type ClippedPgMetrics, type LossAggregation } from '../core/pg-loss.js';
+import { clippedPgLoss, perToken, type ClippedPgInput, type ClippedPgMetrics, type LossAggregation } from '../core/pg-loss.js';
 
 /** Rewards [groups·G], grouped consecutively → advantages [groups·G]. Std is the sample std
  * (n − 1), as torch.std in TRL. */
@@ -25,23 +25,15 @@ export function groupAdvantages(rewards: ArrayLike<number>, G: number): Float32A
   return out;
 }
 
-export interface GrpoLossInput {
-  /** log π of each response token with the tape, [B·R]. */
-  logprobs: Tensor;
-  oldLogprobs: Float32Array;
-  /** log π_ref per token (null when β = 0). */
-  refLogprobs: Float32Array | null;
+/** clippedPgLoss's input (core/pg-loss.ts), with one advantage per response and GRPO's names and
+ * defaults for the clip range and the aggregation. */
+export interface GrpoLossInput extends Omit<ClippedPgInput, 'advantages' | 'clipLow' | 'clipHigh' | 'aggregation'> {
   /** One advantage per response, [B]. */
   advantages: Float32Array;
-  /** [B·R] 0/1. */
-  mask: Float32Array;
-  B: number;
-  R: number;
   /** ε (ε_low under clip-higher). */
   clipRange: number;
   /** DAPO's ε_high (default: clipRange, the symmetric clip). */
   clipHigh?: number;
-  beta: number;
   /** 'sequence' (GRPO, default) or 'token' (DAPO). */
   aggregation?: LossAggregation;
 }

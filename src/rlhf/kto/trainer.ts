@@ -8,20 +8,17 @@
 import { join } from 'node:path';
 import { noGrad } from '../../engine/autograd.js';
 import type { Rng } from '../../engine/rng.js';
-import { loadPretrained, loadWeights } from '../../models/index.js';
-import { loadTokenizer, padId } from '../../tokenizer/index.js';
 import { shardOf, shareFields, shareSize, sumAcross } from '../../distributed/shard.js';
 import { world } from '../../distributed/world.js';
-import { train } from '../../train/loop.js';
 import { LoraModel } from '../../train/lora.js';
-import { prepareRunDir, saveFinalModel, writeSummary } from '../../train/run-dir.js';
-import { shuffledStream } from '../core/stream.js';
-import { compareWithStart, describeComparison, type PolicyComparison } from '../eval.js';
+import { writeSummary } from '../../train/run-dir.js';
+import { runOffline, startOffline, type OfflineSummary } from '../core/offline-run.js';
+import { compareWithStart, describeComparison } from '../eval.js';
 import type { KtoConfig } from './config.js';
 import { batchLogprobs, collateKto, computeKtoReference, loadUnpaired, type KtoExample } from './data.js';
 import { ktoLoss, ktoReferencePoint } from './loss.js';
 
-export interface KtoSummary {
+export interface KtoSummary extends OfflineSummary {
   examples: number;
   /** Desirable and undesirable training examples, and λ_D·n_D / (λ_U·n_U) (the paper: 1 to 4/3). */
   desirable: number;
@@ -29,30 +26,18 @@ export interface KtoSummary {
   weightedRatio: number;
   dropped: number;
   valExamples: number;
-  steps: number;
-  seconds: number;
   referenceSeconds: number;
-  trainLoss: number;
   /** Mean z0 over the last logging window. */
   kl: number;
   /** Held-out share of examples on the right side of z0 (null without data.val). */
   valAccuracy: number | null;
-  eval: PolicyComparison | null;
-  model: string;
-  adapter: string | null;
-  resumedFrom: number | null;
 }
 
 /** Only the finite figures (a batch without undesirable examples has no mean reward for them). */
 const finite = (m: object): Record<string, number> => Object.fromEntries(Object.entries(m).filter(([, v]) => Number.isFinite(v)));
 
 export async function kto(cfg: KtoConfig, { resume = false, quiet = false } = {}): Promise<KtoSummary> {
-  prepareRunDir(cfg.out, cfg, resume);
-  const log = (line: string): void => { if (!quiet) console.log(line); };
-  const tokDir = cfg.tokenizer || cfg.model;
-  const tok = loadTokenizer(tokDir);
-  const pad = padId(tok);
-  const model = await loadPretrained(cfg.model);
+  const { log, tok, pad, model } = await startOffline(cfg, { resume, quiet });
   const data = await loadUnpaired(cfg.data.train, tok, cfg.data.maxLen, cfg.train.batchSize, cfg.data.limit);
   const val = cfg.data.val ? (await loadUnpaired(cfg.data.val, tok, cfg.data.maxLen, cfg.train.batchSize)).examples : [];
   const weightedRatio = (cfg.desirableWeight * data.desirable) / (cfg.undesirableWeight * data.undesirable);
@@ -78,39 +63,14 @@ export async function kto(cfg: KtoConfig, { resume = false, quiet = false } = {}
     const z0 = ktoReferencePoint(policyKl, Float32Array.from(batch, (e) => e.refKl), sums);
     return ktoLoss(batchLogprobs(model, completions, rng), Float32Array.from(batch, (e) => e.ref), batch.map((e) => e.desirable), z0, opts);
   };
-  const label = lora ? 'kto (lora)' : 'kto';
-  const result = await train<KtoExample[]>({
-    label,
-    runDir: cfg.out,
-    config: cfg.train,
-    params: lora ? lora.parameters() : model.namedParameters(),
-    modules: [model],
-    saveWeights: (dir) => (lora ? lora.save(dir, cfg.model) : model.save(dir)),
-    loadWeights: (dir) => (lora ? lora.loadWeights(dir) : loadWeights(model, dir)),
-    batches: (position, rng) => {
-      // LoRA's adapter dropout draws from the loop's RNG, which checkpoints carry.
-      if (lora) lora.rng = rng;
-      return shuffledStream(data.examples, cfg.train.batchSize, cfg.train.seed, position, label);
-    },
+  const { result, adapter } = await runOffline<KtoExample>({
+    name: 'kto', cfg, model, lora, items: data.examples, val,
     loss: (batch, rng) => {
       const { loss, metrics } = step(batch, rng, across);
       return { loss, metrics: finite(metrics) };
     },
-    evaluate: val.length ? () => {
-      // Mid-run evaluations may look at the first evalBatches batches only.
-      const part = cfg.train.evalBatches ? val.slice(0, cfg.train.evalBatches * cfg.train.batchSize) : val;
-      let right = 0;
-      noGrad(() => {
-        for (let i = 0; i < part.length; i += cfg.train.batchSize) {
-          const b = part.slice(i, i + cfg.train.batchSize);
-          right += step(b).metrics.accuracy * b.length;
-        }
-      });
-      return { eval_accuracy: right / part.length };
-    } : undefined,
+    heldOut: (batch) => step(batch).metrics.accuracy, metric: 'accuracy',
   }, { resume, quiet });
-
-  const adapter = saveFinalModel(cfg.out, model, lora, cfg.model, tokDir, result.ema);
   const evaluation = await compareWithStart(model, cfg.model, tok, cfg.eval, { maxPromptLen: cfg.data.maxLen, seed: cfg.train.seed, padId: pad });
   if (evaluation) log(`kto: ${describeComparison(evaluation)}`);
   const summary: KtoSummary = {

@@ -3,23 +3,14 @@
 // the SFT stage's learning rate scale, since it starts from a model already tuned on similar text.
 import { check, nonNegInt, posInt } from '../../util/config.js';
 import { LOOP_DEFAULTS, LORA_DEFAULTS, validateLoop, validateLora, type LoopConfig, type LoraConfig } from '../../train/config.js';
+import { HELD_OUT_DEFAULTS, heldOutRules, samplingSourceRules, type SamplingSource } from '../core/config.js';
+import type { HeldOutSettings } from '../eval.js';
 
-export interface RftConfig {
+/** The policy, reward and prompts (core/config.ts SamplingSource); the policy folder is the model
+ * the first round samples from (the SFT model). */
+export interface RftConfig extends SamplingSource {
   /** Run folder: round-1/ … (samples, selected.jsonl, the round's SFT run), model/, summary.json. */
   out: string;
-  /** The model the first round samples from (the SFT model). */
-  policy: string;
-  /** Tokenizer folder ('' = the policy folder). */
-  tokenizer: string;
-  /** A reward model folder (rlhf reward) … */
-  reward: string;
-  /** … or a reward-function module exporting score(prompt, response, record): exactly one. */
-  rewardFn: string;
-  data: {
-    /** Prompt JSONL; every field of a line reaches a reward function as its `record`. */
-    prompts: string;
-    maxPromptLen: number;
-  };
   /** Sample → select → fine-tune rounds; each samples from the previous round's model (ReST's
    * Grow/Improve, RAFT's iterations). */
   rounds: number;
@@ -37,7 +28,7 @@ export interface RftConfig {
   sft: { train: LoopConfig; maxLen: number };
   lora: LoraConfig;
   /** Win rate against the starting model on held-out prompts with gold records, after training. */
-  eval: { prompts: string; limit: number; maxNewTokens: number; temperature: number };
+  eval: HeldOutSettings;
   seed: number;
 }
 
@@ -56,23 +47,19 @@ export const RFT_DEFAULTS: RftConfig = {
   threshold: { enabled: false, minScore: 0 },
   sft: { train: { ...LOOP_DEFAULTS, steps: 100, batchSize: 8, lr: 1e-4, warmupSteps: 10, minLrRatio: 0.1, weightDecay: 0, evalEvery: 0, evalBatches: 0, saveEvery: 50, logEvery: 10 }, maxLen: 256 },
   lora: { ...LORA_DEFAULTS },
-  eval: { prompts: '', limit: 0, maxNewTokens: 32, temperature: 1 },
+  eval: { ...HELD_OUT_DEFAULTS },
   seed: 1234,
 };
 
 export function validateRft(c: RftConfig): void {
   check([
-    [c.out !== '', 'out must name a run folder'],
-    [c.policy !== '', 'policy must name the model folder the first round samples from'],
-    [(c.reward !== '') !== (c.rewardFn !== ''), `give exactly one of reward (a reward model folder) and rewardFn (a module exporting score(prompt, response, record)), got reward ${JSON.stringify(c.reward)} and rewardFn ${JSON.stringify(c.rewardFn)}`],
-    [c.data.prompts !== '', 'data.prompts must name a prompt JSONL file'],
-    posInt('data.maxPromptLen', c.data.maxPromptLen), posInt('rounds', c.rounds), nonNegInt('promptsPerRound', c.promptsPerRound),
+    ...samplingSourceRules(c, 'the model folder the first round samples from'),
+    posInt('rounds', c.rounds), nonNegInt('promptsPerRound', c.promptsPerRound),
     posInt('n', c.n), posInt('rollout.maxNewTokens', c.rollout.maxNewTokens),
     [c.rollout.temperature > 0, `rollout.temperature must be positive (n samples of one prompt must differ), got ${c.rollout.temperature}`],
     nonNegInt('rollout.topK', c.rollout.topK), [Number.isFinite(c.threshold.minScore), `threshold.minScore must be a number, got ${c.threshold.minScore}`],
     posInt('sft.maxLen', c.sft.maxLen),
-    nonNegInt('eval.limit', c.eval.limit), posInt('eval.maxNewTokens', c.eval.maxNewTokens),
-    [c.eval.temperature >= 0, `eval.temperature must be ≥ 0, got ${c.eval.temperature}`],
+    ...heldOutRules(c.eval),
   ]);
   validateLoop(c.sft.train, 'sft.train');
   if (c.lora.enabled) validateLora(c.lora, 'lora', { recompute: c.sft.train.recompute, at: 'sft.train' });
