@@ -92,6 +92,24 @@ test('DPO sigmoid, conservative DPO and IPO losses', () => {
   near(chosen.grad!.data[0], 2 * (1 - 5));
 });
 
+test('RPO: DPO plus α × the chosen responses\' NLL per token over the batch', () => {
+  // Sums −3 and −5 over 2 and 3 tokens: NLL = 8 / 5 = 1.6; each sum's gradient −α / 5.
+  const refC = Float32Array.from([-3, -5]), refR = Float32Array.from([-4, -6]);
+  const chosen = leaf([-3, -5]);
+  const plain = dpoLoss(leaf([-3, -5]), leaf([-4, -6]), refC, refR, { beta: 0.1, type: 'sigmoid', labelSmoothing: 0 });
+  const rpo = dpoLoss(chosen, leaf([-4, -6]), refC, refR, { beta: 0.1, type: 'sigmoid', labelSmoothing: 0, rpoAlpha: 0.5, chosenLengths: [2, 3] });
+  near(plain.loss.item(), softplus(0));
+  near(rpo.loss.item(), softplus(0) + 0.5 * 1.6);
+  near(rpo.metrics.nll!, 1.6);
+  rpo.loss.backward();
+  // d/dc of −mean log σ(β·h) at h = 0 is −β/2 · 1/B = −0.025; the NLL adds −0.5 / 5.
+  near(chosen.grad!.data[0], -0.025 - 0.1);
+  near(chosen.grad!.data[1], -0.025 - 0.1);
+  // IPO's per-token means count once per token: (−1.5·2 − (5/3)·3) / 5 = 1.6.
+  const ipo = dpoLoss(leaf([-1.5, -5 / 3]), leaf([-2, -2]), Float32Array.from([-1.5, -5 / 3]), Float32Array.from([-2, -2]), { beta: 0.1, type: 'ipo', labelSmoothing: 0, rpoAlpha: 1, chosenLengths: [2, 3] });
+  near(ipo.metrics.nll!, 1.6);
+});
+
 test('GRPO loss: per-response token means, then the mean over responses', () => {
   // Response 0 (2 tokens, A +1, ρ 1): −1 per token → −1; response 1 (1 token, A −1, ρ 1): +1.
   // Loss (−1 + 1)/2 = 0; the gradient of each token is −A/(|o|·B).

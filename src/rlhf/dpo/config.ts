@@ -18,6 +18,10 @@ export interface DpoConfig extends OfflineConfig {
   labelSmoothing: number;
   /** SimPO's target reward margin γ (loss simpo only). */
   gamma: number;
+  /** RPO's α (Pang et al. 2024, TRL's rpo_alpha): adds α × the chosen responses' negative
+   * log-likelihood per token to the sigmoid or IPO loss, so the chosen responses' probability
+   * cannot fall while the margin grows (0 = plain DPO). */
+  rpoAlpha: number;
 }
 
 export const DPO_DEFAULTS: DpoConfig = {
@@ -29,6 +33,7 @@ export const DPO_DEFAULTS: DpoConfig = {
   loss: 'sigmoid',
   labelSmoothing: 0,
   gamma: 1,
+  rpoAlpha: 0,
   train: { ...OFFLINE_TRAIN_DEFAULTS },
   lora: { ...LORA_DEFAULTS },
   eval: { ...HELD_OUT_DEFAULTS },
@@ -41,6 +46,8 @@ export function validateDpo(c: DpoConfig): void {
     [c.labelSmoothing >= 0 && c.labelSmoothing < 0.5, `labelSmoothing must be in [0, 0.5), got ${c.labelSmoothing}`],
     [c.loss !== 'ipo' || c.labelSmoothing === 0, 'labelSmoothing applies to the sigmoid and simpo losses only'],
     [c.gamma >= 0, `gamma must be ≥ 0, got ${c.gamma}`],
+    [c.rpoAlpha >= 0, `rpoAlpha must be ≥ 0, got ${c.rpoAlpha}`],
+    [c.loss !== 'simpo' || c.rpoAlpha === 0, 'rpoAlpha applies to the sigmoid and ipo losses only'],
   ]);
 }
 

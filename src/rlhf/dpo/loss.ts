@@ -6,9 +6,11 @@
 //                                                     Mitchell 2023: labels flipped with prob. ε)
 //   ipo      (h − 1/(2β))²                            IPO (Azar et al. 2023), on per-token mean
 //                                                     log-probs as TRL computes it
-// β·(log π − log π_ref) is each response's implicit reward.
+// β·(log π − log π_ref) is each response's implicit reward. With rpoAlpha α > 0 (RPO, Pang et al.
+// 2024; TRL's rpo_alpha) the loss adds α·NLL, the chosen responses' negative log-likelihood per
+// token over the batch: −Σ_b log π(y_w,b) / Σ_b |y_w,b|.
 import { Tensor } from '../../engine/tensor.js';
-import { add, mean, neg, scale, square, sub } from '../../engine/ops/index.js';
+import { add, mean, mul, neg, scale, square, sub, sum } from '../../engine/ops/index.js';
 import { logSigmoid } from '../core/ops.js';
 
 export type DpoLossType = 'sigmoid' | 'ipo';
@@ -18,6 +20,9 @@ export interface DpoLossOptions {
   type: DpoLossType;
   /** ε of conservative DPO (sigmoid loss only). */
   labelSmoothing: number;
+  /** RPO's α and the chosen responses' token counts it needs (α 0 or absent = plain DPO). */
+  rpoAlpha?: number;
+  chosenLengths?: readonly number[];
 }
 
 export interface DpoMetrics {
@@ -27,6 +32,16 @@ export interface DpoMetrics {
   /** Share of pairs whose chosen response has the larger implicit reward. */
   rewardAccuracy: number;
   margin: number;
+  /** The chosen responses' NLL per token (with rpoAlpha > 0). */
+  nll?: number;
+}
+
+/** −Σ_b log π(y_w,b) / Σ_b |y_w,b|: policyChosen holds sequence sums, or per-token means when
+ * `perToken` (IPO), which count once per token. */
+export function chosenNll(policyChosen: Tensor, lengths: readonly number[], perToken: boolean): Tensor {
+  const total = lengths.reduce((a, b) => a + b, 0);
+  if (lengths.length !== policyChosen.size || total <= 0) throw new Error(`chosenNll: ${lengths.length} lengths summing to ${total} for ${policyChosen.size} responses`);
+  return sum(mul(policyChosen, new Tensor(Float32Array.from(lengths, (n) => -(perToken ? n : 1) / total), [lengths.length])));
 }
 
 /** policyChosen, policyRejected: [B] with the tape; refChosen, refRejected: [B]. */
@@ -41,6 +56,12 @@ export function dpoLoss(policyChosen: Tensor, policyRejected: Tensor, refChosen:
     const agree = scale(logSigmoid(z), 1 - o.labelSmoothing);
     loss = neg(mean(o.labelSmoothing > 0 ? add(agree, scale(logSigmoid(neg(z)), o.labelSmoothing)) : agree));
   }
+  let nll: number | undefined;
+  if ((o.rpoAlpha ?? 0) > 0) {
+    const term = chosenNll(policyChosen, o.chosenLengths ?? [], o.type === 'ipo');
+    nll = term.item();
+    loss = add(loss, scale(term, o.rpoAlpha!));
+  }
   let rc = 0, rr = 0, acc = 0;
   for (let i = 0; i < B; i++) {
     const c = o.beta * (policyChosen.data[i] - refChosen[i]), r = o.beta * (policyRejected.data[i] - refRejected[i]);
@@ -48,5 +69,5 @@ export function dpoLoss(policyChosen: Tensor, policyRejected: Tensor, refChosen:
     rr += r / B;
     acc += (c > r ? 1 : 0) / B;
   }
-  return { loss, metrics: { rewardChosen: rc, rewardRejected: rr, rewardAccuracy: acc, margin: rc - rr } };
+  return { loss, metrics: { rewardChosen: rc, rewardRejected: rr, rewardAccuracy: acc, margin: rc - rr, ...(nll === undefined ? {} : { nll }) } };
 }

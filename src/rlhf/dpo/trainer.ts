@@ -53,7 +53,7 @@ export async function dpo(cfg: DpoConfig, { resume = false, quiet = false } = {}
       const r = simpoLoss(chosen, rejected, pairs.map((p) => p.chosen.length), pairs.map((p) => p.rejected.length), o);
       return { loss: r.loss, metrics: { ...r.metrics } };
     }
-    const o = { beta: cfg.beta, type: cfg.loss, labelSmoothing: cfg.labelSmoothing };
+    const o = { beta: cfg.beta, type: cfg.loss, labelSmoothing: cfg.labelSmoothing, rpoAlpha: cfg.rpoAlpha, chosenLengths: pairs.map((p) => p.chosen.length) };
     const r = dpoLoss(chosen, rejected, Float32Array.from(pairs, (p) => p.refChosen), Float32Array.from(pairs, (p) => p.refRejected), o);
     return { loss: r.loss, metrics: { ...r.metrics } };
   };
