@@ -1,16 +1,19 @@
 // The HTTP teacher against a small fake OpenAI-compatible server (fastify on loopback): both API
 // shapes, the model list, the concurrency limit, retries on 429/503 with Retry-After, a fatal 400
-// with the server's message, the rate limit, and `rlhf self-instruct` end to end over HTTP.
+// with the server's message, the rate limit, and `rlhf self-instruct` end to end over HTTP, then
+// `rlhf sft` on the set it grew and `rlhf eval` of that SFT model (perplexity on the grown tasks,
+// which the contamination check finds in the training file).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HttpTeacher, mapLimit, type HttpTeacherOptions } from '../../src/selfinstruct/http-teacher.js';
 import { tmp } from '../train/helpers.js';
+import { tinyChatModel } from '../eval/tiny-model.js';
 import { scriptedReply } from './fake-teacher.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -132,6 +135,22 @@ test('rlhf self-instruct grows a dataset from an HTTP teacher', async () => {
     const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8')) as { teacher: { name: string; retries: number } };
     assert.equal(stats.teacher.retries, 1);
     assert.match(stats.teacher.name, /fake-model/);
+
+    // SFT on the grown set, then the harness on the result: the grown tasks as exact-match prompts.
+    const run = promisify(execFile);
+    const sft = join(out, '..', 'sft');
+    await run(process.execPath, [CLI, 'sft', '--model', tinyChatModel(3), '--data.train', join(out, 'sft.jsonl'), '--out', sft,
+      '--train.steps', '3', '--train.batchSize', '2', '--train.evalEvery', '0', '--quiet'], { encoding: 'utf8' });
+    const tasks = readFileSync(join(out, 'tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { instruction: string; input: string; output: string });
+    const texts = join(out, '..', 'grown-texts.jsonl');
+    writeFileSync(texts, tasks.map((t) => JSON.stringify({ text: `${t.instruction}\n${t.input}\n${t.output}` })).join('\n') + '\n');
+    const prompts = join(out, '..', 'grown-prompts.jsonl');
+    writeFileSync(prompts, tasks.map((t) => JSON.stringify({ prompt: t.input ? `${t.instruction}\n${t.input}` : t.instruction })).join('\n') + '\n');
+    const json = join(out, '..', 'eval.json');
+    await run(process.execPath, [CLI, 'eval', '--model', join(sft, 'model'), '--text', texts, '--prompts', prompts, '--train', join(out, 'sft.jsonl'), '--perplexity.window', '32', '--json', json, '--quiet'], { encoding: 'utf8' });
+    const flat = JSON.parse(readFileSync(json, 'utf8')) as Record<string, number | null>;
+    assert.ok(Number.isFinite(flat.perplexity), `perplexity ${flat.perplexity}`);
+    assert.ok(flat.contaminated! >= 1, `the grown texts are in the SFT file: contaminated ${flat.contaminated}`);
   } finally {
     await fake.app.close();
   }
