@@ -168,21 +168,27 @@ test('a full queue answers 429; a client that disconnects frees its slot at once
   const long = tinyChatModel(3, 1024);
   const small = await serve({ tiny: fx.dir, long: long.dir }, {}, { maxSlots: 1, maxQueue: 1 });
   try {
-    const ask = (signal?: AbortSignal) => small.client.chat.completions.create({ model: 'tiny', messages: HELLO, max_tokens: 100, temperature: 0, stream: true }, { signal });
+    // Long requests on the long model: a short one on the fused decoder can finish (and free the
+    // slot) before the third request arrives.
+    const ask = (signal?: AbortSignal) => small.client.chat.completions.create({ model: 'long', messages: HELLO, max_tokens: 900, temperature: 0, stream: true }, { signal });
+    const longStats = async (): Promise<{ running: number; queued: number }> => (await small.app.inject({ method: 'GET', url: '/health' })).json().models[1];
     const abort = new AbortController();
     const first = await ask(abort.signal);
     const it = first[Symbol.asyncIterator]();
     await it.next(); // the role chunk: the request holds the one slot
     await it.next();
     const queued = ask(); // waits for the slot
-    await new Promise((r) => setTimeout(r, 20));
+    for (const start = Date.now(); (await longStats()).queued === 0;) {
+      assert.ok(Date.now() - start < 10_000, 'the second request never queued behind the first');
+      await new Promise((r) => setTimeout(r, 1));
+    }
     const refused = await apiError(ask());
     assert.deepEqual(refused, { status: 429, param: null, code: 'rate_limit_exceeded', type: 'rate_limit_error' });
     abort.abort(); // the first client goes away: its slot goes to the queued request
     let text = '';
     for await (const c of await queued) text += c.choices[0]?.delta.content ?? '';
     assert.ok(text.length > 0);
-    const stats = (await small.app.inject({ method: 'GET', url: '/health' })).json().models[0];
+    const stats = await longStats();
     assert.deepEqual([stats.running, stats.queued], [0, 0]);
     // The same for a plain (unstreamed) request whose client gives up while it runs.
     const health = async (): Promise<{ running: number; steps: number }> => (await small.app.inject({ method: 'GET', url: '/health' })).json().models[1];
