@@ -1,5 +1,5 @@
 // Float32 GEMM throughput of the native kernel beside OpenBLAS's cblas_sgemm in the same process,
-// on the square anchor and the transformer shapes of /work/shared/ANCHORS.md, in each storage
+// on the square anchor and the transformer shapes of ../shared/ANCHORS.md, in each storage
 // order training uses: forward Y = X·Wᵀ is "nt", backward dX = dY·W "nn", dW = dYᵀ·X "tn".
 // Keys: gemm_gflops_<shape>[_nt|_tn] (no suffix: nn), openblas_gflops_*, gemm_ratio_* (ours over
 // OpenBLAS), gemm_isa, openblas_core. GFLOPS = 2·M·N·K / median time.

@@ -1,5 +1,5 @@
 // Training throughput: one optimizer step (forward, cross-entropy, backward, global-norm clip,
-// AdamW) on random tokens, fp32, at the shapes of /work/shared/ANCHORS.md, median of timed steps
+// AdamW) on random tokens, fp32, at the shapes of ../shared/ANCHORS.md, median of timed steps
 // after warm-up, as torch_bench.py measures PyTorch. When /usr/bin/python3 has torch, PyTorch runs
 // tiny and small in the same bench run, so the ratio compares like with like.
 // Keys: train_tok_s_tiny, train_tok_s_small, train_step_ms_{tiny,small,gpt2_124m}; with PyTorch:

@@ -19,7 +19,7 @@ static char *(*get_corename)(void);
 static int threads_set;
 
 /* OpenBLAS 0.3.21 (Debian 12) does not recognise every newer CPU and then falls back to its
- * SSE3 kernels, 4× slower; like /work/shared/anchors/torch_bench.py we name the best kernel
+ * SSE3 kernels, 4× slower; like ../shared/anchors/torch_bench.py we name the best kernel
  * family for the instruction set in use unless the caller chose one. */
 static void choose_coretype(void) {
   if (getenv("OPENBLAS_CORETYPE")) return;
