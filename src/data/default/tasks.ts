@@ -135,8 +135,8 @@ export interface Country {
 }
 
 const SYLLABLES = ['zor', 'vi', 'tar', 'sin', 'mel', 'ka', 'bre', 'lo', 'qu', 'on', 'dra', 'pel', 'ni', 'ro', 'sa', 'tu', 'fen', 'gal', 'mi', 'ra'];
-const ANIMALS = ['fox', 'owl', 'bear', 'heron', 'lynx', 'otter', 'falcon', 'wolf', 'badger', 'crane', 'seal', 'stag'];
-const COLORS = ['red', 'blue', 'green', 'gold', 'white', 'black', 'purple', 'orange', 'silver', 'teal'];
+export const ANIMALS = ['fox', 'owl', 'bear', 'heron', 'lynx', 'otter', 'falcon', 'wolf', 'badger', 'crane', 'seal', 'stag'];
+export const COLORS = ['red', 'blue', 'green', 'gold', 'white', 'black', 'purple', 'orange', 'silver', 'teal'];
 
 function inventName(rng: Rng, parts: number): string {
   let s = '';
@@ -157,13 +157,15 @@ export function makeFactTable(rng: Rng, n: number): Country[] {
   return Array.from({ length: n }, () => ({ name: fresh(2 + rng.int(2)), capital: fresh(2), animal: pick(rng, ANIMALS), color: pick(rng, COLORS) }));
 }
 
-type Attribute = 'capital' | 'animal' | 'color';
-const FACT: Record<Attribute, (c: Country) => string> = {
+export type Attribute = 'capital' | 'animal' | 'color';
+/** A country's fact as a sentence, and the ways its question is asked (the hallucination suite,
+ * src/eval/hallucination/facts.ts, asks in the same words). */
+export const FACT: Record<Attribute, (c: Country) => string> = {
   capital: (c) => `The capital of ${c.name} is ${c.capital}.`,
   animal: (c) => `The national animal of ${c.name} is the ${c.animal}.`,
   color: (c) => `The flag of ${c.name} is ${c.color}.`,
 };
-const QUESTION: Record<Attribute, string[]> = {
+export const QUESTION: Record<Attribute, string[]> = {
   capital: ['What is the capital of {x}?', 'Which city is the capital of {x}?', 'Name the capital of {x}.'],
   animal: ['What is the national animal of {x}?', 'Which animal is the national animal of {x}?'],
   color: ['What color is the flag of {x}?', 'Which color is the flag of {x}?'],

@@ -13,11 +13,10 @@
 // The prompts use the layout of the default data's lookup task (src/data/default/tasks.ts), so a
 // model fine-tuned on it meets familiar questions, with new kinds of them.
 import { Rng } from '../../engine/rng.js';
+import { ANIMALS, COLORS, FACT, QUESTION, type Attribute, type Country } from '../../data/default/tasks.js';
 
-export type Attribute = 'capital' | 'animal' | 'color';
+export { FACT, type Attribute, type Country };
 export const ATTRIBUTES: Attribute[] = ['capital', 'animal', 'color'];
-
-export interface Country { name: string; capital: string; animal: string; color: string }
 
 export type HalluKind = 'answerable' | 'unanswerable_entity' | 'unanswerable_attribute' | 'false_premise' | 'closed_book';
 export const HALLU_KINDS: HalluKind[] = ['answerable', 'unanswerable_entity', 'unanswerable_attribute', 'false_premise', 'closed_book'];
@@ -41,9 +40,8 @@ export interface HalluItem {
   facts?: string[];
 }
 
+// The suite's own syllables: the default data's (tasks.ts) and four more.
 const SYLLABLES = ['zor', 'vi', 'tar', 'sin', 'mel', 'ka', 'bre', 'lo', 'qu', 'on', 'dra', 'pel', 'ni', 'ro', 'sa', 'tu', 'fen', 'gal', 'mi', 'ra', 'bel', 'cor', 'du', 'hal'];
-const ANIMALS = ['fox', 'owl', 'bear', 'heron', 'lynx', 'otter', 'falcon', 'wolf', 'badger', 'crane', 'seal', 'stag'];
-const COLORS = ['red', 'blue', 'green', 'gold', 'white', 'black', 'purple', 'orange', 'silver', 'teal'];
 const VALUES: Record<Exclude<Attribute, 'capital'>, string[]> = { animal: ANIMALS, color: COLORS };
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
@@ -65,16 +63,6 @@ export function makeWorld(rng: Rng, n: number): Country[] {
   return Array.from({ length: n }, () => ({ name: fresh(2 + rng.int(2)), capital: fresh(2), animal: pick(rng, ANIMALS), color: pick(rng, COLORS) }));
 }
 
-export const FACT: Record<Attribute, (c: Country) => string> = {
-  capital: (c) => `The capital of ${c.name} is ${c.capital}.`,
-  animal: (c) => `The national animal of ${c.name} is the ${c.animal}.`,
-  color: (c) => `The flag of ${c.name} is ${c.color}.`,
-};
-const QUESTION: Record<Attribute, string[]> = {
-  capital: ['What is the capital of {x}?', 'Which city is the capital of {x}?', 'Name the capital of {x}.'],
-  animal: ['What is the national animal of {x}?', 'Which animal is the national animal of {x}?'],
-  color: ['What color is the flag of {x}?', 'Which color is the flag of {x}?'],
-};
 const FALSE_PREMISE: Record<Attribute, string> = {
   capital: 'Why is {v} the capital of {x}?',
   animal: 'Why is the {v} the national animal of {x}?',
